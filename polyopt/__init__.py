@@ -1,0 +1,31 @@
+"""polyopt: a polyhedral loop-nest optimizer for affine kernels written in Python.
+
+    import polyopt as po
+    N, M = po.symbols("N M")
+
+    @po.kernel
+    def scale(alpha: po.f64, A: po.f64[N, M]):
+        for i in range(N):
+            for j in range(M):
+                A[i, j] *= alpha
+"""
+
+from .errors import (
+    ArgumentError,
+    CodegenError,
+    CompileError,
+    IllegalScheduleError,
+    KernelSyntaxError,
+    ModelError,
+    OptionError,
+    PolyoptError,
+    ScheduleError,
+    SourceLocation,
+)
+from .frontend.types import f32, f64, i32, i64, symbols
+
+__all__ = [
+    "ArgumentError", "CodegenError", "CompileError", "IllegalScheduleError", "KernelSyntaxError",
+    "ModelError", "OptionError", "PolyoptError", "ScheduleError", "SourceLocation",
+    "f32", "f64", "i32", "i64", "symbols",
+]

@@ -1,0 +1,118 @@
+"""The error hierarchy of polyopt.
+
+Every failure a user can meet is a :class:`PolyoptError`.  Errors that come from the user's
+kernel carry one or more :class:`SourceLocation` objects and render as ``file:line:col``, the
+source line, a caret under the offending column, and a hint saying what to do instead.
+Failures of isl and of the C compiler are translated into these classes at the layer boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """A position in the user's source: 1-based line, 0-based column (as Python's ``ast``)."""
+
+    file: str
+    line: int
+    col: int
+    source_line: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col + 1}"
+
+    def render(self) -> str:
+        """``file:line:col`` followed by the source line and a caret under the column."""
+        if not self.source_line:
+            return str(self)
+        text = self.source_line.rstrip("\n")
+        stripped = text.lstrip()
+        indent = len(text) - len(stripped)
+        caret = " " * max(self.col - indent, 0) + "^"
+        return f"{self}\n    {stripped}\n    {caret}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in the user's kernel: where, what, and what is allowed instead."""
+
+    location: SourceLocation | None
+    message: str
+    hint: str = ""
+
+    def render(self) -> str:
+        head = f"{self.location}: {self.message}" if self.location else self.message
+        lines = [head]
+        if self.location and self.location.source_line:
+            lines.extend(self.location.render().splitlines()[1:])
+        if self.hint:
+            lines.append(f"    hint: {self.hint}")
+        return "\n".join(lines)
+
+
+class PolyoptError(Exception):
+    """Root of every error polyopt raises on purpose."""
+
+    def __init__(self, message: str, *, location: SourceLocation | None = None, hint: str = ""):
+        self.message = message
+        self.location = location
+        self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        return Diagnostic(self.location, self.message, self.hint).render()
+
+
+class KernelSyntaxError(PolyoptError):
+    """The kernel is outside the class polyopt accepts.  Holds every problem found, not just one."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], kernel_name: str = ""):
+        self.diagnostics = tuple(diagnostics)
+        self.kernel_name = kernel_name
+        first = self.diagnostics[0]
+        PolyoptError.__init__(self, first.message, location=first.location, hint=first.hint)
+
+    def _render(self) -> str:
+        n = len(self.diagnostics)
+        what = f"kernel '{self.kernel_name}'" if self.kernel_name else "kernel"
+        head = f"{n} problem{'s' if n != 1 else ''} in {what}:"
+        return head + "\n" + "\n".join(d.render() for d in self.diagnostics)
+
+
+class ModelError(PolyoptError):
+    """Building the polyhedral model failed (an isl failure on a construct the frontend accepted)."""
+
+
+class ScheduleError(PolyoptError):
+    """A schedule could not be computed or a requested transformation is impossible."""
+
+
+class IllegalScheduleError(ScheduleError):
+    """A schedule violates a dependence.  ``violation`` names the dependence and a pair of iterations."""
+
+    def __init__(self, message: str, *, violation: object = None, hint: str = ""):
+        self.violation = violation
+        super().__init__(message, hint=hint)
+
+
+class OptionError(PolyoptError):
+    """An option has an unknown name or value."""
+
+
+class CodegenError(PolyoptError):
+    """C generation failed."""
+
+
+class CompileError(PolyoptError):
+    """The C compiler rejected generated code; the message shows its output and the C file's path."""
+
+    def __init__(self, message: str, *, c_file: str = "", compiler_output: str = ""):
+        self.c_file = c_file
+        self.compiler_output = compiler_output
+        super().__init__(message)
+
+
+class ArgumentError(PolyoptError, TypeError):
+    """A compiled kernel was called with arguments that do not match its signature."""

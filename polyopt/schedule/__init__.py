@@ -1,0 +1,1 @@
+"""polyopt.schedule"""
