@@ -1,9 +1,11 @@
 """Exact dependences of a Scop.
 
 Value-based flow dependences (RAW: each read is linked to the last write of the same element
-before it) come from isl's dataflow analysis; memory-based anti (WAR) and output (WAW)
-dependences link every pair of conflicting accesses in the original order.  Together they are
-the constraints every legal schedule must respect.
+before it) come from isl's dataflow analysis.  The memory-based anti (WAR) and output (WAW)
+dependences are kept in their transitively reduced form: each write depends on the previous write
+of the same element (WAW) and on the reads of it since that write (WAR).  Every pair of conflicting
+accesses is ordered by a chain of these edges, so a schedule that respects them respects all
+memory-based dependences, while the scheduler sees far fewer (and more often uniform) constraints.
 """
 
 from __future__ import annotations
@@ -29,13 +31,22 @@ class Dependence:
     array: str
     relation: isl.Map  # { source[...] -> sink[...] }
     distance: tuple[int, ...] | None  # uniform distance over the common loops, when there is one
+    distances: tuple[tuple[int, ...], ...] = ()  # every uniform distance, when the edge is a union of them
+    direction: str = ""  # per common loop: exact distance, "k+" (at least k) or "*" (any)
 
     @property
     def is_loop_carried_self(self) -> bool:
         return self.source == self.sink
 
     def describe(self) -> str:
-        d = f" distance ({', '.join(map(str, self.distance))})" if self.distance is not None else ""
+        if self.distance is not None:
+            d = f" distance ({', '.join(map(str, self.distance))})"
+        elif self.distances:
+            d = " distances " + ", ".join(f"({', '.join(map(str, v))})" for v in self.distances)
+        elif self.direction:
+            d = f" direction ({self.direction})"
+        else:
+            d = ""
         return f"{self.kind} on {self.array}: {self.source} -> {self.sink}{d}"
 
 
@@ -70,6 +81,11 @@ def _union(maps, space):
     return functools.reduce(isl.UnionMap.union, maps, isl.UnionMap.empty(space))
 
 
+def _identity(scop: Scop) -> isl.UnionMap:
+    return _union((isl.Map.identity(s.domain.get_space().map_from_set()) for s in scop.statements),
+                  scop.context.get_space())
+
+
 def compute_dependences(scop: Scop) -> Dependences:
     """Compute RAW (value-based), WAR and WAW (memory-based) dependences of ``scop``."""
     try:
@@ -79,20 +95,22 @@ def compute_dependences(scop: Scop) -> Dependences:
 
 
 def _compute(scop: Scop) -> Dependences:
-    space = scop.context.get_space()
     order = scop.original_schedule()
     reads, writes = scop.reads(), scop.writes()
-    raw = (
-        isl.UnionAccessInfo.from_sink(reads)
-        .set_must_source(writes)
-        .set_schedule_map(order)
-        .compute_flow()
-        .get_may_dependence()
-    )
-    # Memory-based: every earlier access to the same element.  lex_lt on the shared schedule space.
-    before = order.lex_lt_union_map(order)
-    waw = writes.apply_range(writes.reverse()).intersect(before)
-    war = reads.apply_range(writes.reverse()).intersect(before)
+
+    def flow(sink, must, may=None):
+        info = isl.UnionAccessInfo.from_sink(sink).set_must_source(must)
+        if may is not None:
+            info = info.set_may_source(may)
+        return info.set_schedule_map(order).compute_flow()
+
+    raw = flow(reads, writes).get_may_dependence()
+    waw = flow(writes, writes).get_may_dependence()
+    # Reads since the previous write of the element: may-sources not killed by a must-source.
+    war_flow = flow(writes, writes, reads).get_may_dependence()
+    war = war_flow.subtract(waw).intersect_domain(reads.domain())
+    # A statement that reads and writes the same element in one instance has no edge to itself.
+    war = war.subtract(_identity(scop))
     raw, war, waw = (m.intersect_params(scop.context).coalesce() for m in (raw, war, waw))
     edges = []
     for kind, umap, src_acc, dst_acc in (
@@ -118,8 +136,11 @@ def _split_edges(scop, kind, umap, src_acc, dst_acc):
                 rel = _through_array(pair, src, dst, array, kind)
                 if rel is None or rel.is_empty():
                     continue
-                out.append(Dependence(kind, src.name, dst.name, array, rel.coalesce(),
-                                      uniform_distance(rel, src, dst)))
+                rel = rel.coalesce()
+                vectors = uniform_distances(rel, src, dst)
+                out.append(Dependence(kind, src.name, dst.name, array, rel,
+                                      vectors[0] if vectors and len(vectors) == 1 else None,
+                                      tuple(vectors or ()), direction(rel, src, dst)))
     return out
 
 
@@ -147,27 +168,49 @@ def shared_loops(src, dst) -> int:
     return n
 
 
-def uniform_distance(rel: isl.Map, src, dst) -> tuple[int, ...] | None:
-    """The constant distance vector over the loops ``src`` and ``dst`` share, if it is uniform."""
+def _common_deltas(rel: isl.Map, src, dst) -> isl.Set | None:
+    """Distances over the loops the two statements share, or None when they share none."""
     n = shared_loops(src, dst)
     if n == 0:
-        return ()
-    try:
-        m = rel
-        if src.depth > n:
-            m = m.project_out(isl.dim_type.in_, n, src.depth - n)
-        if dst.depth > n:
-            m = m.project_out(isl.dim_type.out, n, dst.depth - n)
-        m = m.set_tuple_name(isl.dim_type.in_, None).set_tuple_name(isl.dim_type.out, None)
-        deltas = m.deltas()
-        if deltas.is_empty():
-            return None
-        vals = []
-        for k in range(n):
-            lo, hi = deltas.dim_min_val(k), deltas.dim_max_val(k)
+        return None
+    m = rel
+    if src.depth > n:
+        m = m.project_out(isl.dim_type.in_, n, src.depth - n)
+    if dst.depth > n:
+        m = m.project_out(isl.dim_type.out, n, dst.depth - n)
+    return m.reset_tuple_id(isl.dim_type.in_).reset_tuple_id(isl.dim_type.out).deltas()
+
+
+def uniform_distances(rel: isl.Map, src, dst) -> list[tuple[int, ...]] | None:
+    """The distance vectors over shared loops when the edge is a finite union of uniform ones."""
+    deltas = _common_deltas(rel, src, dst)
+    if deltas is None or deltas.is_empty():
+        return None
+    vectors = []
+    for bset in deltas.coalesce().get_basic_sets():
+        bset = isl.Set.from_basic_set(bset)
+        vec = []
+        for k in range(bset.dim(isl.dim_type.set)):
+            lo, hi = bset.dim_min_val(k), bset.dim_max_val(k)
             if not (lo.is_int() and hi.is_int()) or lo.to_python() != hi.to_python():
                 return None
-            vals.append(lo.to_python())
-        return tuple(vals)
-    except isl.Error:
-        return None
+            vec.append(lo.to_python())
+        vectors.append(tuple(vec))
+    return sorted(set(vectors))
+
+
+def direction(rel: isl.Map, src, dst) -> str:
+    """A per-loop summary of the distances: the exact value, "k+" when at least k, else "*"."""
+    deltas = _common_deltas(rel, src, dst)
+    if deltas is None or deltas.is_empty():
+        return ""
+    parts = []
+    for k in range(deltas.dim(isl.dim_type.set)):
+        lo, hi = deltas.dim_min_val(k), deltas.dim_max_val(k)
+        if lo.is_int() and hi.is_int() and lo.to_python() == hi.to_python():
+            parts.append(str(lo.to_python()))
+        elif lo.is_int() and not hi.is_int():
+            parts.append(f"{lo.to_python()}+")
+        else:
+            parts.append("*")
+    return ", ".join(parts)
