@@ -23,9 +23,10 @@ from .errors import (
     SourceLocation,
 )
 from .frontend.types import f32, f64, i32, i64, symbols
+from .kernel import Kernel, kernel
 
 __all__ = [
     "ArgumentError", "CodegenError", "CompileError", "IllegalScheduleError", "KernelSyntaxError",
     "ModelError", "OptionError", "PolyoptError", "ScheduleError", "SourceLocation",
-    "f32", "f64", "i32", "i64", "symbols",
+    "f32", "f64", "i32", "i64", "symbols", "Kernel", "kernel",
 ]

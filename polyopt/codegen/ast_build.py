@@ -1,0 +1,258 @@
+"""Schedule tree -> isl AST, with the build callbacks that record what the printer needs.
+
+Part of code generation (Schedule -> isl AST -> cgen tree -> C text).
+
+* ``at_each_domain`` annotates every statement node with a key into :attr:`AstResult.instances`:
+  the statement, each of its original iterators as a C expression in the loop variables (from the
+  reversed schedule, ``build.expr_from_pw_aff``), and the schedule of those instances;
+* ``before_each_for`` annotates every loop with a key into :attr:`AstResult.loop_dims`: the
+  position of the loop in that schedule (isl's iterator names ``c<k>`` do not give it).
+
+Every callback body is wrapped so that no Python exception reaches isl (an exception escaping
+``before_each_for`` corrupts memory); errors are collected and raised as CodegenError afterwards.
+
+Before building, :func:`isolate_full_tiles` sets isl's ``isolate`` option on the outermost band
+whose inner loops have constant extents (the innermost tile loops of a tiled band) when it has
+both full and partial tiles, so full tiles get constant loop bounds that gcc vectorizes well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import islpy as isl
+
+from ..errors import CodegenError
+from . import cexpr as ce
+
+# Isolate only when a full tile holds at least this many points: below that the extra code
+# (isl generates the nest twice) does not pay.
+MIN_ISOLATE_VOLUME = 4
+
+
+@dataclass(frozen=True, eq=False)
+class StatementInstance:
+    """What one statement node of the AST executes."""
+
+    statement: str
+    iterators: tuple[ce.CExpr, ...]  # the statement's original iterators, in loop variables
+    schedule: isl.Map  # { S[iters] -> [t0, ..., tk] } (flat range) of these instances
+
+
+@dataclass(eq=False)
+class AstResult:
+    """The isl AST and the records its annotations refer to."""
+
+    root: isl.AstNode | None
+    instances: dict[str, StatementInstance] = field(default_factory=dict)
+    loop_dims: dict[str, int] = field(default_factory=dict)
+    isolated_bands: int = 0
+
+
+# ---------------------------------------------------------------- isl expressions -> C
+
+_BINARY_OPS = {
+    isl.ast_expr_op_type.add: "+", isl.ast_expr_op_type.sub: "-", isl.ast_expr_op_type.mul: "*",
+    isl.ast_expr_op_type.div: "/", isl.ast_expr_op_type.pdiv_q: "/",
+    isl.ast_expr_op_type.pdiv_r: "%", isl.ast_expr_op_type.zdiv_r: "%",
+    isl.ast_expr_op_type.eq: "==", isl.ast_expr_op_type.le: "<=", isl.ast_expr_op_type.lt: "<",
+    isl.ast_expr_op_type.ge: ">=", isl.ast_expr_op_type.gt: ">",
+    isl.ast_expr_op_type.and_: "&&", isl.ast_expr_op_type.and_then: "&&",
+    isl.ast_expr_op_type.or_: "||", isl.ast_expr_op_type.or_else: "||",
+}
+
+
+def isl_expr(expr: isl.AstExpr, rename: dict[str, str]) -> ce.CExpr:
+    """An isl AST expression as a C expression; ids are renamed through ``rename`` (params)."""
+    t = expr.get_type()
+    if t == isl.ast_expr_type.int:
+        return ce.IntLit(expr.get_val().to_python())
+    if t == isl.ast_expr_type.id:
+        name = expr.get_id().get_name()
+        return ce.Var(rename.get(name, name))
+    if t != isl.ast_expr_type.op:
+        raise CodegenError(f"unexpected isl AST expression {expr.to_C_str()}")
+    op = expr.get_op_type()
+    args = [isl_expr(expr.get_op_arg(k), rename) for k in range(expr.get_op_n_arg())]
+    if op in _BINARY_OPS:
+        return ce.Binary(_BINARY_OPS[op], args[0], args[1])
+    if op == isl.ast_expr_op_type.minus:
+        return ce.Unary("-", args[0])
+    if op == isl.ast_expr_op_type.fdiv_q:
+        return ce.Call("floord", (args[0], args[1]))
+    if op in (isl.ast_expr_op_type.min, isl.ast_expr_op_type.max):
+        name = "min" if op == isl.ast_expr_op_type.min else "max"
+        out = args[0]
+        for a in args[1:]:
+            out = ce.Call(name, (out, a))
+        return out
+    if op in (isl.ast_expr_op_type.cond, isl.ast_expr_op_type.select):
+        return ce.Ternary(args[0], args[1], args[2])
+    raise CodegenError(f"unsupported isl AST operation in {expr.to_C_str()}")
+
+
+# ---------------------------------------------------------------- full/partial tile separation
+
+
+def isolate_full_tiles(tree: isl.Schedule, context: isl.Set) -> tuple[isl.Schedule, int]:
+    """``tree`` with the ``isolate`` option on bands whose inner loops have a constant extent.
+
+    For a band B with outer schedule O and a chain of bands below it (points P), a value (O, b)
+    is a full tile when every point of its box is scheduled: per point dimension, from the
+    lowest value in the tile over the largest extent of any tile (a constant, else no isolation).  isl then
+    generates the full tiles separately, with constant inner bounds, and the rest as before.
+    Returns the new tree and the number of bands changed.
+    """
+    count = 0
+
+    def visit(node: isl.ScheduleNode) -> isl.ScheduleNode:
+        nonlocal count
+        if node.get_type() == isl.schedule_node_type.band:
+            try:
+                option = _full_tile_option(node, context)
+            except isl.Error:  # e.g. rational bounds of skewed tiles: keep the band as it is
+                option = None
+            if option is not None:
+                count += 1
+                opts = node.band_get_ast_build_options().union(option)
+                return node.band_set_ast_build_options(opts)
+        for k in range(node.n_children()):
+            node = visit(node.child(k)).parent()
+        return node
+
+    return visit(tree.get_root()).get_schedule(), count
+
+
+def _is_rectangular(band: isl.ScheduleNode) -> bool:
+    """Whether every member of ``band`` depends, per statement, on at most one iterator (as in
+    ``i``, ``i - 3`` or ``i mod 32``).  Isolating skewed tiles (``2t + i``) makes isl's AST
+    generation explode (seconds, and tens of kilobytes of C for a time-tiled stencil) for
+    little gain, so only rectangular tiles qualify."""
+    schedule = band.band_get_partial_schedule()
+    pieces: list[isl.Aff] = []
+    for k in range(band.band_n_member()):
+        schedule.get_at(k).foreach_pw_aff(lambda pa: pieces.extend(aff for _, aff in pa.get_pieces()))
+    return all(len(_iterators_of(aff)) <= 1 for aff in pieces)
+
+
+def _iterators_of(aff: isl.Aff) -> set[int]:
+    """Positions of the input dimensions ``aff`` depends on, directly or through its divs."""
+    used = {i for i in range(aff.dim(isl.dim_type.in_))
+            if not aff.get_coefficient_val(isl.dim_type.in_, i).is_zero()}
+    for d in range(aff.dim(isl.dim_type.div)):
+        if not aff.get_coefficient_val(isl.dim_type.div, d).is_zero():
+            used |= _iterators_of(aff.get_div(d))
+    return used
+
+
+def _full_tile_option(band: isl.ScheduleNode, context: isl.Set) -> isl.UnionSet | None:
+    inner = 0
+    end = band.child(0)
+    while end.get_type() in (isl.schedule_node_type.band, isl.schedule_node_type.mark):
+        if end.get_type() == isl.schedule_node_type.band:
+            if not _is_rectangular(end):
+                return None
+            inner += end.band_n_member()
+        end = end.child(0)
+    if inner == 0:
+        return None
+    scheduled = end.get_prefix_schedule_union_map().intersect_domain(end.get_domain()).range()
+    if scheduled.n_set() != 1:
+        return None
+    points = isl.Set.from_union_set(scheduled).intersect_params(context)
+    outer = band.get_schedule_depth()
+    head = outer + band.band_n_member()
+    if points.dim(isl.dim_type.set) != head + inner or points.is_empty():
+        return None
+    # For each point dimension: its lowest value in the tile (affine in the prefix) and the
+    # largest extent over all tiles, which must be a constant.
+    per_prefix = isl.Map.from_range(points).move_dims(isl.dim_type.in_, 0, isl.dim_type.out, 0, head)
+    box = None
+    volume = 1
+    for k in range(inner):
+        lo = per_prefix.dim_min(k)
+        extent = (per_prefix.dim_max(k) - lo).max_val()
+        if not extent.is_int():
+            return None
+        size = extent.to_python() + 1
+        volume *= size
+        window = isl.Map(f"{{ [x] -> [y] : x <= y <= x + {size - 1} }}")
+        interval = isl.Map.from_pw_aff(lo).apply_range(window)
+        box = interval if box is None else box.flat_range_product(interval)
+    if volume < MIN_ISOLATE_VOLUME:
+        return None
+    partial = box.subtract(per_prefix).domain()
+    full = per_prefix.domain().subtract(partial).coalesce()
+    if partial.is_empty() or full.is_empty():
+        return None
+    iso = isl.Map.from_range(full).move_dims(isl.dim_type.in_, 0, isl.dim_type.out, 0, outer)
+    return iso.wrap().set_tuple_name("isolate").to_union_set()
+
+
+# ---------------------------------------------------------------- AST build
+
+
+def build_ast(tree: isl.Schedule, context: isl.Set, iterators: dict[str, int],
+              rename: dict[str, str], *, separate_tiles: bool = True) -> AstResult:
+    """The isl AST of ``tree`` under the parameter ``context``.
+
+    ``iterators`` gives the number of original iterators per statement name; ``rename`` maps
+    parameter names to their C names.
+    """
+    result = AstResult(None)
+    errors: list[BaseException] = []
+    if not context.is_params():  # a 0-dimensional set over the parameters: isl wants a params set
+        context = context.params()
+    try:
+        if separate_tiles:
+            tree, result.isolated_bands = isolate_full_tiles(tree, context)
+    except isl.Error as exc:
+        raise CodegenError(f"isl failed while separating full tiles: {exc}") from exc
+
+    def at_domain(node, build):
+        try:
+            sched = isl.Map.from_union_map(build.get_schedule())
+            name = sched.get_tuple_name(isl.dim_type.in_)
+            it = isl.PwMultiAff.from_map(sched.reverse())
+            n = it.dim(isl.dim_type.out)
+            if n != iterators.get(name, -1):
+                raise CodegenError(f"statement {name} has {n} iterators in the schedule, "
+                                   f"expected {iterators.get(name)}")
+            exprs = tuple(isl_expr(build.expr_from_pw_aff(it.get_at(k)), rename) for k in range(n))
+            key = f"{name}#{len(result.instances)}"
+            result.instances[key] = StatementInstance(name, exprs, sched.flatten_range())
+            return node.set_annotation(isl.Id(key))
+        except BaseException as exc:  # never let an exception reach isl
+            errors.append(exc)
+            return node
+
+    def before_for(build):
+        try:
+            key = f"L{len(result.loop_dims)}"
+            result.loop_dims[key] = build.get_schedule_space().dim(isl.dim_type.set) - 1
+            return isl.Id(key)
+        except BaseException as exc:  # never let an exception reach isl
+            errors.append(exc)
+            return isl.Id("error")
+
+    try:
+        build = isl.AstBuild.from_context(context)
+        build, domain_handle = build.set_at_each_domain(at_domain)
+        build, for_handle = build.set_before_each_for(before_for)
+        result.root = build.node_from_schedule(tree)
+        del domain_handle, for_handle  # the callbacks must stay alive until here
+    except isl.Error as exc:
+        if errors:
+            raise _as_codegen_error(errors[0]) from exc
+        raise CodegenError(f"isl failed to build the AST: {exc}") from exc
+    if errors:
+        raise _as_codegen_error(errors[0])
+    return result
+
+
+def _as_codegen_error(exc: BaseException) -> CodegenError:
+    if isinstance(exc, CodegenError):
+        return exc
+    err = CodegenError(f"AST generation failed: {type(exc).__name__}: {exc}")
+    err.__cause__ = exc
+    return err

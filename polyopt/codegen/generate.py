@@ -1,0 +1,102 @@
+"""Schedule -> CProgram: the whole code generation pass.
+
+Part of code generation: names every kernel object in C (:mod:`.signature`), builds the isl AST
+(:mod:`.ast_build`), walks it into loops, guards and statement bodies (:mod:`.printer`,
+:mod:`.body`), places the temporaries, and assembles the translation unit: a comment naming each
+statement with its source line, ``#include <math.h>``, the helper functions used, and the kernel
+function.
+"""
+
+from __future__ import annotations
+
+import cgen as c
+import islpy as isl
+
+from ..errors import CodegenError
+from ..frontend import syntax as sx
+from ..schedule.schedule import Schedule
+from . import cexpr as ce
+from .ast_build import build_ast
+from .body import ArrayInfo, BodyBuilder
+from .printer import CgenEmitter, TreeBuilder, check_private, local_depths, place_locals
+from .signature import ARRAY, SCALAR, SIZE, CProgram, c_identifier, function_name, make_params
+
+
+def generate_c(schedule: Schedule, *, separate_tiles: bool = True) -> CProgram:
+    """The C translation unit for ``schedule`` (see :class:`~.signature.CProgram`)."""
+    scop = schedule.scop
+    kernel = scop.kernel
+    if kernel is None:
+        raise CodegenError(f"Scop '{scop.name}' has no KernelDef attached; cannot name C parameters")
+    taken: set[str] = set()
+    params = make_params(kernel, taken)
+    by_name = {p.name: p for p in params}
+    rename = {p.name: p.c_name for p in params if p.kind == SIZE}
+    arrays = {}
+    for a in scop.arrays:
+        if a.is_local:
+            arrays[a.name] = ArrayInfo(c_identifier(a.name, taken), a.dtype, (), True)
+        else:
+            arrays[a.name] = ArrayInfo(by_name[a.name].c_name, a.dtype, tuple(a.shape), False)
+    scalars = {p.name: (p.c_name, kernel.argument(p.name).dtype) for p in params if p.kind == SCALAR}
+    bodies = BodyBuilder(arrays, scalars, rename)
+    statements = {s.name: s for s in scop.statements}
+
+    items: list = []
+    helpers: set[str] = set()
+    function_locals: list[str] = []
+    if statements:
+        ast = build_ast(schedule.tree, scop.context, {s.name: s.depth for s in scop.statements}, rename,
+                        separate_tiles=separate_tiles)
+        walker = TreeBuilder(ast, bodies, statements, rename)
+        try:
+            items = walker.walk(ast.root)
+            local_names = [a.name for a in scop.arrays if a.is_local]
+            depths = local_depths(ast, schedule.dependences, local_names)
+        except isl.Error as exc:
+            raise CodegenError(f"isl failed while printing the AST: {exc}") from exc
+        function_locals = place_locals(items, depths)
+        check_private(items)
+        helpers = walker.helpers
+
+    def local_decl(name: str):
+        info = arrays[name]
+        zero = "0" if not info.dtype.is_float else ("0.0f" if info.dtype.c == "float" else "0.0")
+        return c.Line(f"{info.dtype.c} {info.c_name} = {zero};")
+
+    body = [local_decl(n) for n in function_locals] + CgenEmitter(local_decl).items(items)
+    fname = function_name(kernel.name)
+    decl = c.FunctionDeclaration(c.Value("void", fname), [_param_value(p) for p in params] or
+                                 [c.Value("void", "")])
+    parts = [c.Line(_header(schedule)), c.Line(), c.Include("math.h"), c.Line()]
+    for text in ce.helper_definitions(helpers):
+        parts.append(c.Line(text))
+    if helpers:
+        parts.append(c.Line())
+    parts.append(c.FunctionBody(decl, c.Block(body)))
+    text = str(c.Module(parts)) + "\n"
+    return CProgram(text, fname, params, kernel.name)
+
+
+def _param_value(p) -> c.Value:
+    if p.kind == ARRAY:
+        const = "" if p.written else "const "
+        return c.Value(f"{const}{p.ctype}", f"*restrict {p.c_name}")
+    return c.Value(p.ctype, p.c_name)
+
+
+def _comment_text(s: str) -> str:
+    return s.replace("*/", "* /")
+
+
+def _header(schedule: Schedule) -> str:
+    """A block comment naming the kernel, the options and each statement with its source."""
+    scop = schedule.scop
+    kernel: sx.KernelDef = scop.kernel
+    lines = [f"polyopt kernel '{kernel.name}' from {kernel.file}:{kernel.first_line}",
+             f"options: {schedule.options.key()}"]
+    for s in scop.statements:
+        where = f"line {s.loc.line}" if s.loc else "line ?"
+        lines.append(f"  {s.name}  {where}: {s.source_line}")
+    body = "\n".join(f" * {_comment_text(line)}".rstrip() for line in lines)
+    return f"/*\n{body}\n */"

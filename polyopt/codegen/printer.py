@@ -1,0 +1,296 @@
+"""isl AST -> cgen tree -> C text: the generated translation unit of one kernel.
+
+Part of code generation (Schedule -> isl AST -> **cgen tree -> C text**).  The printer walks the
+isl AST built by :mod:`.ast_build` into a small tree of loops, guards and statements, decides
+where each local temporary is declared, then emits cgen nodes:
+
+* loops use ``long`` iterators declared in the ``for`` (so they are private in OpenMP loops);
+* ``#pragma omp parallel for`` / ``#pragma omp simd`` go exactly on the outermost loops generated
+  inside a ``LOOP_MARK`` mark whose LoopInfo kind is PARALLEL / SIMD (see
+  :mod:`polyopt.schedule.schedule`); nothing else gets a pragma;
+* a temporary is declared in the innermost loop body that contains all its uses and across whose
+  iterations (and those of every enclosing loop) no value of it flows -- computed from the RAW
+  dependences on it and the schedule of each instance -- so temporaries assigned inside a
+  parallel loop are private to each iteration.  A parallel loop that would have to share a
+  temporary is an error rather than a data race.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import cgen as c
+import islpy as isl
+
+from ..errors import CodegenError
+from ..schedule.schedule import LOOP_MARK, PARALLEL, SIMD, LoopInfo
+from . import cexpr as ce
+from .ast_build import AstResult, isl_expr
+from .body import BodyBuilder, EmittedStatement
+
+_PRAGMAS = {PARALLEL: "omp parallel for", SIMD: "omp simd"}
+
+
+@dataclass(eq=False)
+class Loop:
+    var: str
+    dim: int  # position in the schedule
+    init: ce.CExpr
+    cond: ce.CExpr | None  # None for a degenerate (single-iteration) loop
+    inc: ce.CExpr | None
+    body: list
+    pragma: str = ""
+    note: str = ""
+    decls: list[str] = field(default_factory=list)  # temporaries declared at the top of the body
+
+
+@dataclass(eq=False)
+class Guard:
+    cond: ce.CExpr
+    then: list
+    orelse: list | None
+
+
+@dataclass(eq=False)
+class Stmt:
+    name: str
+    emitted: EmittedStatement
+
+
+# ---------------------------------------------------------------- isl AST -> loop tree
+
+
+class TreeBuilder:
+    """Walks the isl AST into Loop/Guard/Stmt items."""
+
+    def __init__(self, ast: AstResult, bodies: BodyBuilder, statements: dict, rename: dict[str, str]):
+        self.ast = ast
+        self.bodies = bodies
+        self.statements = statements  # name -> poly.scop.Statement
+        self.rename = rename
+        self.helpers: set[str] = set()
+
+    def expr(self, e: isl.AstExpr) -> ce.CExpr:
+        out = isl_expr(e, self.rename)
+        self.helpers |= ce.used_helpers(out)
+        return out
+
+    def walk(self, node: isl.AstNode, mark: LoopInfo | None = None) -> list:
+        """Items for ``node``; ``mark`` is a loop mark not yet consumed by a for loop."""
+        t = node.get_type()
+        if t == isl.ast_node_type.block:
+            children = node.block_get_children()
+            return [item for k in range(len(children)) for item in self.walk(children.get_at(k), mark)]
+        if t == isl.ast_node_type.mark:
+            ident = node.mark_get_id()
+            if ident.get_name() == LOOP_MARK:
+                info = ident.get_user()
+                if not isinstance(info, LoopInfo):
+                    raise CodegenError(f"loop mark without a LoopInfo (got {type(info).__name__})")
+                mark = info
+            return self.walk(node.mark_get_node(), mark)
+        if t == isl.ast_node_type.for_:
+            return [self._loop(node, mark)]
+        if t == isl.ast_node_type.if_:
+            then = self.walk(node.if_get_then_node(), mark)
+            orelse = self.walk(node.if_get_else_node(), mark) if node.if_has_else_node() else None
+            return [Guard(self.expr(node.if_get_cond()), then, orelse)]
+        if t == isl.ast_node_type.user:
+            return [self._statement(node)]
+        raise CodegenError(f"unexpected isl AST node {t}")
+
+    def _loop(self, node: isl.AstNode, mark: LoopInfo | None) -> Loop:
+        var = node.for_get_iterator().get_id().get_name()
+        dim = self.ast.loop_dims[node.get_annotation().get_name()]
+        init = self.expr(node.for_get_init())
+        body = self.walk(node.for_get_body())
+        if node.for_is_degenerate():
+            return Loop(var, dim, init, None, None, body)
+        loop = Loop(var, dim, init, self.expr(node.for_get_cond()), self.expr(node.for_get_inc()), body)
+        if mark is not None and mark.kind in _PRAGMAS:
+            if not _canonical_test(loop.cond, var):
+                loop.note = f"{mark.kind} loop printed serial: its test is not in OpenMP canonical form"
+            elif mark.reductions:
+                loop.note = (f"{mark.kind} loop printed serial: reduction on "
+                             f"{', '.join(mark.reductions)} has no OpenMP clause here")
+            else:
+                loop.pragma = _PRAGMAS[mark.kind]
+        return loop
+
+    def _statement(self, node: isl.AstNode) -> Stmt:
+        inst = self.ast.instances[node.get_annotation().get_name()]
+        stmt = self.statements[inst.statement]
+        emitted = self.bodies.statement(stmt.body, dict(zip(stmt.iterators, inst.iterators)))
+        self.helpers |= emitted.helpers
+        return Stmt(inst.statement, emitted)
+
+
+def _canonical_test(cond: ce.CExpr, var: str) -> bool:
+    """Whether ``cond`` is ``var <op> bound`` with a bound that does not involve ``var``."""
+    if not (isinstance(cond, ce.Binary) and cond.op in ("<", "<=", ">", ">=")):
+        return False
+    return cond.left == ce.Var(var) and var not in _names(cond.right)
+
+
+def _names(e: ce.CExpr) -> set[str]:
+    out: set[str] = set()
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, ce.Var):
+            out.add(x.name)
+        elif isinstance(x, ce.Binary):
+            stack += [x.left, x.right]
+        elif isinstance(x, (ce.Unary, ce.Cast)):
+            stack.append(x.operand)
+        elif isinstance(x, ce.Ternary):
+            stack += [x.cond, x.then, x.orelse]
+        elif isinstance(x, ce.Call):
+            stack.extend(x.args)
+        elif isinstance(x, ce.Index):
+            stack += [x.base, x.index]
+    return out
+
+
+# ---------------------------------------------------------------- temporaries
+
+
+def local_depths(ast: AstResult, dependences, locals_: list[str]) -> dict[str, int]:
+    """Per temporary, the deepest schedule dimension d such that every value of it is read in the
+    same iteration of dimensions 0..d as it was written (-1: a value crosses dimension 0)."""
+    scheds: dict[str, isl.UnionMap] = {}
+    for inst in ast.instances.values():
+        m = inst.schedule.to_union_map()
+        prev = scheds.get(inst.statement)
+        scheds[inst.statement] = m if prev is None else prev.union(m)
+    depths = {}
+    for name in locals_:
+        depth = 1 << 30
+        for dep in dependences.edges:
+            if dep.kind != "RAW" or dep.array != name:
+                continue
+            if dep.source not in scheds or dep.sink not in scheds:
+                continue
+            pairs = dep.relation.to_union_map().apply_domain(scheds[dep.source]).apply_range(
+                scheds[dep.sink])
+            pair_maps: list[isl.Map] = []
+            pairs.foreach_map(pair_maps.append)
+            for m in pair_maps:
+                depth = min(depth, _agreeing_prefix(m))
+        depths[name] = depth
+    return depths
+
+
+def _agreeing_prefix(pairs: isl.Map) -> int:
+    """The last dimension k such that every pair agrees on dimensions 0..k (-1 if none)."""
+    common = min(pairs.dim(isl.dim_type.in_), pairs.dim(isl.dim_type.out))
+    same = isl.Map.universe(pairs.get_space())
+    d = -1
+    for k in range(common):
+        same = same.equate(isl.dim_type.in_, k, isl.dim_type.out, k)
+        if not pairs.is_subset(same):
+            break
+        d = k
+    return d if not pairs.is_empty() else 1 << 30
+
+
+def place_locals(items: list, depths: dict[str, int]) -> list[str]:
+    """Fill ``Loop.decls`` (see the module docstring); returns the temporaries left for the
+    function scope."""
+    total: Counter = Counter()
+    for s in _statements(items):
+        total.update(s.emitted.locals_read | s.emitted.locals_written)
+    declared: set[str] = set()
+
+    def visit(items) -> Counter:
+        refs: Counter = Counter()
+        for item in items:
+            if isinstance(item, Stmt):
+                refs.update(item.emitted.locals_read | item.emitted.locals_written)
+            elif isinstance(item, Guard):
+                refs += visit(item.then)
+                refs += visit(item.orelse or [])
+            elif isinstance(item, Loop):
+                inner = visit(item.body)
+                for name in sorted(inner):
+                    if name not in declared and inner[name] == total[name] and item.dim <= depths[name]:
+                        item.decls.append(name)
+                        declared.add(name)
+                refs += inner
+        return refs
+
+    visit(items)
+    return sorted(set(total) - declared)
+
+
+def check_private(items: list) -> None:
+    """Raise if a temporary written inside a pragma loop is declared outside it (a data race)."""
+    for loop in _loops(items):
+        if not loop.pragma:
+            continue
+        inside = {d for inner in [loop, *_loops(loop.body)] for d in inner.decls}
+        written = {w for s in _statements(loop.body) for w in s.emitted.locals_written}
+        shared = sorted(written - inside)
+        if shared:
+            raise CodegenError(
+                f"loop {loop.var} is marked {loop.pragma!r} but temporary '{shared[0]}' carries a "
+                "value across its iterations", hint="this is a scheduler bug; please report the kernel")
+
+
+def _statements(items):
+    for item in items:
+        if isinstance(item, Stmt):
+            yield item
+        elif isinstance(item, Guard):
+            yield from _statements(item.then)
+            yield from _statements(item.orelse or [])
+        elif isinstance(item, Loop):
+            yield from _statements(item.body)
+
+
+def _loops(items):
+    for item in items:
+        if isinstance(item, Guard):
+            yield from _loops(item.then)
+            yield from _loops(item.orelse or [])
+        elif isinstance(item, Loop):
+            yield item
+            yield from _loops(item.body)
+
+
+# ---------------------------------------------------------------- loop tree -> cgen
+
+
+class CgenEmitter:
+    """Turns the loop tree into cgen nodes."""
+
+    def __init__(self, local_decl):
+        self.local_decl = local_decl  # name -> cgen declaration node
+
+    def items(self, items: list) -> list:
+        out = []
+        for item in items:
+            out.extend(self.item(item))
+        return out
+
+    def item(self, item) -> list:
+        if isinstance(item, Stmt):
+            return [c.Line(f"{item.emitted.text};  /* {item.name} */")]
+        if isinstance(item, Guard):
+            then = c.Block(self.items(item.then))
+            orelse = c.Block(self.items(item.orelse)) if item.orelse is not None else None
+            return [c.If(ce.to_c(item.cond), then, orelse)]
+        decls = [self.local_decl(n) for n in item.decls]
+        if item.cond is None:  # degenerate loop: one iteration, the iterator is a constant
+            return [c.Block([c.Line(f"const long {item.var} = {ce.to_c(item.init)};"), *decls,
+                             *self.items(item.body)])]
+        out = []
+        if item.note:
+            out.append(c.Comment(item.note))
+        if item.pragma:
+            out.append(c.Pragma(item.pragma))
+        out.append(c.For(f"long {item.var} = {ce.to_c(item.init)}", ce.to_c(item.cond),
+                         f"{item.var} += {ce.to_c(item.inc)}",
+                         c.Block([*decls, *self.items(item.body)])))
+        return out

@@ -1,0 +1,78 @@
+"""Every environment knob of polyopt, typed, in one place.
+
+Read by the runtime (compiler invocation and the disk cache).  The environment is read on each
+call to :func:`current`, so tests and users can change it at run time.
+
+=====================  ==========================================================================
+``POLYOPT_CC``         C compiler command (default ``gcc``).
+``POLYOPT_CFLAGS``     optimization flags, shell-split (default ``-O3 -march=native -fopenmp``);
+                       ``-fPIC -shared`` are always added since the output must be a shared library.
+``POLYOPT_CACHE_DIR``  disk cache directory (default ``$XDG_CACHE_HOME/polyopt`` or
+                       ``~/.cache/polyopt``).
+``POLYOPT_NO_CACHE``   ``1``/``true``/``yes``/``on`` turns the disk cache off: every kernel is
+                       compiled in a temporary directory that is removed after loading.
+=====================  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import OptionError
+
+DEFAULT_CC = "gcc"
+DEFAULT_CFLAGS = ("-O3", "-march=native", "-fopenmp")
+REQUIRED_CFLAGS = ("-fPIC", "-shared")
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The effective settings."""
+
+    cc: str
+    cflags: tuple[str, ...]  # optimization flags (without REQUIRED_CFLAGS)
+    cache_dir: Path
+    use_cache: bool
+
+    @property
+    def all_cflags(self) -> tuple[str, ...]:
+        """The flags passed to the compiler."""
+        return self.cflags + tuple(f for f in REQUIRED_CFLAGS if f not in self.cflags)
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise OptionError(f"environment variable {name}={raw!r} is not a boolean",
+                      hint="use 1/0, true/false, yes/no or on/off")
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/polyopt`` or ``~/.cache/polyopt``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "polyopt"
+
+
+def current() -> Config:
+    """The settings from the environment now."""
+    cc = os.environ.get("POLYOPT_CC", "").strip() or DEFAULT_CC
+    raw_flags = os.environ.get("POLYOPT_CFLAGS")
+    try:
+        cflags = tuple(shlex.split(raw_flags)) if raw_flags is not None else DEFAULT_CFLAGS
+    except ValueError as exc:
+        raise OptionError(f"cannot parse POLYOPT_CFLAGS={raw_flags!r}: {exc}") from exc
+    cache = os.environ.get("POLYOPT_CACHE_DIR", "").strip()
+    cache_dir = Path(cache).expanduser() if cache else default_cache_dir()
+    return Config(cc=cc, cflags=cflags, cache_dir=cache_dir, use_cache=not _flag("POLYOPT_NO_CACHE", False))

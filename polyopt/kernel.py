@@ -1,0 +1,149 @@
+"""The public kernel object returned by ``@po.kernel``.
+
+It holds the user's function and default options, and runs the pipeline on demand: the kernel is
+parsed (and every problem reported) at decoration time; the polyhedral model, dependences,
+schedules, C text and compiled callables are computed on first use and kept per configuration.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+
+from . import pipeline
+from .schedule.options import ScheduleOptions
+
+
+class Kernel:
+    """A decorated kernel: call it like the original function, on NumPy arrays."""
+
+    def __init__(self, func, **options):
+        if not callable(func) or not isinstance(func, types.FunctionType):
+            from .errors import PolyoptError
+
+            raise PolyoptError(f"@po.kernel applies to a plain Python function, not {type(func).__name__}")
+        self.py_func = func
+        self.options = ScheduleOptions.make(**options)
+        self.times = pipeline.PassTimes()
+        self.syntax = pipeline.parse(func, self.times)
+        self._scop = None
+        self._deps = None
+        self._schedules: dict[str, object] = {}
+        self._programs: dict[str, object] = {}
+        self._compiled: dict[str, object] = {}
+        self._plan = None
+        functools.update_wrapper(self, func)
+
+    @property
+    def name(self) -> str:
+        return self.py_func.__name__
+
+    def __repr__(self) -> str:
+        return f"<polyopt kernel {self.name}({', '.join(a.name for a in self.syntax.args)})>"
+
+    # ------------------------------------------------------------ model
+
+    @property
+    def scop(self):
+        """The polyhedral model (:class:`polyopt.poly.scop.Scop`)."""
+        if self._scop is None:
+            self._scop = pipeline.scop(self.syntax, self.times)
+        return self._scop
+
+    def dependences(self):
+        """Exact dependences (:class:`polyopt.analysis.dependences.Dependences`)."""
+        if self._deps is None:
+            self._deps = pipeline.dependences(self.scop, self.times)
+        return self._deps
+
+    # ------------------------------------------------------------ schedule, C, binary
+
+    def _options(self, overrides) -> ScheduleOptions:
+        return ScheduleOptions.make(self.options, **overrides)
+
+    def schedule(self, **options):
+        """The schedule for ``options`` (the decorator's options are the defaults)."""
+        opts = self._options(options)
+        key = opts.key()
+        if key not in self._schedules:
+            self._schedules[key] = pipeline.schedule(self.dependences(), opts, self.times)
+        return self._schedules[key]
+
+    def _program(self, opts: ScheduleOptions):
+        key = opts.key()
+        if key not in self._programs:
+            self._programs[key] = pipeline.codegen(self.schedule(**_as_dict(opts)), self.times)
+        return self._programs[key]
+
+    def c_source(self, **options) -> str:
+        """The whole generated C translation unit for ``options``."""
+        return self._program(self._options(options)).text
+
+    def compile(self, **options):
+        """A callable compiled for ``options``; calling it runs the generated code."""
+        opts = self._options(options)
+        key = opts.key()
+        if key not in self._compiled:
+            self._compiled[key] = pipeline.compile_program(self._program(opts), self.syntax, self.times)
+        return self._compiled[key]
+
+    def __call__(self, *args, **kwargs):
+        return self.compile()(*args, **kwargs)
+
+    # ------------------------------------------------------------ the executable specification
+
+    def bind(self, *args, **kwargs) -> dict[str, int]:
+        """The size parameters implied by the arguments (checked like a real call)."""
+        if self._plan is None:
+            from .runtime.binding import BindingPlan
+
+            self._plan = BindingPlan.from_kernel(self.syntax)
+        return self._plan.bind(args, kwargs)
+
+    def reference(self, *args, **kwargs):
+        """Run the original Python function on the arguments, with size symbols bound to their values."""
+        values = self.bind(*args, **kwargs)
+        return _rebind(self.py_func, values)(*args, **kwargs)
+
+
+def _as_dict(opts: ScheduleOptions) -> dict:
+    from dataclasses import asdict
+
+    return asdict(opts)
+
+
+def _rebind(func, values: dict[str, int]):
+    """A copy of ``func`` whose globals and closure see the size symbols as the given ints."""
+    import sympy
+
+    def swap(v):
+        if isinstance(v, sympy.Symbol) and v.name in values:
+            return values[v.name]
+        return v
+
+    names = set(func.__code__.co_names)
+    globs = dict(func.__globals__)
+    for n in names & globs.keys():
+        globs[n] = swap(globs[n])
+    closure = None
+    if func.__closure__:
+        closure = tuple(types.CellType(swap(c.cell_contents)) if _has_contents(c) else c
+                        for c in func.__closure__)
+    new = types.FunctionType(func.__code__, globs, func.__name__, func.__defaults__, closure)
+    new.__kwdefaults__ = func.__kwdefaults__
+    return new
+
+
+def _has_contents(cell) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 - probing an empty cell raises ValueError
+    except ValueError:
+        return False
+    return True
+
+
+def kernel(func=None, /, **options):
+    """Decorate a Python function as a polyopt kernel: ``@po.kernel`` or ``@po.kernel(tile=64)``."""
+    if func is None:
+        return lambda f: Kernel(f, **options)
+    return Kernel(func, **options)

@@ -1,0 +1,98 @@
+"""The ordered passes from a Python function to a callable, with per-pass timing.
+
+This is the only module that knows the order of the stages:
+
+    parse -> scop -> dependences -> schedule -> codegen -> compile
+
+Each pass is a function from one frozen stage object to the next.  A failure that is not already
+a :class:`PolyoptError` is re-raised as one that names the pass (the original exception stays
+attached as ``__cause__``), so a user never sees a bare traceback from deep inside a stage.
+
+Stage modules are imported inside the pass functions on purpose: with a warm disk cache a process
+calls a kernel without running (or even importing) isl, the scheduler or the code generator.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from .errors import PolyoptError
+
+
+@dataclass
+class PassTimes:
+    """Seconds spent per pass, in the order the passes ran."""
+
+    entries: list[tuple[str, float]] = field(default_factory=list)
+
+    def add(self, name: str, seconds: float) -> None:
+        self.entries.append((name, seconds))
+
+    def total(self) -> float:
+        return sum(s for _, s in self.entries)
+
+    def __str__(self) -> str:
+        width = max((len(n) for n, _ in self.entries), default=4)
+        lines = [f"{n:<{width}}  {s * 1e3:9.2f} ms" for n, s in self.entries]
+        lines.append(f"{'total':<{width}}  {self.total() * 1e3:9.2f} ms")
+        return "\n".join(lines)
+
+
+@contextmanager
+def run_pass(name: str, times: PassTimes | None = None):
+    """Time a pass and translate unexpected exceptions into a PolyoptError naming it."""
+    start = time.perf_counter()
+    try:
+        yield
+    except PolyoptError:
+        raise
+    except Exception as exc:
+        raise PolyoptError(f"internal error in pass '{name}': {type(exc).__name__}: {exc}",
+                           hint="this is a polyopt bug; please report it with the kernel") from exc
+    finally:
+        if times is not None:
+            times.add(name, time.perf_counter() - start)
+
+
+def parse(func, times: PassTimes | None = None):
+    from .frontend import parse_kernel
+
+    with run_pass("parse", times):
+        return parse_kernel(func)
+
+
+def scop(kernel_def, times: PassTimes | None = None):
+    from .poly.build import build_scop
+
+    with run_pass("scop", times):
+        return build_scop(kernel_def)
+
+
+def dependences(scop_, times: PassTimes | None = None):
+    from .analysis.dependences import compute_dependences
+
+    with run_pass("dependences", times):
+        return compute_dependences(scop_)
+
+
+def schedule(deps, options, times: PassTimes | None = None):
+    from .schedule import compute_schedule
+
+    with run_pass("schedule", times):
+        return compute_schedule(deps, options)
+
+
+def codegen(sched, times: PassTimes | None = None):
+    from .codegen import generate_c
+
+    with run_pass("codegen", times):
+        return generate_c(sched)
+
+
+def compile_program(program, kernel_def, times: PassTimes | None = None):
+    from .runtime import load
+
+    with run_pass("compile", times):
+        return load(program, kernel_def)

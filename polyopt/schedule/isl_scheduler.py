@@ -1,0 +1,57 @@
+"""scheduler="isl": isl's own scheduler (Dependences -> schedule tree, before post-processing).
+
+Validity, proximity and coincidence constraints are all the dependences.  The fusion policy maps
+onto isl's options: ``"none"`` serializes strongly connected components, ``"max"`` schedules whole
+components at once, ``"smart"`` keeps isl's defaults.  Options are set on ``isl.DEFAULT_CONTEXT``
+for the call only and restored afterwards, and isl's operation counter is capped.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import islpy as isl
+
+from ..analysis.dependences import Dependences
+from ..errors import ScheduleError
+from .farkas import dependence_pieces
+from .tree import Node, from_isl
+
+MAX_OPERATIONS = 5_000_000  # adi needs between 0.2M and 1M
+MAX_COEFFICIENT = 8
+
+
+@contextmanager
+def _isl_options(**values):
+    """Set ``schedule_<name>`` options on the default context; restore the previous values."""
+    ctx = isl.DEFAULT_CONTEXT
+    saved = {name: getattr(ctx, f"get_schedule_{name}")() for name in values}
+    try:
+        for name, value in values.items():
+            getattr(ctx, f"set_schedule_{name}")(value)
+        ctx.set_max_operations(MAX_OPERATIONS)
+        ctx.reset_operations()
+        yield
+    finally:
+        ctx.set_max_operations(0)
+        ctx.reset_operations()
+        for name, value in saved.items():
+            getattr(ctx, f"set_schedule_{name}")(value)
+
+
+def isl_tree(deps: Dependences, fuse: str) -> Node:
+    """isl's schedule for ``deps`` as our tree."""
+    scop = deps.scop
+    alldeps = isl.UnionMap.empty(scop.context.get_space())
+    for edge in deps.edges:  # uncoalesced simple pieces: far cheaper for isl than deps.all
+        for piece in dependence_pieces(edge, scop):
+            alldeps = alldeps.union(piece.to_union_map())
+    constraints = (isl.ScheduleConstraints.on_domain(scop.domain()).set_context(scop.context)
+                   .set_validity(alldeps).set_proximity(alldeps).set_coincidence(alldeps))
+    with _isl_options(serialize_sccs=int(fuse == "none"), whole_component=int(fuse == "max"),
+                      max_coefficient=MAX_COEFFICIENT, outer_coincidence=0):
+        try:
+            schedule = constraints.compute_schedule()
+        except isl.Error as exc:
+            raise ScheduleError(f"isl's scheduler failed on '{scop.name}': {exc}") from exc
+    return from_isl(schedule, scop)

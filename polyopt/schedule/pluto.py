@@ -1,0 +1,349 @@
+"""The Pluto-style scheduler: Dependences -> schedule tree of permutable bands (before tiling).
+
+The search follows Pluto's driver.  For a group of statements and the dependences among them that
+outer loops have not yet satisfied, hyperplanes are found one at a time (:mod:`.farkas`): each
+weakly satisfies every such dependence, so all hyperplanes of a band can be permuted and tiled, and
+each is linearly independent of the statement's hyperplanes so far.  When no further hyperplane
+exists the band ends; the dependences it satisfied strongly are dropped, and the search continues
+below it.  When even the first hyperplane of a band cannot be found, the statements are cut between
+the strongly connected components of the remaining dependence graph (a sequence node, i.e. a scalar
+dimension), in topological order.
+
+Fusion policy (``options.fuse``) decides where to cut before that is forced:
+
+* ``"none"``: every SCC gets its own loop nest, as early as possible;
+* ``"max"``: cut only when no common hyperplane exists, then merge SCCs greedily (in topological
+  order) as long as the merged group still has a common outer loop;
+* ``"smart"``: merge SCCs greedily only while the merged group's band is at least as deep as the
+  shallower of the two, keeps a parallel loop when either had one, and gives every statement a
+  real loop (not a constant) as its outermost band member.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import islpy as isl
+
+from ..analysis.dependences import Dependences
+from ..errors import ScheduleError
+from . import farkas
+from .original import original_rows
+from .tree import Band, Expr, IslBuilder, Leaf, Member, Node, Sequence, member_name
+
+
+class PlutoStuck(ScheduleError):
+    """No hyperplane exists for one strongly connected component (outside Pluto's search space)."""
+
+
+@dataclass(frozen=True, eq=False)
+class DepPart:
+    """The part of a dependence edge not yet satisfied by outer loops, split into simple pieces."""
+
+    edge: object  # the analysis Dependence
+    pieces: tuple[isl.Map, ...]  # one per pair of accesses; their union is the unsatisfied relation
+
+    @property
+    def source(self) -> str:
+        return self.edge.source
+
+    @property
+    def sink(self) -> str:
+        return self.edge.sink
+
+
+@dataclass(frozen=True)
+class Found:
+    """A hyperplane and what it does to the dependences active in its band."""
+
+    plane: farkas.Hyperplane
+    satisfied: frozenset  # DepParts with phi_T - phi_S >= 1 on every pair
+    zero: frozenset  # DepParts with phi_T - phi_S == 0 on every pair
+
+
+class PlutoScheduler:
+    """One run of the search over all statements of a Scop."""
+
+    def __init__(self, deps: Dependences, fuse: str):
+        self.scop = deps.scop
+        self.fuse = fuse
+        self.order = {s.name: k for k, s in enumerate(self.scop.statements)}
+        self.shapes = {s.name: farkas.StmtShape(s.name, s.depth, _loop_signs(s))
+                       for s in self.scop.statements}
+        self.isl = IslBuilder(self.scop)
+        self.parts = tuple(DepPart(e, tuple(farkas.dependence_pieces(e, self.scop)))
+                           for e in deps.edges if not e.relation.is_empty())
+        self.decisions: list[str] = []
+        self._farkas: dict[DepPart, tuple] = {}
+        self._cons: dict[tuple, isl.BasicSet] = {}
+        self._layouts: dict[tuple, farkas.Layout] = {}
+        self._bands: dict[tuple, list[Found]] = {}
+        self._phi_cache: dict[tuple, isl.Map] = {}
+        self._n_bands = 0
+
+    # ------------------------------------------------------------ driver
+
+    def schedule(self) -> Node:
+        names = tuple(s.name for s in self.scop.statements)
+        rows = {n: () for n in names}
+        return self._group(names, self.parts, rows)
+
+    def _group(self, stmts: tuple[str, ...], edges: tuple[DepPart, ...], rows: dict) -> Node:
+        full = all(self._full_rank(s, rows) for s in stmts)
+        if full and not edges:
+            return Leaf(stmts)
+        sccs = self._sccs(stmts, edges)
+        if full:
+            if len(sccs) == 1:
+                raise PlutoStuck(f"dependences among {_names(stmts)} remain after all their loops")
+            return self._sequence(sccs, edges, rows, "every loop is scheduled; order by dependences")
+        if len(sccs) > 1:
+            groups = self._partition(sccs, edges, rows)
+            if len(groups) > 1:
+                return self._sequence(groups, edges, rows, f"fuse={self.fuse}")
+        band = self._band(stmts, edges, rows)
+        if not band:
+            if len(sccs) > 1:
+                return self._sequence(sccs, edges, rows, "no common hyperplane")
+            raise PlutoStuck(f"no legal hyperplane for {_names(stmts)} within the coefficient bounds")
+        band_id = self._n_bands
+        self._n_bands += 1
+        remaining = self._unsatisfied(edges, band)
+        new_rows = {s: rows[s] + tuple(f.plane.row(s)[0] for f in band) for s in stmts}
+        members = tuple(self._member(f, stmts) for f in band)
+        self.decisions.append(
+            f"band {band_id} ({_names(stmts)}): hyperplanes {', '.join(m.name for m in members)}")
+        child = self._group(stmts, remaining, new_rows)
+        return Band(members, child, permutable=True, band_id=band_id)
+
+    def _sequence(self, groups, edges, rows, why: str) -> Sequence:
+        self.decisions.append(f"cut {' | '.join(_names(g) for g in groups)} ({why})")
+        children = []
+        for g in groups:
+            inside = tuple(e for e in edges if self._inside(e, g))
+            children.append((g, self._group(g, inside, rows)))
+        return Sequence(tuple(children))
+
+    def _member(self, found: Found, stmts) -> Member:
+        exprs = tuple((s, Expr(*found.plane.row(s))) for s in stmts)
+        return Member(exprs, member_name(exprs, self.scop))
+
+    # ------------------------------------------------------------ fusion policy
+
+    def _partition(self, sccs, edges, rows) -> list[tuple[str, ...]]:
+        if self.fuse == "none":
+            return list(sccs)
+        if self.fuse == "max":
+            whole = tuple(sorted((s for g in sccs for s in g), key=self.order.get))
+            if self._band(whole, edges, rows):
+                return [whole]
+        groups = []
+        cur = sccs[0]
+        for nxt in sccs[1:]:
+            reason = self._merge_refused(cur, nxt, edges, rows)
+            if reason:
+                self.decisions.append(
+                    f"fuse={self.fuse}: {_names(nxt)} not fused with {_names(cur)}: {reason}")
+                groups.append(cur)
+                cur = nxt
+            else:
+                cur = tuple(sorted(cur + nxt, key=self.order.get))
+        groups.append(cur)
+        return groups
+
+    def _merge_refused(self, cur, nxt, edges, rows) -> str:
+        """Why ``cur`` and ``nxt`` must not share their next band, or "" to fuse them."""
+        both = tuple(sorted(cur + nxt, key=self.order.get))
+        fused = self._band(both, self._inside_all(edges, both), rows)
+        if not fused:
+            return "no common loop exists"
+        if self.fuse == "max":
+            return ""
+        a = self._band(cur, self._inside_all(edges, cur), rows)
+        b = self._band(nxt, self._inside_all(edges, nxt), rows)
+        if len(fused) < min(len(a), len(b)):
+            return f"the fused band would have depth {len(fused)} instead of {min(len(a), len(b))}"
+        inside = self._inside_all
+        apart = _has_parallel(a, inside(edges, cur)) or _has_parallel(b, inside(edges, nxt))
+        if apart and not _has_parallel(fused, inside(edges, both)):
+            return "the fused band would have no parallel loop"
+        for s in both:
+            if not any(fused[0].plane.row(s)[0]):
+                return f"{s} would get no loop of its own in the fused band"
+        return ""
+
+    # ------------------------------------------------------------ bands and hyperplanes
+
+    def _band(self, stmts, edges, rows) -> list[Found]:
+        key = (stmts, edges, tuple(rows[s] for s in stmts))
+        if key not in self._bands:
+            found: list[Found] = []
+            cur = {s: rows[s] for s in stmts}
+            while not all(self._full_rank(s, cur) for s in stmts):
+                f = self._hyperplane(stmts, edges, cur)
+                if f is None:
+                    break
+                found.append(f)
+                cur = {s: cur[s] + (f.plane.row(s)[0],) for s in stmts}
+            self._bands[key] = found
+        return self._bands[key]
+
+    def _hyperplane(self, stmts, edges, rows) -> Found | None:
+        layout = self._layout(stmts)
+        independence = {s: farkas.independence_constraints(s, list(rows[s]), self.shapes[s].depth,
+                                                           self.shapes[s].signs)
+                        for s in stmts}
+        constraints = [self._constraints(e, stmts, layout) for e in edges]
+        plane = farkas.solve(layout.base(independence), constraints, layout)
+        if plane is None:
+            return None
+        satisfied, zero = set(), set()
+        for e in edges:
+            d = self._distances(e, plane)
+            if d.is_subset(_positive(d)):
+                satisfied.add(e)
+            elif d.is_subset(_zero(d)):
+                zero.add(e)
+        return Found(plane, frozenset(satisfied), frozenset(zero))
+
+    def _constraints(self, e: DepPart, stmts, layout) -> isl.BasicSet:
+        key = (e, stmts)
+        if key not in self._cons:
+            if e not in self._farkas:
+                self._farkas[e] = farkas.dependence_constraints(
+                    self.scop.params, e.pieces[0], farkas.coefficient_set(list(e.pieces)),
+                    self.shapes[e.source], self.shapes[e.sink])
+            self._cons[key] = layout.embed(self._farkas[e])
+        return self._cons[key]
+
+    def _layout(self, stmts) -> farkas.Layout:
+        if stmts not in self._layouts:
+            self._layouts[stmts] = farkas.Layout(self.scop.params, tuple(self.shapes[s] for s in stmts))
+        return self._layouts[stmts]
+
+    def _unsatisfied(self, edges, band: list[Found]) -> tuple[DepPart, ...]:
+        """What a band leaves of each dependence: the pairs at distance zero on all its hyperplanes
+        (every other pair is ordered by the first hyperplane with a positive distance)."""
+        out = []
+        for e in edges:
+            if all(e in f.zero for f in band):
+                out.append(e)  # untouched: keep the object (and its cached constraints)
+                continue
+            pieces = []
+            for piece in e.pieces:
+                for f in band:
+                    same = self._phi(e.source, f.plane.row(e.source)).apply_range(
+                        self._phi(e.sink, f.plane.row(e.sink)).reverse())
+                    piece = piece.intersect(same)
+                if not piece.is_empty():
+                    pieces.append(piece)
+            if pieces:
+                out.append(DepPart(e.edge, tuple(pieces)))
+        return tuple(out)
+
+    def _phi(self, stmt: str, row) -> isl.Map:
+        key = (stmt, row)
+        if key not in self._phi_cache:
+            text = Expr(*row).text([f"__i{k}" for k in range(self.shapes[stmt].depth)])
+            self._phi_cache[key] = isl.Map(f"{self.isl.pdecl}{{ {self.isl.tuples[stmt]} -> [({text})] }}")
+        return self._phi_cache[key]
+
+    def _distances(self, e: DepPart, plane: farkas.Hyperplane) -> isl.Set:
+        src = self._phi(e.source, plane.row(e.source))
+        dst = self._phi(e.sink, plane.row(e.sink))
+        out = None
+        for piece in e.pieces:
+            d = piece.apply_domain(src).apply_range(dst).deltas()
+            out = d if out is None else out.union(d)
+        return out
+
+    # ------------------------------------------------------------ graph helpers
+
+    def _full_rank(self, stmt: str, rows: dict) -> bool:
+        depth = self.shapes[stmt].depth
+        return farkas.rank(list(rows[stmt]), depth) == depth
+
+    def _inside(self, e: DepPart, group) -> bool:
+        return e.source in group and e.sink in group
+
+    def _inside_all(self, edges, group) -> tuple[int, ...]:
+        return tuple(e for e in edges if self._inside(e, group))
+
+    def _sccs(self, stmts, edges) -> list[tuple[str, ...]]:
+        """Strongly connected components in topological order (ties: program order)."""
+        succ = {s: set() for s in stmts}
+        for e in edges:
+            succ[e.source].add(e.sink)
+        comps = _tarjan(stmts, succ)
+        comp_of = {s: k for k, c in enumerate(comps) for s in c}
+        preds = {k: set() for k in range(len(comps))}
+        for s in stmts:
+            for t in succ[s]:
+                if comp_of[s] != comp_of[t]:
+                    preds[comp_of[t]].add(comp_of[s])
+        done: list[int] = []
+        while len(done) < len(comps):
+            ready = [k for k in range(len(comps)) if k not in done and preds[k] <= set(done)]
+            done.append(min(ready, key=lambda k: min(self.order[s] for s in comps[k])))
+        return [tuple(sorted(comps[k], key=self.order.get)) for k in done]
+
+
+def _loop_signs(stmt) -> tuple[int, ...]:
+    """Per iterator, -1 when its loop counts down in the original schedule (the row is ``-i``)."""
+    rows = original_rows(stmt)
+    signs = []
+    for k in range(stmt.depth):
+        coeff = next((r.coeffs[k] for r in rows if k < len(r.coeffs) and r.coeffs[k]), 1)
+        signs.append(-1 if coeff < 0 else 1)
+    return tuple(signs)
+
+
+def _tarjan(nodes, succ) -> list[set]:
+    index, low, stack, on_stack, comps = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(succ[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = set()
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.add(w)
+                if w == v:
+                    break
+            comps.append(comp)
+
+    for v in nodes:
+        if v not in index:
+            visit(v)
+    return comps
+
+
+def _has_parallel(band: list[Found], edges) -> bool:
+    """Whether some hyperplane of the band has distance zero on every dependence it must order."""
+    done: set = set()
+    for f in band:
+        if all(e in done or e in f.zero for e in edges):
+            return True
+        done |= f.satisfied
+    return False
+
+
+def _positive(d: isl.Set) -> isl.Set:
+    return isl.Set("{ [x] : x >= 1 }").align_params(d.get_space())
+
+
+def _zero(d: isl.Set) -> isl.Set:
+    return isl.Set("{ [0] }").align_params(d.get_space())
+
+
+def _names(group) -> str:
+    return ", ".join(group)

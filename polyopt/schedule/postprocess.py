@@ -1,0 +1,328 @@
+"""Post-processing of a schedule tree (schedule stage, after pluto.py / isl_scheduler.py).
+
+Top-down over the tree, for every band:
+
+1. tile it when it is permutable and has depth >= 2 (tile loops ``s*floor(h/s)`` over point loops
+   ``h``, so partial tiles need no special case);
+2. when no tile loop is parallel (time-iterated stencils) and no enclosing loop is parallel, replace
+   the first tile loop by the wavefront ``floor(h1/s1) + floor(h2/s2)``, which makes the second
+   tile loop parallel;
+3. in an innermost permutable band, move to the innermost position the point loop with stride-1
+   (or invariant) accesses that carries no dependence, when there is one;
+4. decide every loop's kind from the dependences it carries: the first loop that carries none and
+   has no parallel loop around it is PARALLEL, the innermost loop that carries none is SIMD, a
+   wavefront loop is PIPELINED, every other loop is SERIAL with the reason (the dependence, a
+   reduction, or the parallel loop around it).
+
+The dependences a loop carries are computed exactly on the final loops: the pairs not yet ordered
+by the enclosing loops and sequences that get different values at this loop.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import islpy as isl
+
+from ..analysis.dependences import Dependences, uniform_distances
+from ..analysis.legality import example_pair
+from ..frontend import syntax as sx
+from .options import ScheduleOptions
+from .schedule import PARALLEL, PIPELINED, SERIAL, SIMD, BandInfo, LoopInfo
+from .tree import Band, IslBuilder, Leaf, Member, Node, Sequence, aff_to_expr, has_band
+
+
+class PostProcessor:
+    """Tiling, wavefront, intra-tile order and loop kinds for one schedule tree."""
+
+    def __init__(self, deps: Dependences, options: ScheduleOptions):
+        self.deps = deps
+        self.scop = deps.scop
+        self.options = options
+        self.isl = IslBuilder(self.scop)
+        self.access = {s.name: _access_matrices(s) for s in self.scop.statements}
+        self.reductions = {s.name: reduction_elements(s) for s in self.scop.statements}
+        self.bands: list[BandInfo] = []
+        self.decisions: list[str] = []
+        self._mupa: dict[tuple, isl.MultiUnionPwAff] = {}
+
+    def run(self, tree: Node) -> Node:
+        active = tuple((e, e.relation.to_union_map()) for e in self.deps.edges if not e.relation.is_empty())
+        rows = {s.name: () for s in self.scop.statements}
+        return self._visit(tree, active, None, rows)
+
+    # ------------------------------------------------------------ traversal
+
+    def _visit(self, node: Node, active, parallel_above: str | None, rows) -> Node:
+        if isinstance(node, Leaf):
+            return node
+        if isinstance(node, Sequence):
+            children = []
+            for names, child in node.children:
+                filt = self.isl.filter(names)
+                inside = tuple((e, r) for e, r in ((e, rel.intersect_domain(filt).intersect_range(filt))
+                                                     for e, rel in active) if not r.is_empty())
+                children.append((names, self._visit(child, inside, parallel_above, rows)))
+            return Sequence(tuple(children))
+        return self._band(node, active, parallel_above, rows)
+
+    def _band(self, band: Band, active, parallel_above, rows) -> Node:
+        members = list(band.members)
+        n = len(members)
+        stmts = members[0].statements
+        innermost = not has_band(band.child)
+        number = f" {band.band_id}" if band.band_id >= 0 else ""
+        label = f"band{number} ({', '.join(stmts)})"
+        sizes, note = None, ""
+        if not band.permutable:
+            note = "not permutable: not tiled"
+        elif n < 2:
+            note = "depth 1: not tiled"
+        else:
+            sizes = self.options.tile_sizes(n)
+            note = "" if sizes else "tiling disabled"
+        if band.permutable and n >= 2 and innermost:
+            members = self._intra_tile_order(members, active, rows, label)
+        tiles: list[Member] = []
+        if sizes:
+            tiles = [Member(tuple((s, e.tile(size)) for s, e in m.exprs), f"T({m.name})", "tile")
+                     for m, size in zip(band.members, sizes)]
+            self.decisions.append(f"{label} tiled {'x'.join(map(str, sizes))}")
+            if self.options.parallel and parallel_above is None and not self._has_parallel(tiles, active):
+                tiles = _wavefront(tiles, band.members, sizes)
+                self.decisions.append(f"{label}: no tile loop is parallel; wavefront {tiles[0].name} "
+                                      f"makes {tiles[1].name} parallel")
+        elif note:
+            self.decisions.append(f"{label} {note}")
+        tile_infos, active, parallel_above = self._kinds(tiles, active, parallel_above, False)
+        point_infos, active, parallel_above = self._kinds(members, active, parallel_above, innermost)
+        new_rows = {s: rows[s] + tuple(m.expr(s).coeffs for m in members if m.expr(s).is_affine)
+                    for s in stmts}
+        self.bands.append(BandInfo(stmts, tuple(point_infos), band.permutable,
+                                   tuple(sizes) if sizes else None, tuple(tile_infos), note))
+        child = self._visit(band.child, active, parallel_above, {**rows, **new_rows})
+        inner = Band(tuple(members), child, band.permutable, infos=tuple(point_infos), band_id=band.band_id)
+        if not tiles:
+            return inner
+        return Band(tuple(tiles), inner, band.permutable, tile_sizes=tuple(sizes), infos=tuple(tile_infos),
+                    band_id=band.band_id)
+
+    # ------------------------------------------------------------ dependences carried by loops
+
+    def _mupa_of(self, member: Member) -> isl.MultiUnionPwAff:
+        key = (member.exprs, member.role)
+        if key not in self._mupa:
+            self._mupa[key] = self.isl.mupa(member)
+        return self._mupa[key]
+
+    def _split(self, member: Member, active):
+        """(carried pairs per dependence, pairs left for the inner loops) at ``member``."""
+        mupa = self._mupa_of(member)
+        carried, rest = [], []
+        for e, rel in active:
+            same = rel.eq_at_multi_union_pw_aff(mupa)
+            if not rel.is_subset(same):
+                carried.append((e, rel.subtract(same)))
+            if not same.is_empty():
+                rest.append((e, same))
+        return carried, tuple(rest)
+
+    def _has_parallel(self, members: list[Member], active) -> bool:
+        for m in members:
+            carried, active = self._split(m, active)
+            if not carried:
+                return True
+        return False
+
+    def _kinds(self, members: list[Member], active, parallel_above, innermost: bool):
+        infos = []
+        for k, m in enumerate(members):
+            carried, active = self._split(m, active)
+            last = innermost and k == len(members) - 1
+            info = self._decide(m, carried, parallel_above, last)
+            if info.kind == PARALLEL:
+                parallel_above = m.name
+            infos.append(info)
+        return infos, active, parallel_above
+
+    def _decide(self, m: Member, carried, parallel_above, last: bool) -> LoopInfo:
+        opts = self.options
+        if m.role == "wavefront":
+            return LoopInfo(m.name, PIPELINED, "wavefront over tiles: in order, makes the next loop parallel")
+        if not carried:
+            if opts.parallel and parallel_above is None:
+                return LoopInfo(m.name, PARALLEL, "carries no dependence")
+            if last and opts.vectorize:
+                return LoopInfo(m.name, SIMD, "innermost, carries no dependence")
+            if parallel_above is not None:
+                return LoopInfo(m.name, SERIAL,
+                                f"carries no dependence; inside parallel loop {parallel_above}")
+            return LoopInfo(m.name, SERIAL, "carries no dependence; parallel=False")
+        reductions = self._reduction(carried)
+        if reductions:
+            reason = (f"reduction on {', '.join(reductions)} along {m.name}: kept serial "
+                      f"(parallel reductions are not generated yet)")
+            if parallel_above is None:
+                self.decisions.append(f"{m.name} not parallel: {reason}")
+            return LoopInfo(m.name, SERIAL, reason, reductions)
+        what = self.describe(*carried[0])
+        if parallel_above is None or last:
+            self.decisions.append(f"{m.name} not {'parallel' if parallel_above is None else 'simd'}: {what}")
+        return LoopInfo(m.name, SERIAL, f"carries {what}")
+
+    def _reduction(self, carried) -> tuple[str, ...]:
+        """The reduction elements when every carried dependence is a self-dependence of a reduction."""
+        out = set()
+        for e, _ in carried:
+            elem = self.reductions[e.source].get(e.array) if e.source == e.sink else None
+            if elem is None:
+                return ()
+            out.add(elem)
+        return tuple(sorted(out))
+
+    def describe(self, edge, rel: isl.UnionMap) -> str:
+        """``RAW on C from S1[i, j, k] to S1[i, j, k + 1]`` (symbolic when the distance is uniform)."""
+        m = isl.Map.from_union_map(rel)
+        src, dst = self.scop.statement(edge.source), self.scop.statement(edge.sink)
+        head = f"{edge.kind} on {edge.array}"
+        if src is dst:
+            vecs = uniform_distances(m, src, dst)
+            if vecs and len(vecs) == 1 and len(vecs[0]) == src.depth:
+                sink = [_shifted(it, d) for it, d in zip(src.iterators, vecs[0])]
+                return f"{head} from {src.name}[{', '.join(src.iterators)}] to {src.name}[{', '.join(sink)}]"
+        a, b, _ = example_pair(m)
+        return f"{head} from {src.name}[{', '.join(map(str, a))}] to {dst.name}[{', '.join(map(str, b))}]"
+
+    # ------------------------------------------------------------ intra-tile order
+
+    def _intra_tile_order(self, members: list[Member], active, rows, label) -> list[Member]:
+        n = len(members)
+        scores = []
+        for p in range(n):
+            good = bad = 0
+            for s in members[0].statements:
+                exprs = [m.expr(s) for m in members]
+                if not all(e.is_affine for e in exprs):
+                    continue
+                others = list(rows[s]) + [exprs[q].coeffs for q in range(n) if q != p]
+                v = _direction(others, exprs[p].coeffs, self.scop.statement(s).depth)
+                if v is None:
+                    continue
+                for f in self.access[s]:
+                    fv = [sum(a * b for a, b in zip(row, v)) for row in f]
+                    if not any(fv):
+                        continue
+                    if not any(fv[:-1]) and abs(fv[-1]) == 1:
+                        good += 1
+                    else:
+                        bad += 1
+            carries = self._carries_when_innermost(members, p, active)
+            scores.append((bad, carries, -good, -p))
+        best = min(range(n), key=lambda p: scores[p])
+        if best == n - 1:
+            return members
+        order = [m for q, m in enumerate(members) if q != best] + [members[best]]
+        bad, carries, good, _ = scores[best]
+        why = f"{-good} stride-1 and {bad} strided accesses" + ("" if carries else ", carries no dependence")
+        self.decisions.append(f"{label}: point loops ordered ({', '.join(m.name for m in order)}): "
+                              f"{members[best].name} innermost ({why})")
+        return order
+
+    def _carries_when_innermost(self, members, p, active) -> bool:
+        rest = active
+        for q, m in enumerate(members):
+            if q != p:
+                _, rest = self._split(m, rest)
+        carried, _ = self._split(members[p], rest)
+        return bool(carried)
+
+
+def _wavefront(tiles: list[Member], loops: list[Member], sizes) -> list[Member]:
+    """Replace the first tile loop by ``floor(h1/s1) + floor(h2/s2)`` (legal in a permutable band:
+    all dependence components are non-negative, so their sum is zero only when both are)."""
+    exprs = tuple((s, loops[0].expr(s).tile_index(sizes[0]).add(loops[1].expr(s).tile_index(sizes[1])))
+                  for s in loops[0].statements)
+    front = Member(exprs, f"wavefront({tiles[0].name}, {tiles[1].name})", "wavefront")
+    return [front] + tiles[1:]
+
+
+def _shifted(it: str, d: int) -> str:
+    return it if d == 0 else f"{it} + {d}" if d > 0 else f"{it} - {-d}"
+
+
+def _direction(rows, target, n: int) -> list[Fraction] | None:
+    """The unique v with ``rows . v = 0`` and ``target . v = 1``, or None (not unique / none)."""
+    mat = [[Fraction(x) for x in r] + [Fraction(0)] for r in rows]
+    mat.append([Fraction(x) for x in target] + [Fraction(1)])
+    rank = 0
+    for col in range(n):
+        piv = next((k for k in range(rank, len(mat)) if mat[k][col] != 0), None)
+        if piv is None:
+            return None  # a free variable: the loop does not determine the direction
+        mat[rank], mat[piv] = mat[piv], mat[rank]
+        p = mat[rank][col]
+        mat[rank] = [x / p for x in mat[rank]]
+        for k in range(len(mat)):
+            if k != rank and mat[k][col] != 0:
+                f = mat[k][col]
+                mat[k] = [a - f * b for a, b in zip(mat[k], mat[rank])]
+        rank += 1
+    if any(row[n] != 0 for row in mat[rank:]):
+        return None  # inconsistent: this loop does not move the statement
+    return [mat[k][n] for k in range(n)]
+
+
+def _multi_aff(relation: isl.Map) -> isl.MultiAff | None:
+    """The access function of ``relation`` when it is one affine piece."""
+    pieces = []
+    isl.PwMultiAff.from_map(relation).foreach_piece(lambda _, ma: pieces.append(ma))
+    return pieces[0] if len(pieces) == 1 else None
+
+
+def _access_matrices(stmt) -> list[list[tuple[int, ...]]]:
+    """The linear part of each affine access of ``stmt``: one row per subscript."""
+    out = []
+    for acc in stmt.accesses:
+        ma = _multi_aff(acc.relation)
+        if ma is None:
+            continue
+        affs = [ma.get_at(k) for k in range(ma.dim(isl.dim_type.out))]
+        if any(a.dim(isl.dim_type.div) for a in affs):
+            continue
+        out.append([tuple(a.get_coefficient_val(isl.dim_type.in_, j).to_python() for j in range(stmt.depth))
+                    for a in affs])
+    return out
+
+
+def reduction_elements(stmt) -> dict[str, str]:
+    """``{array: "y[i]"}`` when ``stmt`` is a reduction ``y[i] op= e`` / ``y[i] = y[i] op e`` with an
+    associative ``op`` (``+ - *``) and ``e`` not reading the array."""
+    body = stmt.body
+    if body is None or not stmt.writes:
+        return {}
+    write = stmt.writes[0]
+    same = [r for r in stmt.reads if r.array == write.array]
+    # exactly one read of the array, of the written element: x = x op e with e free of x
+    if len(same) != 1 or not same[0].relation.is_equal(write.relation):
+        return {}
+    ok = body.op in ("+", "-", "*")
+    value = body.value
+    if body.op is None and isinstance(value, sx.BinOp):
+        ok = (value.op in ("+", "*") and body.target in (value.left, value.right)) or \
+             (value.op == "-" and value.left == body.target)
+    if not ok:
+        return {}
+    return {write.array: element_text(write.relation, stmt)}
+
+
+def element_text(relation: isl.Map, stmt) -> str:
+    """``A[i, j + 1]`` for an access relation of ``stmt`` (``A`` for a scalar)."""
+    name = relation.get_tuple_name(isl.dim_type.out)
+    n = relation.dim(isl.dim_type.out)
+    if n == 0:
+        return name
+    ma = _multi_aff(relation)
+    if ma is None:
+        return name
+    subs = [aff_to_expr(ma.get_at(k), stmt.depth).text(stmt.iterators) for k in range(n)]
+    return f"{name}[{', '.join(subs)}]"

@@ -1,0 +1,114 @@
+"""Readable text for a Schedule (``print(kernel.schedule())``), in Pluto's style.
+
+The layout is stable (tests check it line by line)::
+
+    schedule gemm: scheduler=pluto fuse=smart tile=True parallel=True vectorize=True
+    T(S1): (i, j, k) -> (32*floor(i/32), 32*floor(j/32), 32*floor(k/32), i, k, j, 1)
+    band 0 (S0, S1): permutable, tiled 32x32x32
+      tile T(i): parallel -- carries no dependence
+      loop k: serial -- reduction on C[i, j] along k: ...
+    fusion: (S0, S1)
+    decisions:
+      ...
+    tree:
+      T(i) parallel
+        ...
+
+``T(S)`` rows are read back from the final isl schedule tree: band members, and the position in
+each sequence as a constant (Pluto's scalar dimensions).
+"""
+
+from __future__ import annotations
+
+import islpy as isl
+
+from .schedule import LOOP_MARK
+from .tree import expr_of, from_isl, rows_of
+
+
+def format_schedule(schedule) -> str:
+    """The whole printed form of ``schedule``."""
+    scop, opts = schedule.scop, schedule.options
+    lines = [f"schedule {scop.name}: scheduler={opts.scheduler} fuse={opts.fuse} tile={opts.tile} "
+             f"parallel={opts.parallel} vectorize={opts.vectorize}"]
+    lines += transformation_lines(schedule)
+    for k, band in enumerate(schedule.bands):
+        props = ["permutable" if band.permutable else "not permutable"]
+        if band.tile_sizes:
+            props.append("tiled " + "x".join(map(str, band.tile_sizes)))
+        elif band.note:
+            props.append(band.note)
+        lines.append(f"band {k} ({', '.join(band.statements)}): {', '.join(props)}")
+        for role, loops in (("tile", band.tile_loops), ("loop", band.loops)):
+            for info in loops:
+                reason = f" -- {info.reason}" if info.reason else ""
+                lines.append(f"  {role} {info.name}: {info.kind}{reason}")
+    lines.append("fusion: " + " ".join(f"({', '.join(g)})" for g in schedule.fusion))
+    if schedule.decisions:
+        lines.append("decisions:")
+        lines += [f"  {d}" for d in schedule.decisions]
+    lines.append("tree:")
+    lines += tree_lines(schedule.tree, scop)
+    return "\n".join(lines)
+
+
+def transformation_lines(schedule) -> list[str]:
+    """``T(S1): (i, j, k) -> (...)`` for every statement, from the final tree."""
+    scop = schedule.scop
+    tree = from_isl(schedule.tree, scop)
+    out = []
+    for s in scop.statements:
+        rows = ", ".join(r.text(s.iterators) for r in rows_of(tree, s.name))
+        out.append(f"T({s.name}): ({', '.join(s.iterators)}) -> ({rows})")
+    return out
+
+
+def tree_lines(tree: isl.Schedule, scop) -> list[str]:
+    """An indented outline of the isl schedule tree: loops with their kind, sequences, statements."""
+    out: list[str] = []
+    _node_lines(tree.get_root(), scop, 1, None, out)
+    return out
+
+
+def _node_lines(node: isl.ScheduleNode, scop, depth: int, info, out: list[str]) -> None:
+    kind = node.get_type()
+    pad = "  " * depth
+    if kind == isl.schedule_node_type.mark:
+        mark = node.mark_get_id()
+        nxt = mark.get_user() if mark.get_name() == LOOP_MARK else None
+        if nxt is None:
+            out.append(f"{pad}mark {mark.get_name()}")
+        _node_lines(node.child(0), scop, depth if nxt is not None else depth + 1, nxt, out)
+        return
+    if kind == isl.schedule_node_type.band:
+        mupa = node.band_get_partial_schedule()
+        dom = node.get_domain()
+        stmts = [s for s in scop.statements if not dom.extract_set(s.domain.get_space()).is_empty()]
+        for k in range(node.band_n_member()):
+            texts = {s.name: expr_of(mupa.get_at(k), s).text(s.iterators) for s in stmts}
+            if len(set(texts.values())) == 1:
+                body = next(iter(texts.values()))
+            else:
+                body = "; ".join(f"{n}: {t}" for n, t in texts.items())
+            label = f" [{info.kind} {info.name}]" if info is not None else ""
+            out.append(f"{pad}for {body}{label}")
+            pad += "  "
+            depth += 1
+        _node_lines(node.child(0), scop, depth, None, out)
+        return
+    if kind == isl.schedule_node_type.leaf:
+        names = [s.name for s in scop.statements
+                 if not node.get_domain().extract_set(s.domain.get_space()).is_empty()]
+        out.append(f"{pad}{', '.join(names)}")
+        return
+    if kind in (isl.schedule_node_type.sequence, isl.schedule_node_type.set):
+        out.append(f"{pad}{kind.name}")
+        for k in range(node.n_children()):
+            _node_lines(node.child(k), scop, depth + 1, None, out)
+        return
+    if kind == isl.schedule_node_type.filter:
+        _node_lines(node.child(0), scop, depth, None, out)
+        return
+    for k in range(node.n_children()):  # domain and any other structural node
+        _node_lines(node.child(k), scop, depth if kind == isl.schedule_node_type.domain else depth + 1,
+                    None, out)

@@ -1,0 +1,137 @@
+"""Tiling, intra-tile order, wavefront, loop kinds, reductions, and the mark contract for codegen."""
+
+import islpy as isl
+import pytest
+
+from polyopt.schedule import ScheduleOptions, compute_schedule
+from polyopt.schedule.schedule import LOOP_MARK, PARALLEL, PIPELINED, SERIAL, SIMD, LoopInfo
+
+from .conftest import carries_dependence, loop, loop_marks, make_deps, stmt
+
+
+def schedule(deps, **opts):
+    return compute_schedule(deps, ScheduleOptions(**opts))
+
+
+def kinds(infos):
+    return [(i.name, i.kind) for i in infos]
+
+
+@pytest.mark.parametrize("scheduler", ["pluto", "isl"])
+def test_gemm_tiled_parallel_outer_point_order_ikj_simd_j(kernel_deps, scheduler):
+    s = schedule(kernel_deps("gemm"), scheduler=scheduler)
+    (band,) = s.bands
+    assert band.permutable and band.tile_sizes == (32, 32, 32)
+    assert kinds(band.tile_loops) == [("T(i)", PARALLEL), ("T(j)", SERIAL), ("T(k)", SERIAL)]
+    assert kinds(band.loops) == [("i", SERIAL), ("k", SERIAL), ("j", SIMD)]
+    assert band.loops[1].reductions == ("C[i, j]",)
+    assert "inside parallel loop T(i)" in band.loops[0].reason
+
+
+def test_gemm_untiled_is_still_reordered(kernel_deps):
+    (band,) = schedule(kernel_deps("gemm"), tile=False).bands
+    assert band.tile_sizes is None and band.note == "tiling disabled"
+    assert kinds(band.loops) == [("i", PARALLEL), ("k", SERIAL), ("j", SIMD)]
+
+
+def test_tile_sizes_per_dimension(kernel_deps):
+    (band,) = schedule(kernel_deps("gemm"), tile=(8, 3, 5)).bands
+    assert band.tile_sizes == (8, 3, 5)
+    (band,) = schedule(kernel_deps("gemm"), tile=16).bands
+    assert band.tile_sizes == (16, 16, 16)
+
+
+def test_options_disable_parallel_and_simd(kernel_deps):
+    (band,) = schedule(kernel_deps("gemm"), parallel=False, vectorize=False).bands
+    assert {i.kind for i in band.tile_loops + band.loops} == {SERIAL}
+    (band,) = schedule(kernel_deps("gemm"), parallel=False).bands
+    assert [i.kind for i in band.loops] == [SERIAL, SERIAL, SIMD]
+
+
+def test_reduction_is_recognised_and_kept_serial(kernel_deps):
+    s = schedule(kernel_deps("matvec"))
+    (band,) = s.bands
+    assert kinds(band.tile_loops) == [("T(i)", PARALLEL), ("T(j)", SERIAL)]
+    j = band.loops[-1]
+    assert (j.name, j.kind, j.reductions) == ("j", SERIAL, ("y[i]",))
+    assert "reduction on y[i] along j: kept serial" in j.reason
+    for info, node, _ in loop_marks(s.tree):  # never racy: no parallel/simd loop carries anything
+        if info.kind in (PARALLEL, SIMD):
+            assert not carries_dependence(node, s.dependences.all)
+
+
+def test_matvec_untiled_i_parallel_j_reduction(kernel_deps):
+    (band,) = schedule(kernel_deps("matvec"), tile=False).bands
+    assert kinds(band.loops) == [("i", PARALLEL), ("j", SERIAL)]
+    assert band.loops[1].reductions == ("y[i]",)
+
+
+@pytest.mark.parametrize("name", ["jacobi_1d", "jacobi_2d", "seidel_2d", "fdtd_2d"])
+def test_stencils_get_a_wavefront_over_tiles(kernel_deps, name):
+    s = schedule(kernel_deps(name))
+    (band,) = s.bands
+    depth = len(band.loops)
+    assert band.tile_sizes == (32,) * depth
+    assert band.tile_loops[0].kind == PIPELINED and band.tile_loops[0].name.startswith("wavefront(T(t), ")
+    assert band.tile_loops[1].kind == PARALLEL
+    assert band.loops[0].name == "t"
+    assert any("wavefront" in d and "parallel" in d for d in s.decisions)
+    assert all(i.kind == SERIAL for i in band.loops)  # every point loop carries a dependence
+    assert "carries RAW" in band.loops[-1].reason
+
+
+def test_no_wavefront_without_tiling_or_parallelism(kernel_deps):
+    (band,) = schedule(kernel_deps("jacobi_1d"), tile=False).bands
+    assert [i.kind for i in band.loops] == [SERIAL, SERIAL]
+    (band,) = schedule(kernel_deps("jacobi_1d"), parallel=False).bands
+    assert PIPELINED not in [i.kind for i in band.tile_loops]
+
+
+@pytest.mark.parametrize("name", ["lu", "cholesky"])
+def test_triangular_kernels_have_a_parallel_tile_loop(kernel_deps, name):
+    s = schedule(kernel_deps(name))
+    (band,) = s.bands
+    assert band.tile_sizes == (32, 32, 32)
+    assert PARALLEL in [i.kind for i in band.tile_loops]
+
+
+def test_inner_parallel_loop_when_outer_carries():
+    # for i: for j: A[i, j] = A[i - 1, j]: i carries, j is parallel (not i)
+    deps = make_deps("rows", "N", [loop("i", 1, "N", loop("j", 0, "N", stmt("A[i, j]", "A[i - 1, j]")))])
+    (band,) = schedule(deps, tile=False).bands
+    assert kinds(band.loops) == [("i", SERIAL), ("j", PARALLEL)]
+    assert band.loops[0].reason == "carries RAW on A from S0[i, j] to S0[i + 1, j]"
+
+
+def test_serial_reason_names_the_dependence_in_decisions():
+    deps = make_deps("scan", "N", [loop("i", 1, "N", stmt("A[i]", "A[i - 1]", "B[i]"))])
+    s = schedule(deps)
+    assert s.bands[0].loops[0].kind == SERIAL
+    assert "i not parallel: RAW on A from S0[i] to S0[i + 1]" in s.decisions
+
+
+def test_marks_follow_the_codegen_contract(kernel_deps):
+    s = schedule(kernel_deps("2mm"))
+    marks = loop_marks(s.tree)
+    assert len(marks) == sum(len(b.loops) + len(b.tile_loops) for b in s.bands)
+    for info, node, ancestors in marks:
+        assert isinstance(info, LoopInfo)
+        assert node.get_type() == isl.schedule_node_type.band and node.band_n_member() == 1
+        if info.kind == PARALLEL:  # no nested omp parallel
+            assert PARALLEL not in [a.kind for a in ancestors]
+    assert set(_marks(s.tree)) == {LOOP_MARK}
+
+
+def _marks(tree):
+    """The names of all mark nodes (read inside the callback: the nodes are not kept alive)."""
+    out = []
+    tree.get_root().foreach_descendant_top_down(
+        lambda n: (out.append(n.mark_get_id().get_name()) if n.get_type() == isl.schedule_node_type.mark
+                   else None) or True)
+    return out
+
+
+def test_none_scheduler_has_no_marks_and_no_tiling(kernel_deps):
+    s = schedule(kernel_deps("gemm"), scheduler="none")
+    assert _marks(s.tree) == []
+    assert all(b.tile_sizes is None and len(b.loops) == 1 for b in s.bands)

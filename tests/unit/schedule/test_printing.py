@@ -1,0 +1,114 @@
+"""FileCheck-style tests of the printed schedule (format_schedule / Schedule.__str__)."""
+
+from polyopt.schedule import ScheduleOptions, compute_schedule
+from polyopt.schedule.printing import format_schedule
+from polyopt.schedule.tree import Expr
+
+from .conftest import filecheck
+
+
+def show(deps, **opts) -> str:
+    return str(compute_schedule(deps, ScheduleOptions(**opts)))
+
+
+def test_gemm(kernel_deps):
+    filecheck(show(kernel_deps("gemm")), """
+        CHECK: schedule gemm: scheduler=pluto fuse=smart tile=True parallel=True vectorize=True
+        CHECK-NEXT: T(S0): (i, j) -> (32*floor(i/32), 32*floor(j/32), 0, i, 0, j, 0)
+        CHECK-NEXT: T(S1): (i, j, k) -> (32*floor(i/32), 32*floor(j/32), 32*floor(k/32), i, k, j, 1)
+        CHECK-NEXT: band 0 (S0, S1): permutable, tiled 32x32x32
+        CHECK-NEXT:   tile T(i): parallel -- carries no dependence
+        CHECK-NEXT:   tile T(j): serial -- carries no dependence; inside parallel loop T(i)
+        CHECK-NEXT:   tile T(k): serial -- reduction on C[i, j] along T(k)
+        CHECK-NEXT:   loop i: serial
+        CHECK-NEXT:   loop k: serial -- reduction on C[i, j] along k: kept serial
+        CHECK-NEXT:   loop j: simd -- innermost, carries no dependence
+        CHECK-NEXT: fusion: (S0, S1)
+        CHECK: point loops ordered (i, k, j): j innermost
+        CHECK: tree:
+        CHECK-NEXT:   for 32*floor(i/32) [parallel T(i)]
+        CHECK: for S0: 0; S1: k [serial k]
+        CHECK-NEXT: for j [simd j]
+        CHECK-NEXT: sequence
+        CHECK-NEXT: S0
+        CHECK-NEXT: S1
+    """)
+
+
+def test_gemm_untiled_names_the_reduction(kernel_deps):
+    filecheck(show(kernel_deps("gemm"), tile=False), """
+        CHECK: T(S1): (i, j, k) -> (i, k, j, 1)
+        CHECK: band 0 (S0, S1): permutable, tiling disabled
+        CHECK-NEXT:   loop i: parallel
+        CHECK-NEXT:   loop k: serial -- reduction on C[i, j] along k
+        CHECK-NEXT:   loop j: simd
+        CHECK-NOT: tile
+        CHECK: tree:
+    """)
+
+
+def test_jacobi_1d_wavefront(kernel_deps):
+    filecheck(show(kernel_deps("jacobi_1d")), """
+        CHECK: T(S0): (t, i) -> (floor(t/32) + floor((2*t + i)/32), 32*floor((2*t + i)/32), t, 2*t + i, 0)
+        CHECK-NEXT: T(S1): (t, i) -> (floor(t/32) + floor((2*t + i + 1)/32), 32*floor((2*t + i + 1)/32),
+        CHECK-SAME: t, 2*t + i + 1, 1)
+        CHECK-NEXT: band 0 (S0, S1): permutable, tiled 32x32
+        CHECK-NEXT:   tile wavefront(T(t), T(2*t + i)): pipelined
+        CHECK-NEXT:   tile T(2*t + i): parallel
+        CHECK-NEXT:   loop t: serial -- carries RAW on A from S1[0, 1] to S0[1, 1]
+        CHECK-NEXT:   loop 2*t + i: serial -- carries RAW on B
+        CHECK: no tile loop is parallel; wavefront wavefront(T(t), T(2*t + i)) makes T(2*t + i) parallel
+    """)
+
+
+def test_2mm_fusion_lines(kernel_deps):
+    deps = kernel_deps("2mm")
+    filecheck(show(deps), """
+        CHECK: T(S3): (i, j, k) -> (1, 32*floor(i/32), 32*floor(j/32), 32*floor(k/32), i, k, j)
+        CHECK: band 0 (S0, S1, S2): permutable, tiled 32x32x32
+        CHECK: band 1 (S3): permutable, tiled 32x32x32
+        CHECK: fusion: (S0, S1, S2) (S3)
+        CHECK: fuse=smart: S3 not fused with S0, S1, S2: the fused band would have depth 2 instead of 3
+    """)
+    filecheck(show(deps, fuse="none", tile=False), """
+        CHECK: T(S0): (i, j) -> (0, i, j)
+        CHECK-NEXT: T(S1): (i, j, k) -> (1, i, k, j)
+        CHECK: fusion: (S0) (S1) (S2) (S3)
+        CHECK: cut S0 | S1 | S2 | S3 (fuse=none)
+    """)
+
+
+def test_original_order(kernel_deps):
+    filecheck(show(kernel_deps("2mm"), scheduler="none"), """
+        CHECK: schedule 2mm: scheduler=none
+        CHECK-NEXT: T(S0): (i, j) -> (0, i, j, 0)
+        CHECK-NEXT: T(S1): (i, j, k) -> (0, i, j, 1, k)
+        CHECK: band 0 (S0, S1): not permutable, original order
+        CHECK-NEXT:   loop i: serial -- scheduler=none keeps the original loop order
+        CHECK: fusion: (S0, S1) (S2, S3)
+        CHECK: tree:
+        CHECK-NEXT:   sequence
+        CHECK-NEXT:     for i
+        CHECK-NEXT:       for j
+        CHECK-NEXT:         sequence
+        CHECK-NEXT:           S0
+        CHECK-NEXT:           for k
+        CHECK-NEXT:             S1
+        CHECK-NOT: [
+    """)
+
+
+def test_printing_is_stable(kernel_deps):
+    s = compute_schedule(kernel_deps("seidel_2d"))
+    assert format_schedule(s) == str(s) == format_schedule(s)
+
+
+def test_expr_text():
+    e = Expr((2, 1), 1)
+    assert e.text(("t", "i")) == "2*t + i + 1"
+    assert Expr((0, -1), -3).text(("t", "i")) == "-i - 3"
+    assert Expr((0, 0)).text(("t", "i")) == "0"
+    assert e.tile(32).text(("t", "i")) == "32*floor((2*t + i + 1)/32)"
+    assert Expr((1, 0)).tile_index(8).add(Expr((0, 1)).tile_index(4)).text(("t", "i")) == \
+        "floor(t/8) + floor(i/4)"
+    assert Expr((0,), 37).tile(32).text(("i",)) == "32"
