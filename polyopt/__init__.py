@@ -24,9 +24,10 @@ from .errors import (
 )
 from .frontend.types import f32, f64, i32, i64, symbols
 from .kernel import Kernel, kernel
+from .suite import Case, case
 
 __all__ = [
     "ArgumentError", "CodegenError", "CompileError", "IllegalScheduleError", "KernelSyntaxError",
     "ModelError", "OptionError", "PolyoptError", "ScheduleError", "SourceLocation",
-    "f32", "f64", "i32", "i64", "symbols", "Kernel", "kernel",
+    "f32", "f64", "i32", "i64", "symbols", "Kernel", "kernel", "Case", "case",
 ]
