@@ -147,7 +147,8 @@ def discover(paths) -> list[Case]:
     out: list[Case] = []
     for raw in paths:
         raw = str(raw)
-        path_text, _, only = raw.partition(":") if raw.count(":") == 1 and not Path(raw).exists() else (raw, "", "")
+        named = raw.count(":") == 1 and not Path(raw).exists()
+        path_text, _, only = raw.partition(":") if named else (raw, "", "")
         path = Path(path_text)
         if not path.exists():
             raise PolyoptError(f"{path_text}: no such file or directory")
