@@ -72,7 +72,7 @@ class _Builder:
         for p in self.params:
             if p not in int_args:
                 ctx = ctx & affs[p].ge_set(affs[0] + 1)
-        return ctx
+        return ctx.params()
 
     # ------------------------------------------------------------ walk
 

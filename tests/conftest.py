@@ -1,0 +1,19 @@
+"""Session-wide test settings: a private disk cache, so runs are hermetic and leave nothing behind."""
+
+import os
+import shutil
+import tempfile
+
+_OWN_CACHE = None
+
+
+def pytest_configure(config):
+    global _OWN_CACHE
+    if "POLYOPT_CACHE_DIR" not in os.environ:
+        _OWN_CACHE = tempfile.mkdtemp(prefix="polyopt-test-cache-")
+        os.environ["POLYOPT_CACHE_DIR"] = _OWN_CACHE
+
+
+def pytest_unconfigure(config):
+    if _OWN_CACHE is not None:
+        shutil.rmtree(_OWN_CACHE, ignore_errors=True)

@@ -1,0 +1,121 @@
+"""The public Kernel object: decorator forms, options, reference execution, the warm-cache path."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import polyopt as po
+
+N, M = po.symbols("N M")
+
+
+def test_decorator_forms_and_options():
+    def scale(alpha: po.f64, A: po.f64[N]):
+        for i in range(N):
+            A[i] *= alpha
+
+    plain = po.kernel(scale)
+    configured = po.kernel(tile=16, fuse="max")(scale)
+    direct = po.kernel(scale, scheduler="isl")
+    assert plain.options.tile is True and configured.options.tile == 16
+    assert configured.options.fuse == "max" and direct.options.scheduler == "isl"
+    assert plain.py_func is scale and plain.__name__ == "scale"
+    with pytest.raises(po.OptionError, match="unknown option 'tiles'"):
+        po.kernel(scale, tiles=3)
+    with pytest.raises(po.OptionError, match="unknown scheduler"):
+        plain.schedule(scheduler="polly")
+
+
+def test_reference_binds_symbols_and_matches_compiled():
+    @po.kernel
+    def k(A: po.f64[N, M], x: po.f64[M], y: po.f64[N]):
+        for i in range(N):
+            y[i] = 0.0
+            for j in range(M):
+                y[i] += A[i, j] * x[j]
+
+    rng = np.random.default_rng(1)
+    A, x = rng.random((7, 5)), rng.random(5)
+    y_ref, y = np.zeros(7), np.zeros(7)
+    k.reference(A, x, y_ref)
+    k(A, x, y)
+    np.testing.assert_allclose(y_ref, A @ x)
+    np.testing.assert_allclose(y, y_ref)
+    assert k.bind(A, x, y) == {"N": 7, "M": 5}
+
+
+def test_reference_sees_symbols_from_a_closure():
+    def make():
+        P = po.symbols("P")
+
+        @po.kernel
+        def fill(A: po.f64[P]):
+            for i in range(P):
+                A[i] = i * 2.0
+
+        return fill
+
+    fill = make()
+    a = np.zeros(4)
+    fill.reference(a)
+    np.testing.assert_array_equal(a, [0, 2, 4, 6])
+
+
+def test_argument_errors_name_the_argument():
+    @po.kernel
+    def add(A: po.f64[N], B: po.f64[N]):
+        for i in range(N):
+            A[i] += B[i]
+
+    with pytest.raises(po.ArgumentError, match="B"):
+        add(np.zeros(3), np.zeros(4))
+    with pytest.raises(po.ArgumentError):
+        add(np.zeros(3), np.zeros(3, dtype=np.float32))
+
+
+def test_pass_times_are_recorded():
+    @po.kernel
+    def k(A: po.f64[N]):
+        for i in range(N):
+            A[i] = 1.0
+
+    k.c_source()
+    names = [n for n, _ in k.times.entries]
+    assert names[:1] == ["parse"]
+    assert {"scop", "dependences", "schedule", "codegen"} <= set(names)
+    assert "total" in str(k.times)
+
+
+def test_warm_cache_runs_neither_the_pipeline_nor_the_compiler(tmp_path):
+    module = tmp_path / "warm_kernel.py"
+    module.write_text(textwrap.dedent("""
+        import sys
+        import numpy as np
+        import polyopt as po
+        from polyopt.runtime import toolchain
+        N = po.symbols("N")
+
+        @po.kernel
+        def axpy(a: po.f64, x: po.f64[N], y: po.f64[N]):
+            for i in range(N):
+                y[i] += a * x[i]
+
+        y = np.ones(5)
+        axpy(2.0, np.arange(5.0), y)
+        assert list(y) == [1, 3, 5, 7, 9], y
+        print(toolchain.compile_count(), "islpy" in sys.modules, "cgen" in sys.modules)
+    """))
+    env = dict(os.environ, POLYOPT_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("POLYOPT_NO_CACHE", None)
+
+    def run():
+        out = subprocess.run([sys.executable, str(module)], env=env, capture_output=True, text=True,
+                             check=True)
+        return out.stdout.split()
+
+    assert run() == ["1", "True", "True"]  # cold: the pipeline ran and gcc compiled once
+    assert run() == ["0", "False", "False"]  # warm: no isl, no code generator, no compiler
