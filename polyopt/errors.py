@@ -116,3 +116,39 @@ class CompileError(PolyoptError):
 
 class ArgumentError(PolyoptError, TypeError):
     """A compiled kernel was called with arguments that do not match its signature."""
+
+
+_PACKAGE_DIR = __file__.rsplit("/", 1)[0] + "/"
+
+
+def _user_frames(tb):
+    """The traceback without polyopt's own frames (the user's code stays, in order)."""
+    import types
+
+    kept = []
+    while tb is not None:
+        if not tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+            kept.append(tb)
+        tb = tb.tb_next
+    out = None
+    for entry in reversed(kept):
+        out = types.TracebackType(out, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return out
+
+
+def user_facing(fn):
+    """Decorator for public entry points: a PolyoptError escapes without polyopt's internal frames.
+
+    The message already names the place in the user's source; frames from inside polyopt would
+    only bury it.  Internal errors keep their cause (``__cause__``) for bug reports.
+    """
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except PolyoptError as exc:
+            raise exc.with_traceback(_user_frames(exc.__traceback__)) from exc.__cause__
+
+    return wrapper

@@ -11,12 +11,14 @@ import functools
 import types
 
 from . import pipeline
+from .errors import user_facing
 from .schedule.options import ScheduleOptions
 
 
 class Kernel:
     """A decorated kernel: call it like the original function, on NumPy arrays."""
 
+    @user_facing
     def __init__(self, func, **options):
         if not callable(func) or not isinstance(func, types.FunctionType):
             from .errors import PolyoptError
@@ -44,12 +46,14 @@ class Kernel:
     # ------------------------------------------------------------ model
 
     @property
+    @user_facing
     def scop(self):
         """The polyhedral model (:class:`polyopt.poly.scop.Scop`)."""
         if self._scop is None:
             self._scop = pipeline.scop(self.syntax, self.times)
         return self._scop
 
+    @user_facing
     def dependences(self):
         """Exact dependences (:class:`polyopt.analysis.dependences.Dependences`)."""
         if self._deps is None:
@@ -61,6 +65,7 @@ class Kernel:
     def _options(self, overrides) -> ScheduleOptions:
         return ScheduleOptions.make(self.options, **overrides)
 
+    @user_facing
     def schedule(self, **options):
         """The schedule for ``options`` (the decorator's options are the defaults)."""
         opts = self._options(options)
@@ -75,10 +80,12 @@ class Kernel:
             self._programs[key] = pipeline.codegen(self.schedule(**_as_dict(opts)), self.times)
         return self._programs[key]
 
+    @user_facing
     def c_source(self, **options) -> str:
         """The whole generated C translation unit for ``options``."""
         return self._program(self._options(options)).text
 
+    @user_facing
     def compile(self, **options):
         """A callable compiled for ``options``; calling it runs the generated code."""
         opts = self._options(options)
@@ -99,11 +106,13 @@ class Kernel:
             runtime.store_front(fkey, compiled.meta)
         return compiled
 
+    @user_facing
     def __call__(self, *args, **kwargs):
         return self.compile()(*args, **kwargs)
 
     # ------------------------------------------------------------ the executable specification
 
+    @user_facing
     def bind(self, *args, **kwargs) -> dict[str, int]:
         """The size parameters implied by the arguments (checked like a real call)."""
         if self._plan is None:
@@ -112,6 +121,7 @@ class Kernel:
             self._plan = BindingPlan.from_kernel(self.syntax)
         return self._plan.bind(args, kwargs)
 
+    @user_facing
     def reference(self, *args, **kwargs):
         """Run the original Python function on the arguments, with size symbols bound to their values."""
         values = self.bind(*args, **kwargs)
@@ -154,8 +164,9 @@ def _has_contents(cell) -> bool:
     return True
 
 
+@user_facing
 def kernel(func=None, /, **options):
     """Decorate a Python function as a polyopt kernel: ``@po.kernel`` or ``@po.kernel(tile=64)``."""
     if func is None:
-        return lambda f: Kernel(f, **options)
+        return user_facing(lambda f: Kernel(f, **options))
     return Kernel(func, **options)

@@ -119,3 +119,18 @@ def test_warm_cache_runs_neither_the_pipeline_nor_the_compiler(tmp_path):
 
     assert run() == ["1", "True", "True"]  # cold: the pipeline ran and gcc compiled once
     assert run() == ["0", "False", "False"]  # warm: no isl, no code generator, no compiler
+
+
+def test_errors_reach_the_user_without_internal_frames():
+    import traceback
+
+    def bad(A: po.f64[N]):
+        for i in range(N):
+            A[i * i] = 1.0
+
+    with pytest.raises(po.KernelSyntaxError) as err:
+        po.kernel(bad)
+    files = [f.filename for f in traceback.extract_tb(err.value.__traceback__)]
+    internal = [f for f in files if "/polyopt/" in f and not f.endswith("errors.py")]
+    assert internal == [], files
+    assert "non-affine subscript" in str(err.value)
