@@ -31,3 +31,14 @@ __all__ = [
     "ModelError", "OptionError", "PolyoptError", "ScheduleError", "SourceLocation",
     "f32", "f64", "i32", "i64", "symbols", "Kernel", "kernel", "Case", "case",
 ]
+
+_VIZ = ("plot_domain", "plot_tiles", "plot_wavefronts", "plot_fusion", "compare", "Comparison")
+
+
+def __getattr__(name: str):
+    # Notebook helpers load lazily: importing polyopt must not import matplotlib.
+    if name in _VIZ:
+        from . import viz
+
+        return getattr(viz, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

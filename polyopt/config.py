@@ -76,3 +76,8 @@ def current() -> Config:
     cache = os.environ.get("POLYOPT_CACHE_DIR", "").strip()
     cache_dir = Path(cache).expanduser() if cache else default_cache_dir()
     return Config(cc=cc, cflags=cflags, cache_dir=cache_dir, use_cache=not _flag("POLYOPT_NO_CACHE", False))
+
+
+def toolchain_env() -> tuple[str | None, str | None]:
+    """The raw compiler settings from the environment: cheap enough to check on every call."""
+    return os.environ.get("POLYOPT_CC"), os.environ.get("POLYOPT_CFLAGS")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import types
 
-from . import pipeline
+from . import config, pipeline
 from .errors import user_facing
 from .schedule.options import ScheduleOptions
 
@@ -34,6 +34,7 @@ class Kernel:
         self._programs: dict[str, object] = {}
         self._compiled: dict[str, object] = {}
         self._plan = None
+        self._default: dict[tuple, object] = {}
         functools.update_wrapper(self, func)
 
     @property
@@ -42,6 +43,10 @@ class Kernel:
 
     def __repr__(self) -> str:
         return f"<polyopt kernel {self.name}({', '.join(a.name for a in self.syntax.args)})>"
+
+    def _repr_html_(self) -> str:
+        from .viz.html import kernel_html
+        return kernel_html(self)
 
     # ------------------------------------------------------------ model
 
@@ -86,12 +91,34 @@ class Kernel:
         return self._program(self._options(options)).text
 
     @user_facing
-    def compile(self, **options):
-        """A callable compiled for ``options``; calling it runs the generated code."""
+    def compile(self, schedule=None, **options):
+        """A callable compiled for ``options``; calling it runs the generated code.
+
+        ``schedule=`` takes a hand-made :class:`~polyopt.schedule.schedule.Schedule` of this kernel
+        (e.g. ``kernel.schedule().interchange(0, 1)``): the scheduler is bypassed, the schedule is
+        checked against the dependences, then generated and compiled as usual.
+        """
+        if schedule is not None:
+            return self._compile_schedule(schedule)
         opts = self._options(options)
-        key = opts.key()
+        # The compiler settings are part of the key: a library built with other flags is another build.
+        key = (opts.key(), config.toolchain_env())
         if key not in self._compiled:
             self._compiled[key] = self._load(opts)
+        return self._compiled[key]
+
+    def _compile_schedule(self, schedule):
+        from .analysis.legality import check_legal
+        from .errors import PolyoptError
+
+        if getattr(schedule, "scop", None) is not self.scop:
+            raise PolyoptError(f"compile(schedule=...) needs a schedule of kernel '{self.name}'",
+                               hint=f"start from {self.name}.schedule(...) and transform it")
+        check_legal(self.dependences(), schedule)
+        program = pipeline.codegen(schedule, self.times)
+        key = ("schedule:" + program.text, config.toolchain_env())
+        if key not in self._compiled:
+            self._compiled[key] = pipeline.compile_program(program, self.syntax, self.times)
         return self._compiled[key]
 
     def _load(self, opts: ScheduleOptions):
@@ -108,7 +135,12 @@ class Kernel:
 
     @user_facing
     def __call__(self, *args, **kwargs):
-        return self.compile()(*args, **kwargs)
+        # Fast path: the default configuration, looked up without rebuilding the options.
+        env = config.toolchain_env()
+        compiled = self._default.get(env)
+        if compiled is None:
+            compiled = self._default[env] = self.compile()
+        return compiled(*args, **kwargs)
 
     # ------------------------------------------------------------ the executable specification
 

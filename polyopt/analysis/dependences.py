@@ -76,6 +76,10 @@ class Dependences:
 
     __str__ = summary
 
+    def _repr_html_(self) -> str:
+        from ..viz.html import dependences_html
+        return dependences_html(self)
+
 
 def _union(maps, space):
     return functools.reduce(isl.UnionMap.union, maps, isl.UnionMap.empty(space))

@@ -117,3 +117,7 @@ class Scop:
         from .printing import format_scop
 
         return format_scop(self)
+
+    def _repr_html_(self) -> str:
+        from ..viz.html import scop_html
+        return scop_html(self)

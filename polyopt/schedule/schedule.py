@@ -79,3 +79,44 @@ class Schedule:
         from .printing import format_schedule
 
         return format_schedule(self)
+
+    # Hand transformations (polyopt.schedule.transform): each returns a new, checked Schedule.
+    def interchange(self, d1: int, d2: int, *, stmts=None) -> Schedule:
+        from . import transform
+        return transform.interchange(self, d1, d2, stmts=stmts)
+
+    def skew(self, d: int, source: int, factor: int = 1, *, stmts=None) -> Schedule:
+        from . import transform
+        return transform.skew(self, d, source, factor, stmts=stmts)
+
+    def reverse(self, d: int, *, stmts=None) -> Schedule:
+        from . import transform
+        return transform.reverse(self, d, stmts=stmts)
+
+    def shift(self, d: int, amount, *, stmts=None) -> Schedule:
+        from . import transform
+        return transform.shift(self, d, amount, stmts=stmts)
+
+    def tile(self, d: int, sizes, *, stmts=None) -> Schedule:
+        from . import transform
+        return transform.tile(self, d, sizes, stmts=stmts)
+
+    def fuse(self, d: int, *, stmts=None) -> Schedule:
+        from . import transform
+        return transform.fuse(self, d, stmts=stmts)
+
+    def distribute(self, d: int, *, stmts=None) -> Schedule:
+        from . import transform
+        return transform.distribute(self, d, stmts=stmts)
+
+    def parallelize(self, d: int, *, stmts=None) -> Schedule:
+        from . import transform
+        return transform.parallelize(self, d, stmts=stmts)
+
+    def vectorize(self, d: int, *, stmts=None) -> Schedule:
+        from . import transform
+        return transform.vectorize(self, d, stmts=stmts)
+
+    def _repr_html_(self) -> str:
+        from ..viz.html import schedule_html
+        return schedule_html(self)

@@ -1,0 +1,178 @@
+"""The ``polyopt`` command line: compile, check, bench, show (and cc, the C front end's slot).
+
+It sits on top of the whole pipeline and of :mod:`polyopt.suite`; nothing imports it.
+
+    polyopt compile kernels/ -o build/ --jobs 2 --tile 32,32,8
+    polyopt check kernels/ --size SMALL
+    polyopt bench kernels/polybench/gemm.py --size MEDIUM --threads 2 --vs none,isl,numpy -o results/
+    polyopt show kernels/polybench/gemm.py:gemm --schedule --tile off
+
+Exit status: 0 success; 1 when a kernel failed (compile error, mismatch, ...), after every other
+kernel was still processed; 2 for a mistake on the command line (missing path, file without
+kernels, unknown kernel name or option value), reported on one line.
+
+Parallel compilation: ``--jobs N`` uses a ``concurrent.futures.ProcessPoolExecutor``.  From Python,
+any object with ``submit(fn, *args)`` returning a future with ``result()`` can be passed instead,
+e.g. a Dask cluster (its workers need polyopt installed and the kernel files at the same paths)::
+
+    from dask.distributed import Client
+    from polyopt.cli import main
+    main(["compile", "kernels/", "-o", "build/"], executor=Client("scheduler:8786"))
+
+or, for finer control, :func:`polyopt.cli.compile.compile_targets` with
+:func:`polyopt.cli.common.collect`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import PolyoptError
+from ..suite import PRESETS
+from .common import UsageError, add_schedule_options, first_line, make_executor
+
+__all__ = ["main", "build_parser"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage dump) and exit status 2."""
+
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message}", hint=f"see '{self.prog} --help'")
+
+
+def _size(text: str) -> str:
+    value = text.upper()
+    if value not in PRESETS:
+        raise argparse.ArgumentTypeError(f"unknown size {text!r} (use {', '.join(PRESETS)})")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``polyopt`` command."""
+    parser = _Parser(prog="polyopt", description="Polyhedral optimizer for affine Python kernels.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    paths_help = "kernel files or folders; FILE:KERNEL selects one kernel"
+
+    p = sub.add_parser("compile", help="compile kernels to C, shared libraries and JSON reports")
+    p.add_argument("paths", nargs="+", metavar="PATH", help=paths_help)
+    p.add_argument("-o", "--output", default="polyopt-build", metavar="DIR",
+                   help="output directory (default polyopt-build)")
+    p.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N", help="parallel processes")
+    add_schedule_options(p)
+
+    p = sub.add_parser("check", help="run compiled kernels against the Python original")
+    p.add_argument("paths", nargs="+", metavar="PATH", help=paths_help)
+    p.add_argument("--size", type=_size, default="MINI", help="size preset (default MINI)")
+    p.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N", help="parallel processes")
+    p.add_argument("--fp-contract", action="store_true",
+                   help="let gcc fuse multiply-adds as in production builds (results then differ from "
+                        "Python by rounding; without it they must agree to the last bit, up to --rtol)")
+    p.add_argument("--rtol", type=float, default=None,
+                   help="relative tolerance (default 1e-9 for f64, 1e-4 for f32)")
+    add_schedule_options(p)
+
+    p = sub.add_parser("bench", help="time polyopt against baselines")
+    p.add_argument("paths", nargs="+", metavar="PATH", help=paths_help)
+    p.add_argument("--size", type=_size, default="SMALL", help="size preset (default SMALL)")
+    p.add_argument("--threads", type=_positive, default=None, metavar="N",
+                   help="OpenMP (and BLAS) threads; default: the environment's")
+    p.add_argument("--repeat", type=_positive, default=5, metavar="R", help="timed runs per variant")
+    p.add_argument("--vs", default="none,isl,numpy", metavar="LIST",
+                   help="baselines, comma-separated from none, isl, pluto, numpy (default none,isl,numpy)")
+    p.add_argument("-o", "--out", default="polyopt-bench", metavar="DIR",
+                   help="directory for bench.csv and bench.json (default polyopt-bench)")
+    add_schedule_options(p)
+
+    p = sub.add_parser("show", help="print a kernel's model, dependences, schedule or C")
+    p.add_argument("path", metavar="FILE[:KERNEL]")
+    for part, what in (("scop", "the polyhedral model"), ("deps", "the dependences"),
+                       ("schedule", "the schedule and its decisions"), ("c", "the generated C")):
+        p.add_argument(f"--{part}", action="store_true", help=f"show {what}")
+    add_schedule_options(p)
+
+    p = sub.add_parser("cc", help="optimize the affine loop nests of a C file (polyopt.cfront)")
+    p.add_argument("input", metavar="INPUT.c")
+    p.add_argument("-o", "--output", required=True, metavar="OUTPUT.c")
+    p.add_argument("--keep-going", action="store_true", help="leave nests that cannot be optimized as they are")
+    add_schedule_options(p)
+    return parser
+
+
+def _cc(args) -> int:
+    """Hand over to the C front end, which owns this command."""
+    import importlib
+
+    try:
+        cfront = importlib.import_module("polyopt.cfront")
+    except ImportError as exc:
+        what = ("is not available in this installation" if exc.name == "polyopt.cfront"
+                else f"cannot be imported: {exc}")
+        raise UsageError(f"polyopt cc: the C front end (polyopt.cfront) {what}") from None
+    handler = getattr(cfront, "cli_cc", None)
+    if handler is None:
+        raise UsageError("polyopt cc: polyopt.cfront has no cli_cc(args) entry point")
+    status = handler(args)
+    return 0 if status is None else int(status)
+
+
+def _dispatch(args, executor) -> int:
+    if args.command == "compile":
+        from . import compile as command
+    elif args.command == "check":
+        from . import check as command
+    elif args.command == "bench":
+        from . import bench as command
+
+        return command.run(args)
+    elif args.command == "show":
+        from . import show as command
+
+        return command.run(args)
+    else:
+        return _cc(args)
+    owned = executor is None
+    executor = executor if executor is not None else make_executor(args.jobs)
+    try:
+        return command.run(args, executor)
+    finally:
+        if owned and executor is not None:
+            executor.shutdown()
+
+
+def main(argv=None, *, executor=None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 a kernel failed, 2 usage error).
+
+    ``executor``: for compile and check, any object with ``submit`` (see the module docstring);
+    it overrides ``--jobs`` and is not shut down here.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
+        return _dispatch(args, executor)
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+    except UsageError as exc:
+        print(f"error: {first_line(exc.message)}", file=sys.stderr)
+        return 2
+    except PolyoptError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # output piped into e.g. head: stop quietly
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,158 @@
+"""``polyopt check``: run every kernel compiled and as the original Python, and compare.
+
+Each kernel gets its preset inputs (``Case.inputs(size)``); the compiled kernel and
+``kernel.reference`` each run on their own copy, and every array argument is compared.  A kernel
+matches when every element is within ``rtol`` of the reference, relative to the largest magnitude
+of that array.
+
+polyopt never reassociates floating-point operations (a schedule keeps the order of every
+dependent pair, and reductions stay in order), so the only source of rounding differences is gcc
+contracting ``a*b + c`` into one FMA.  ``check`` therefore compiles with ``-ffp-contract=off`` by
+default: the compiled kernel must then reproduce Python's results to the last bit, even on
+ill-conditioned PolyBench inputs (gramschmidt's rank-deficient matrices) where one FMA changes the
+answer completely.  ``--fp-contract`` keeps the production flags.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from .. import config
+from ..errors import PolyoptError
+from .common import (
+    Target,
+    UsageError,
+    collect,
+    first_line,
+    format_table,
+    progress_bar,
+    run_jobs,
+    schedule_overrides,
+)
+
+DEFAULT_RTOL = {"f": {4: 1e-4, 8: 1e-9}}
+
+
+def copy_inputs(inputs: dict) -> dict:
+    """A deep enough copy: arrays copied, scalars shared (they are immutable)."""
+    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inputs.items()}
+
+
+def compare(expected: np.ndarray, actual: np.ndarray, rtol: float | None) -> tuple[float, float, bool]:
+    """(max absolute error, max error relative to the array's scale, within tolerance)."""
+    if expected.shape != actual.shape:
+        return float("inf"), float("inf"), False
+    if expected.dtype.kind not in "fc":
+        diff = np.abs(expected.astype(np.int64) - actual.astype(np.int64)) if expected.size else np.zeros(1)
+        err = float(diff.max()) if diff.size else 0.0
+        return err, err, err == 0.0
+    tol = rtol if rtol is not None else DEFAULT_RTOL["f"].get(expected.dtype.itemsize, 1e-9)
+    both_nan = np.isnan(expected) & np.isnan(actual)
+    diff = np.where(both_nan, 0.0, np.abs(expected.astype(np.float64) - actual.astype(np.float64)))
+    if not diff.size:
+        return 0.0, 0.0, True
+    abs_err = float(np.nanmax(diff)) if not np.isnan(diff).all() else float("nan")
+    if np.isnan(diff).any():  # NaN on one side only
+        return float("nan"), float("nan"), False
+    finite = np.abs(expected[np.isfinite(expected)])
+    scale = max(float(finite.max()) if finite.size else 0.0, 1e-300)
+    rel = abs_err / scale
+    return abs_err, rel, rel <= tol
+
+
+@contextmanager
+def exact_arithmetic(enabled: bool):
+    """Within the block, compile without FP contraction (unless the user set POLYOPT_CFLAGS)."""
+    if not enabled or "POLYOPT_CFLAGS" in os.environ:
+        yield
+        return
+    os.environ["POLYOPT_CFLAGS"] = " ".join(config.DEFAULT_CFLAGS + ("-ffp-contract=off",))
+    try:
+        yield
+    finally:
+        del os.environ["POLYOPT_CFLAGS"]
+
+
+def check_one(target: Target, size: str, options: dict, rtol: float | None, exact: bool = True) -> dict:
+    """Compile and run one kernel against its reference; returns the per-array errors and status.
+
+    Runs in the worker (any executor), so the compiler flags are set here, not by the caller.
+    """
+    case = target.load()
+    kernel = case.kernel
+    inputs = case.inputs(size)
+    mine, ref = copy_inputs(inputs), copy_inputs(inputs)
+    with exact_arithmetic(exact):
+        compiled = kernel.compile(**options)
+    compiled(**mine)
+    kernel.reference(**ref)
+    arrays = {}
+    for name, expected in ref.items():
+        if not isinstance(expected, np.ndarray):
+            continue
+        a, r, good = compare(expected, mine[name], rtol)
+        arrays[name] = {"max_abs_error": a, "max_rel_error": r, "ok": good}
+    ok = all(v["ok"] for v in arrays.values())
+    max_abs = _worst(v["max_abs_error"] for v in arrays.values())
+    max_rel = _worst(v["max_rel_error"] for v in arrays.values())
+    return {"kernel": target.name, "name": target.out_name, "file": target.file, "size": size,
+            "status": "ok" if ok else "mismatch", "max_abs_error": max_abs, "max_rel_error": max_rel,
+            "arrays": arrays}
+
+
+def run(args, executor=None) -> int:
+    """The ``check`` command."""
+    options = schedule_overrides(args)
+    targets, failures = collect(args.paths)
+    for t in targets:  # an unknown preset is a usage error, found before any work
+        try:
+            t.case.params_for(args.size)
+        except PolyoptError as exc:
+            raise UsageError(exc.message, hint=exc.hint) from None
+    bar, update = progress_bar(len(targets), f"check {args.size}")
+    try:
+        results = run_jobs(check_one, targets, (args.size, options, args.rtol, not args.fp_contract),
+                           executor=executor,
+                           progress=update)
+    finally:
+        bar.close()
+    rows = [[r["name"], r["status"], _fmt(r.get("max_abs_error")), _fmt(r.get("max_rel_error"))]
+            for r in results]
+    rows += [[Path(f.file).name, "error", "", ""] for f in failures]
+    print(format_table(["kernel", "status", "max abs err", "max rel err"], rows))
+    bad = [r for r in results if r["status"] != "ok"]
+    for r in bad:
+        if r["status"] == "mismatch":
+            wrong = ", ".join(f"{n} (rel {_fmt(v['max_rel_error'])})" for n, v in r["arrays"].items()
+                              if not v["ok"])
+            print(f"\n{r['name']} ({r['file']}): MISMATCH in {wrong}")
+        else:
+            print(f"\n{r['name']} ({r['file']}): {r['error']}")
+    for f in failures:
+        print(f"\n{f.file}: {f.message}")
+    n_bad = len(bad) + len(failures)
+    print(f"\n{len(results) - len(bad)} of {len(results) + len(failures)} kernels match their reference "
+          f"at size {args.size}")
+    if n_bad:
+        first = bad[0] if bad else None
+        what = (f"{first['name']}: {first['status']}" if first and first["status"] == "mismatch"
+                else first_line(first["error"]) if first else first_line(failures[0].message))
+        print(f"polyopt check: {n_bad} failed (first: {what})", file=sys.stderr)
+    return 1 if n_bad else 0
+
+
+def _worst(values) -> float:
+    """The largest error, NaN if any is NaN (NaN compares false, so max() alone would hide it)."""
+    values = list(values)
+    if any(v != v for v in values):
+        return float("nan")
+    return max(values, default=0.0)
+
+
+def _fmt(v) -> str:
+    return "" if v is None else f"{v:.2e}"

@@ -1,0 +1,32 @@
+"""``polyopt show``: print a kernel's Scop, dependences, schedule and/or C."""
+
+from __future__ import annotations
+
+from .common import collect, schedule_overrides
+
+
+def run(args) -> int:
+    """The ``show`` command; with no part selected, shows all four."""
+    options = schedule_overrides(args)
+    targets, failures = collect([args.path])
+    if failures:
+        print(failures[0].message)
+        return 1
+    parts = [p for p in ("scop", "deps", "schedule", "c") if getattr(args, p)]
+    parts = parts or ["scop", "deps", "schedule", "c"]
+    for k, t in enumerate(targets):
+        kernel = t.case.kernel
+        if len(targets) > 1:
+            print(("\n" if k else "") + f"=== {t.name} ({t.file}) ===")
+        for part in parts:
+            if len(parts) > 1:
+                print(f"--- {part}")
+            if part == "scop":
+                print(kernel.scop)
+            elif part == "deps":
+                print(kernel.dependences().summary())
+            elif part == "schedule":
+                print(kernel.schedule(**options))
+            else:
+                print(kernel.c_source(**options))
+    return 0

@@ -1,0 +1,125 @@
+"""Side-by-side timing of several schedules of one kernel (``po.compare``) for notebooks.
+
+Each variant is compiled once; repetitions are interleaved (A, B, C, A, B, C, ...) so that load
+changes on the machine hit every variant alike, and the median is reported.  Every variant's
+result is checked against the first one before timing.
+"""
+
+from __future__ import annotations
+
+import html
+import statistics
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import PolyoptError
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Median seconds per variant (in the order given), and the repetitions behind them."""
+
+    kernel: str
+    names: tuple[str, ...]
+    medians: tuple[float, ...]
+    samples: tuple[tuple[float, ...], ...]
+
+    def speedup(self, name: str, baseline: str | None = None) -> float:
+        """How many times faster ``name`` runs than ``baseline`` (default: the last variant)."""
+        base = self.medians[self.names.index(baseline) if baseline else -1]
+        return base / self.medians[self.names.index(name)]
+
+    def _rows(self):
+        for n, m in zip(self.names, self.medians):
+            yield n, f"{m * 1e3:.3f}", f"{self.speedup(n):.2f}x"
+
+    def __str__(self) -> str:
+        lines = [f"{self.kernel}: median of {len(self.samples[0])} runs; speed-up vs {self.names[-1]}"]
+        width = max(len(n) for n in self.names)
+        lines += [f"  {n:<{width}}  {ms:>10} ms  {sp:>8}" for n, ms, sp in self._rows()]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><td>{html.escape(n)}</td><td style='text-align:right'>{ms} ms</td>"
+                       f"<td style='text-align:right'>{sp}</td></tr>" for n, ms, sp in self._rows())
+        return (f"<table style='font-family: monospace'><tr><th>{html.escape(self.kernel)}</th>"
+                f"<th>median</th><th>vs {html.escape(self.names[-1])}</th></tr>{rows}</table>")
+
+    def plot(self, ax=None):
+        """A bar chart of the medians (a matplotlib Figure)."""
+        from .plots import _figure
+
+        fig, (ax,) = _figure(ax, size=(5, 3))
+        ax.bar(self.names, [m * 1e3 for m in self.medians], color="#0969da")
+        ax.set_ylabel("median time (ms)")
+        ax.set_title(f"{self.kernel}", fontsize=10)
+        return fig
+
+
+def compare(kernel, variants: dict, *args, repeat: int = 5, init=None, **params) -> Comparison:
+    """Time ``kernel`` under each variant: a Schedule, an options dict, or a scheduler name.
+
+    Arguments come from ``args``, or from ``init(**params)`` (a function returning the argument
+    tuple), or, with only size ``params`` given, from random arrays of the kernel's signature.
+    Each run gets fresh copies of the arguments.
+    """
+    if not variants:
+        raise PolyoptError("compare needs at least one variant")
+    funcs = {name: _compiled(kernel, v) for name, v in variants.items()}
+    base_args = tuple(args) if args else (init(**params) if init else _random_args(kernel, params))
+    reference = None
+    for name, f in funcs.items():
+        out = _copy(base_args)
+        f(*out)
+        arrays = [a for a in out if isinstance(a, np.ndarray)]
+        if reference is None:
+            reference = (name, arrays)
+        elif not all(np.allclose(a, b, rtol=1e-9, atol=1e-9) for a, b in zip(arrays, reference[1])):
+            raise PolyoptError(f"compare: variant {name!r} computes a different result from {reference[0]!r}")
+    samples: dict = {name: [] for name in funcs}
+    for _ in range(repeat):
+        for name, f in funcs.items():
+            run_args = _copy(base_args)
+            start = time.perf_counter()
+            f(*run_args)
+            samples[name].append(time.perf_counter() - start)
+    names = tuple(funcs)
+    return Comparison(kernel.name, names, tuple(statistics.median(samples[n]) for n in names),
+                      tuple(tuple(samples[n]) for n in names))
+
+
+def _compiled(kernel, variant):
+    if isinstance(variant, str):
+        return kernel.compile(scheduler=variant)
+    if isinstance(variant, dict):
+        return kernel.compile(**variant)
+    return kernel.compile(schedule=variant)
+
+
+def _copy(args):
+    return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+
+
+def _random_args(kernel, params: dict):
+    """Random arguments for the kernel's signature with the given sizes."""
+    import sympy
+
+    rng = np.random.default_rng(0)
+    out = []
+    for a in kernel.syntax.args:
+        if a.kind == a.ARRAY:
+            exprs = [sympy.sympify(d) for d in a.shape]
+            missing = sorted({x.name for e in exprs for x in e.free_symbols} - set(params))
+            if missing:
+                raise PolyoptError(f"compare: give a value for {', '.join(missing)} (e.g. {missing[0]}=64)")
+            dims = tuple(int(e.subs({x: params[x.name] for x in e.free_symbols})) for e in exprs)
+            out.append(rng.random(dims).astype(a.dtype.np_dtype))
+        elif a.kind == a.INT:
+            if a.name not in params:
+                raise PolyoptError(f"compare: give a value for the int argument {a.name!r}")
+            out.append(int(params[a.name]))
+        else:
+            out.append(a.dtype.np_dtype.type(1.5) if a.dtype.is_float else a.dtype.np_dtype.type(3))
+    return tuple(out)

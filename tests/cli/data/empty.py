@@ -1,0 +1,3 @@
+"""A Python file without kernels."""
+
+VALUE = 1

@@ -1,0 +1,239 @@
+"""End to end: C files with #pragma scop regions, optimized by polyopt, compiled and run by gcc.
+
+Each program prints its arrays; the original and the optimized file must print the same numbers.
+"""
+
+import shutil
+import subprocess
+import types
+
+import pytest
+
+import polyopt as po
+from polyopt.cfront import cli_cc, optimize_c, parse_file
+from polyopt.cfront.convert import convert_region
+from polyopt.cfront.optimize import schedule_region
+from polyopt.schedule.options import ScheduleOptions
+
+pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is required")
+
+MATMUL = r"""
+#include <stdio.h>
+#define NI 37
+#define NJ 29
+#define NK 23
+static void kernel(int ni, int nj, int nk, double alpha, double beta,
+                   double C[NI][NJ], double A[NI][NK], double B[NK][NJ]) {
+  int i, j, k;
+#pragma scop
+  for (i = 0; i < ni; i++) {
+    for (j = 0; j < nj; j++)
+      C[i][j] *= beta;
+    for (k = 0; k < nk; k++)
+      for (j = 0; j < nj; j++)
+        C[i][j] += alpha * A[i][k] * B[k][j];
+  }
+#pragma endscop
+}
+int main(void) {
+  static double A[NI][NK], B[NK][NJ], C[NI][NJ];
+  for (int i = 0; i < NI; i++) for (int k = 0; k < NK; k++) A[i][k] = (double)((i * k + 1) % 7) / 7;
+  for (int k = 0; k < NK; k++) for (int j = 0; j < NJ; j++) B[k][j] = (double)((k + 2 * j) % 5) / 5;
+  for (int i = 0; i < NI; i++) for (int j = 0; j < NJ; j++) C[i][j] = (double)(i - j) / 3;
+  kernel(NI, NJ, NK, 1.5, 1.2, C, A, B);
+  for (int i = 0; i < NI; i++) for (int j = 0; j < NJ; j++) printf("%.17g\n", C[i][j]);
+  return 0;
+}
+"""
+
+TRISOLV = r"""
+#include <stdio.h>
+void trisolv(int n, double L[n][n], double x[n], double b[n]) {
+#pragma scop
+  for (int i = 0; i < n; i++) {
+    x[i] = b[i];
+    for (int j = 0; j < i; j++)
+      x[i] -= L[i][j] * x[j];
+    x[i] = x[i] / L[i][i];
+  }
+#pragma endscop
+}
+int main(void) {
+  int n = 41;
+  double L[41][41], x[41], b[41];
+  for (int i = 0; i < n; i++) {
+    b[i] = i + 1;
+    for (int j = 0; j < n; j++) L[i][j] = (double)(i + n - j + 1) * 2 / n;
+  }
+  trisolv(n, L, x, b);
+  for (int i = 0; i < n; i++) printf("%.17g\n", x[i]);
+  return 0;
+}
+"""
+
+# A stencil with a time loop, sizes and element type from macros, min/max macros in a bound.
+JACOBI = r"""
+#include <stdio.h>
+#define DATA_TYPE float
+#define N 60
+#define TSTEPS 13
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+DATA_TYPE A[N], B[N];
+int main(void) {
+  int t, i;
+  for (i = 0; i < N; i++) { A[i] = (DATA_TYPE)(i % 9) / 3; B[i] = 0; }
+#pragma scop
+  for (t = 0; t < TSTEPS; t++) {
+    for (i = MAX(1, 0); i < N - 1; i++)
+      B[i] = 0.33333f * (A[i - 1] + A[i] + A[i + 1]);
+    for (i = 1; i < N - 1; i++)
+      A[i] = 0.33333f * (B[i - 1] + B[i] + B[i + 1]);
+  }
+#pragma endscop
+  for (i = 0; i < N; i++) printf("%.9g\n", A[i]);
+  return 0;
+}
+"""
+
+# Two regions in one file, a scalar written in the first and read in the second, an affine if.
+TWO = r"""
+#include <stdio.h>
+#include <math.h>
+int main(void) {
+  int n = 23;
+  double a[23][23], s[23], total = 0;
+  for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) a[i][j] = sin(i + 2 * j);
+#pragma scop
+  for (int i = 0; i < n; i++) {
+    s[i] = 0;
+    for (int j = 0; j < n; j++)
+      if (j >= i)
+        s[i] += a[i][j] * a[j][i];
+  }
+#pragma endscop
+  printf("middle %g\n", s[3]);
+#pragma scop
+  for (int i = 0; i < n; i++)
+    total += fabs(s[i]);
+  for (int k = n - 1; k >= 0; k--)
+    s[k] = s[k] / (total + 1.0);
+#pragma endscop
+  for (int i = 0; i < n; i++) printf("%.17g\n", s[i]);
+  printf("%.17g\n", total);
+  return 0;
+}
+"""
+
+
+def _run(tmp_path, name: str, text: str) -> list[str]:
+    src = tmp_path / f"{name}.c"
+    src.write_text(text)
+    exe = tmp_path / name
+    subprocess.run(["gcc", "-O2", "-fopenmp", "-std=gnu11", str(src), "-o", str(exe), "-lm"], check=True,
+                   capture_output=True, text=True)
+    return subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout.split()
+
+
+def _same_output(tmp_path, text: str, **options) -> str:
+    out = optimize_c(text, filename=str(tmp_path / "in.c"), **options)
+    assert "#pragma scop\n" not in out and "polyopt: optimized" in out
+    before, after = _run(tmp_path, "orig", text), _run(tmp_path, "opt", out)
+    assert len(before) == len(after)
+    for x, y in zip(before, after):
+        if x != y:
+            assert float(x) == pytest.approx(float(y), rel=1e-12, abs=1e-12)
+    return out
+
+
+@pytest.mark.parametrize("options", [{}, {"tile": 8}, {"scheduler": "isl"}, {"scheduler": "none"}])
+def test_matmul(tmp_path, options):
+    out = _same_output(tmp_path, MATMUL, **options)
+    head, tail = MATMUL.split("#pragma scop")[0], MATMUL.split("#pragma endscop")[1]
+    assert out.startswith(head) and out.endswith(tail)  # the rest of the file is untouched
+
+
+@pytest.mark.parametrize("options", [{}, {"tile": 4}])
+def test_trisolv(tmp_path, options):
+    _same_output(tmp_path, TRISOLV, **options)
+
+
+@pytest.mark.parametrize("options", [{}, {"tile": 8}, {"fuse": "max"}])
+def test_stencil_with_time_loop_and_macros(tmp_path, options):
+    out = _same_output(tmp_path, JACOBI, **options)
+    assert "DATA_TYPE A[N], B[N];" in out
+
+
+def test_two_regions(tmp_path):
+    out = _same_output(tmp_path, TWO, tile=4)
+    assert out.count("polyopt: optimized") == 2
+
+
+def test_new_iterators_avoid_file_names(tmp_path):
+    text = MATMUL.replace("int i, j, k;", "int i, j, k; long c0 = 0, c1 = 0; (void)c0; (void)c1;")
+    out = _same_output(tmp_path, text)
+    assert "long c0 = 0, c1 = 0" in out and "for (long c_0" in out
+
+
+def test_cli_cc(tmp_path, capsys):
+    src, dst = tmp_path / "k.c", tmp_path / "k_opt.c"
+    src.write_text(TRISOLV)
+    args = types.SimpleNamespace(input=str(src), output=str(dst), scheduler=None, tile="4", fuse=None,
+                                 keep_going=False)
+    assert cli_cc(args) == 0
+    assert "polyopt: optimized" in dst.read_text()
+    assert _run(tmp_path, "a", TRISOLV) == _run(tmp_path, "b", dst.read_text())
+
+
+def test_cli_cc_unsupported_region(tmp_path, capsys):
+    bad = TRISOLV.replace("x[i] = b[i];", "x[i] = b[i]; while (0) {}")
+    src, dst = tmp_path / "k.c", tmp_path / "k_opt.c"
+    src.write_text(bad)
+    args = types.SimpleNamespace(input=str(src), output=str(dst), scheduler=None, tile=None, fuse=None,
+                                 keep_going=False)
+    assert cli_cc(args) == 1
+    err = capsys.readouterr().err
+    assert f"{src}:6:18" in err and "while loop" in err
+    assert not dst.exists()
+    args.keep_going = True
+    assert cli_cc(args) == 0
+    assert "warning" in capsys.readouterr().err
+    assert dst.read_text() == bad
+
+
+N, M, K = po.symbols("N M K")
+
+
+@po.kernel
+def gemm_py(alpha: po.f64, beta: po.f64, C: po.f64[N, M], A: po.f64[N, K], B: po.f64[K, M]):
+    for i in range(N):
+        for j in range(M):
+            C[i, j] *= beta
+        for k in range(K):
+            for j in range(M):
+                C[i, j] += alpha * A[i, k] * B[k, j]
+
+
+GEMM_C = r"""
+void gemm(int N, int M, int K, double alpha, double beta, double C[N][M], double A[N][K], double B[K][M]) {
+#pragma scop
+  for (int i = 0; i < N; i++) {
+    for (int j = 0; j < M; j++)
+      C[i][j] *= beta;
+    for (int k = 0; k < K; k++)
+      for (int j = 0; j < M; j++)
+        C[i][j] += alpha * A[i][k] * B[k][j];
+  }
+#pragma endscop
+}
+"""
+
+
+@pytest.mark.parametrize("options", [{}, {"tile": 16}, {"scheduler": "isl"}])
+def test_same_schedule_as_python_form(options):
+    parsed = parse_file(GEMM_C, "gemm.c")
+    sched = schedule_region(convert_region(parsed, parsed.regions[0]), ScheduleOptions.make(**options))
+    py = gemm_py.schedule(**options)
+    from polyopt.schedule.printing import transformation_lines
+
+    assert transformation_lines(sched) == transformation_lines(py)
+    assert [s.name for s in sched.scop.statements] == [s.name for s in py.scop.statements]

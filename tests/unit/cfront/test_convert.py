@@ -1,0 +1,59 @@
+"""The C front end's conversion of #pragma scop regions to KernelDef, and its error messages."""
+
+import pytest
+
+from polyopt.cfront import convert_region, parse_file
+from polyopt.errors import KernelSyntaxError, PolyoptError
+from polyopt.frontend import syntax as sx
+
+HEAD = ("#define N 10\n#define MIN(a,b) ((a)<(b)?(a):(b))\n"
+        "void f(int n, double A[N][N], double x[N], double s) {\n  int i, j;\n")
+
+
+def convert(body: str):
+    parsed = parse_file(HEAD + "#pragma scop\n" + body + "\n#pragma endscop\n}\n", "t.c")
+    return convert_region(parsed, parsed.regions[0])
+
+
+def test_loops_params_and_minmax():
+    r = convert("for (i = 0; i < MIN(n, N); i++)\n  for (j = i; j >= 0; j -= 2)\n    A[i][j] = s * x[j];")
+    k = r.kernel
+    assert k.params == ("n",)
+    outer = k.body[0]
+    assert isinstance(outer, sx.For) and outer.upper == sx.Call("min", (sx.Name("n", "param"), sx.Const(10)))
+    inner = outer.body[0]
+    assert inner.step == -2 and inner.upper == sx.Const(-1)
+    assert {a.name: a.kind for a in k.args} == {"A": "array", "x": "array", "s": "scalar", "n": "int"}
+    assert len(r.statements) == 1
+
+
+def test_written_scalar_is_an_array_of_rank_zero():
+    r = convert("for (i = 0; i < n; i++) s += x[i];")
+    assert r.kernel.argument("s").kind == sx.Argument.ARRAY and r.kernel.argument("s").shape == ()
+
+
+@pytest.mark.parametrize("body, message", [
+    ("for (i = 0; i < n; i++) A[i][x[i]] = 0;", "data-dependent subscript"),
+    ("for (i = 0; i < n * n; i++) x[i] = 0;", "multiplies two variables"),
+    ("for (i = 0; i < n; i++) x[i] = g(i);", "call of `g`"),
+    ("for (i = 0; i < n; i++) { double t = 1; x[i] = t; }", "a declaration"),
+    ("for (i = 0; i < n; i += n) x[i] = 0;", "unsupported loop increment"),
+    ("for (i = 0; i < n; i++) if (x[i] > 0) x[i] = 0;", "data-dependent condition"),
+    ("for (i = 0; i < n; i--) x[i] = 0;", "direction of the increment"),
+])
+def test_unsupported_constructs_name_the_line(body, message):
+    with pytest.raises(KernelSyntaxError) as info:
+        convert(body)
+    assert message in str(info.value) and "t.c:6:" in str(info.value)
+
+
+def test_iterator_read_after_region_is_rejected():
+    parsed = parse_file(HEAD + "#pragma scop\nfor (i = 0; i < n; i++) x[i] = 0;\n#pragma endscop\n"
+                        "  x[0] = i;\n}\n", "t.c")
+    with pytest.raises(KernelSyntaxError, match="read after the region"):
+        convert_region(parsed, parsed.regions[0])
+
+
+def test_unmatched_pragma():
+    with pytest.raises(PolyoptError, match="without a matching #pragma endscop"):
+        parse_file(HEAD + "#pragma scop\n x[0] = 1;\n}\n", "t.c")
