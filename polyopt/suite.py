@@ -138,22 +138,34 @@ def cases_in_file(path: str | Path) -> list[Case]:
     return found
 
 
+def split_kernel_path(raw: str) -> tuple[str, str]:
+    """``FILE:KERNEL`` -> (FILE, KERNEL); a plain path -> (path, "")."""
+    if raw.count(":") == 1 and not Path(raw).exists():
+        path, _, name = raw.partition(":")
+        return path, name
+    return raw, ""
+
+
+def suite_files(path: Path) -> list[Path]:
+    """The kernel files of a path: itself, or every ``*.py`` below a folder not starting with ``_``."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*.py") if not p.name.startswith("_"))
+    return [path]
+
+
 def discover(paths) -> list[Case]:
-    """Cases from files and folders (recursively, ``*.py`` not starting with ``_``), in path order.
+    """Cases from files and folders (recursively, see :func:`suite_files`), in path order.
 
     A path may name one kernel as ``FILE:KERNEL``.  Missing paths and unknown kernel names raise
     PolyoptError with one clear line.
     """
     out: list[Case] = []
     for raw in paths:
-        raw = str(raw)
-        named = raw.count(":") == 1 and not Path(raw).exists()
-        path_text, _, only = raw.partition(":") if named else (raw, "", "")
+        path_text, only = split_kernel_path(str(raw))
         path = Path(path_text)
         if not path.exists():
             raise PolyoptError(f"{path_text}: no such file or directory")
-        files = sorted(p for p in path.rglob("*.py") if not p.name.startswith("_")) if path.is_dir() else [path]
-        cases = [c for f in files for c in cases_in_file(f)]
+        cases = [c for f in suite_files(path) for c in cases_in_file(f)]
         if only:
             cases = [c for c in cases if c.name == only]
             if not cases:

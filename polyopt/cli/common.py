@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import PolyoptError
 from ..schedule.options import FUSION_POLICIES, SCHEDULERS
-from ..suite import Case, cases_in_file
+from ..suite import Case, cases_in_file, split_kernel_path, suite_files
 
 
 class UsageError(PolyoptError):
@@ -59,20 +59,6 @@ class LoadFailure:
     message: str
 
 
-def _split(raw: str) -> tuple[str, str]:
-    """``FILE:KERNEL`` -> (FILE, KERNEL); the same rule as :func:`polyopt.suite.discover`."""
-    if raw.count(":") == 1 and not Path(raw).exists():
-        path, _, name = raw.partition(":")
-        return path, name
-    return raw, ""
-
-
-def _files_of(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*.py") if not p.name.startswith("_"))
-    return [path]
-
-
 def collect(paths: Sequence[str]) -> tuple[list[Target], list[LoadFailure]]:
     """The kernels named by command-line paths (files, folders, ``FILE:KERNEL``).
 
@@ -82,7 +68,7 @@ def collect(paths: Sequence[str]) -> tuple[list[Target], list[LoadFailure]]:
     targets: list[Target] = []
     failures: list[LoadFailure] = []
     for raw in paths:
-        path_text, only = _split(str(raw))
+        path_text, only = split_kernel_path(str(raw))
         path = Path(path_text)
         if not path.exists():
             raise UsageError(f"{path_text}: no such file or directory")
@@ -90,7 +76,7 @@ def collect(paths: Sequence[str]) -> tuple[list[Target], list[LoadFailure]]:
             raise UsageError(f"{path_text}: not a Python file")
         found_here = 0
         failed_here = 0
-        for f in _files_of(path):
+        for f in suite_files(path):
             try:
                 cases = cases_in_file(f)
             except PolyoptError as exc:
