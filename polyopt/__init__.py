@@ -15,6 +15,7 @@ from .errors import (
     CodegenError,
     CompileError,
     IllegalScheduleError,
+    InternalError,
     KernelSyntaxError,
     ModelError,
     OptionError,
@@ -27,7 +28,7 @@ from .kernel import Kernel, kernel
 from .suite import Case, case
 
 __all__ = [
-    "ArgumentError", "CodegenError", "CompileError", "IllegalScheduleError", "KernelSyntaxError",
+    "ArgumentError", "CodegenError", "CompileError", "IllegalScheduleError", "InternalError", "KernelSyntaxError",
     "ModelError", "OptionError", "PolyoptError", "ScheduleError", "SourceLocation",
     "f32", "f64", "i32", "i64", "symbols", "Kernel", "kernel", "Case", "case",
 ]
@@ -37,6 +38,10 @@ _VIZ = ("plot_domain", "plot_tiles", "plot_wavefronts", "plot_fusion", "compare"
 
 def __getattr__(name: str):
     # Notebook helpers load lazily: importing polyopt must not import matplotlib.
+    if name == "from_c":  # the C front end loads lazily: importing polyopt must not import pycparser
+        from .cfront import from_c
+
+        return from_c
     if name in _VIZ:
         from . import viz
 

@@ -65,6 +65,10 @@ class PolyoptError(Exception):
         return Diagnostic(self.location, self.message, self.hint).render()
 
 
+class InternalError(PolyoptError):
+    """A bug in polyopt itself, surfaced as a PolyoptError that keeps the original exception as cause."""
+
+
 class KernelSyntaxError(PolyoptError):
     """The kernel is outside the class polyopt accepts.  Holds every problem found, not just one."""
 
@@ -140,7 +144,8 @@ def user_facing(fn):
     """Decorator for public entry points: a PolyoptError escapes without polyopt's internal frames.
 
     The message already names the place in the user's source; frames from inside polyopt would
-    only bury it.  Internal errors keep their cause (``__cause__``) for bug reports.
+    only bury it, and so would the exception it was translated from (an ``isl.Error``, an
+    ``OSError``), except for an :class:`InternalError`, which keeps its cause for bug reports.
     """
     import functools
 
@@ -149,6 +154,7 @@ def user_facing(fn):
         try:
             return fn(*args, **kwargs)
         except PolyoptError as exc:
-            raise exc.with_traceback(_user_frames(exc.__traceback__)) from exc.__cause__
+            cause = exc.__cause__ if isinstance(exc, InternalError) else None
+            raise exc.with_traceback(_user_frames(exc.__traceback__)) from cause
 
     return wrapper

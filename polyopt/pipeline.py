@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from .errors import PolyoptError
+from .errors import InternalError, PolyoptError
 
 
 @dataclass
@@ -49,7 +49,7 @@ def run_pass(name: str, times: PassTimes | None = None):
     except PolyoptError:
         raise
     except Exception as exc:
-        raise PolyoptError(f"internal error in pass '{name}': {type(exc).__name__}: {exc}",
+        raise InternalError(f"internal error in pass '{name}': {type(exc).__name__}: {exc}",
                            hint="this is a polyopt bug; please report it with the kernel") from exc
     finally:
         if times is not None:

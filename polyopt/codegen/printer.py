@@ -8,16 +8,15 @@ where each local temporary is declared, then emits cgen nodes:
 * ``#pragma omp parallel for`` / ``#pragma omp simd`` go exactly on the outermost loops generated
   inside a ``LOOP_MARK`` mark whose LoopInfo kind is PARALLEL / SIMD (see
   :mod:`polyopt.schedule.schedule`); nothing else gets a pragma;
-* a temporary is declared in the innermost loop body that contains all its uses and across whose
+* a temporary is declared in the innermost loop body that contains a use of it and across whose
   iterations (and those of every enclosing loop) no value of it flows -- computed from the RAW
-  dependences on it and the schedule of each instance -- so temporaries assigned inside a
-  parallel loop are private to each iteration.  A parallel loop that would have to share a
-  temporary is an error rather than a data race.
+  dependences on it and the schedule of each instance; see :func:`place_locals` -- so temporaries
+  assigned inside a parallel loop are private to each iteration.  A parallel loop that would have
+  to share a temporary is an error rather than a data race.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 import cgen as c
@@ -197,31 +196,31 @@ def _agreeing_prefix(pairs: isl.Map) -> int:
 
 def place_locals(items: list, depths: dict[str, int]) -> list[str]:
     """Fill ``Loop.decls`` (see the module docstring); returns the temporaries left for the
-    function scope."""
-    total: Counter = Counter()
-    for s in _statements(items):
-        total.update(s.emitted.locals_read | s.emitted.locals_written)
-    declared: set[str] = set()
+    function scope.
 
-    def visit(items) -> Counter:
-        refs: Counter = Counter()
+    A temporary is declared at the top of the innermost loop, at a schedule dimension ``d <=
+    depths[name]``, that contains a use of it.  Every value is read in the same iteration of
+    dimensions 0..depths[name] as it was written, and one such iteration is one place in the AST,
+    so all instances that exchange values with a use inside the loop are inside it too.  Uses in
+    other places (e.g. the same statement in a full and in a partial tile) get declarations of
+    their own; uses under no such loop share one declaration at function scope.
+    """
+
+    def visit(items) -> set[str]:
+        pending: set[str] = set()  # used below and not declared yet
         for item in items:
             if isinstance(item, Stmt):
-                refs.update(item.emitted.locals_read | item.emitted.locals_written)
+                pending |= item.emitted.locals_read | item.emitted.locals_written
             elif isinstance(item, Guard):
-                refs += visit(item.then)
-                refs += visit(item.orelse or [])
+                pending |= visit(item.then) | visit(item.orelse or [])
             elif isinstance(item, Loop):
                 inner = visit(item.body)
-                for name in sorted(inner):
-                    if name not in declared and inner[name] == total[name] and item.dim <= depths[name]:
-                        item.decls.append(name)
-                        declared.add(name)
-                refs += inner
-        return refs
+                here = sorted(n for n in inner if item.dim <= depths[n])
+                item.decls.extend(here)
+                pending |= inner - set(here)
+        return pending
 
-    visit(items)
-    return sorted(set(total) - declared)
+    return sorted(visit(items))
 
 
 def check_private(items: list) -> None:

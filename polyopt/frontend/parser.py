@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import types
 
-from ..errors import KernelSyntaxError, PolyoptError
+from ..errors import InternalError, KernelSyntaxError, PolyoptError
 from . import syntax as sx
 from .exprs import ExprConverter, KernelScope, is_range
 from .names import Environment
@@ -36,7 +36,7 @@ def parse_kernel(func) -> sx.KernelDef:
     except PolyoptError:
         raise
     except Exception as exc:  # a frontend bug must not surface as a bare traceback
-        raise PolyoptError(
+        raise InternalError(
             f"internal error in the frontend while parsing kernel '{func.__name__}': "
             f"{type(exc).__name__}: {exc}",
             hint="this is a polyopt bug; please report it with the kernel") from exc
