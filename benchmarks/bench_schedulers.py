@@ -266,8 +266,10 @@ def machine() -> str:
         lines = [platform.processor()]
     gcc = subprocess.run(["gcc", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     cflags = os.environ.get("POLYOPT_CFLAGS", "-O3 -march=native -fopenmp (default)")
-    return "\n".join(lines + [f"gcc: {gcc}", f"POLYOPT_CFLAGS: {cflags}",
-                              f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}", f"python {sys.version.split()[0]}"])
+    load = "load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    threads = f"OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}"
+    return "\n".join(lines + [f"gcc: {gcc}", f"POLYOPT_CFLAGS: {cflags}", load, threads,
+                              f"python {sys.version.split()[0]}"])
 
 
 def main(argv=None) -> int:
@@ -275,7 +277,8 @@ def main(argv=None) -> int:
     ap.add_argument("kernels", nargs="*", help=f"subset of {', '.join(CASES)}")
     ap.add_argument("--size", default="LARGE", choices=("MINI", "MEDIUM", "LARGE"))
     ap.add_argument("--reps", type=int, default=3, help="interleaved rounds (median reported)")
-    ap.add_argument("--tile", default=None, help="tile option for every scheduler: true, false, 32 or 8,32,64 (default: polyopt's)")
+    ap.add_argument("--tile", default=None,
+                    help="tile option for every scheduler: true, false, 32 or 8,32,64 (default: polyopt's)")
     ns = ap.parse_args(argv)
     names = ns.kernels or list(CASES)
     unknown = [n for n in names if n not in CASES]
@@ -299,6 +302,7 @@ def main(argv=None) -> int:
         print(f"{name:<10} {t['pluto']:9.3f} {t['isl']:9.3f} {t['none']:9.3f} {gf:10.2f} "
               f"{t['none'] / t['pluto']:10.2f} {t['none'] / t['isl']:9.2f} {t['isl'] / t['pluto']:9.2f}",
               flush=True)
+    print("\nafter the run, load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     return 0
 
 

@@ -25,9 +25,14 @@ class Kernel:
 
             raise PolyoptError(f"@po.kernel applies to a plain Python function, not {type(func).__name__}")
         self.py_func = func
+        self._start(options)
+        self.syntax = pipeline.parse(func, self.times)
+        functools.update_wrapper(self, func)
+
+    def _start(self, options: dict) -> None:
+        """The state every kernel starts with (also used by other front ends, e.g. ``po.from_c``)."""
         self.options = ScheduleOptions.make(**options)
         self.times = pipeline.PassTimes()
-        self.syntax = pipeline.parse(func, self.times)
         self._scop = None
         self._deps = None
         self._schedules: dict[str, object] = {}
@@ -35,7 +40,6 @@ class Kernel:
         self._compiled: dict[str, object] = {}
         self._plan = None
         self._default: dict[tuple, object] = {}
-        functools.update_wrapper(self, func)
 
     @property
     def name(self) -> str:
@@ -82,8 +86,12 @@ class Kernel:
     def _program(self, opts: ScheduleOptions):
         key = opts.key()
         if key not in self._programs:
-            self._programs[key] = pipeline.codegen(self.schedule(**_as_dict(opts)), self.times)
+            self._programs[key] = self._codegen(self.schedule(**_as_dict(opts)))
         return self._programs[key]
+
+    def _codegen(self, schedule):
+        """Schedule -> CProgram (a front end whose statements are not Python overrides this)."""
+        return pipeline.codegen(schedule, self.times)
 
     @user_facing
     def c_source(self, **options) -> str:
@@ -115,7 +123,7 @@ class Kernel:
             raise PolyoptError(f"compile(schedule=...) needs a schedule of kernel '{self.name}'",
                                hint=f"start from {self.name}.schedule(...) and transform it")
         check_legal(self.dependences(), schedule)
-        program = pipeline.codegen(schedule, self.times)
+        program = self._codegen(schedule)
         key = ("schedule:" + program.text, config.toolchain_env())
         if key not in self._compiled:
             self._compiled[key] = pipeline.compile_program(program, self.syntax, self.times)
@@ -125,13 +133,17 @@ class Kernel:
         """Through the front cache: a warm entry skips the polyhedral pipeline and the compiler."""
         from . import runtime
 
-        # repr(syntax) covers the source as resolved (symbols, functions), not just its text.
-        fkey = runtime.front_key(repr(self.syntax), opts.key())
+        fkey = runtime.front_key(self._cache_source(), opts.key())
         compiled = runtime.load_meta(runtime.lookup_front(fkey), self.syntax)
         if compiled is None:
             compiled = pipeline.compile_program(self._program(opts), self.syntax, self.times)
             runtime.store_front(fkey, compiled.meta)
         return compiled
+
+    def _cache_source(self) -> str:
+        """What determines the generated code besides the options (the front-cache key's source)."""
+        # repr(syntax) covers the source as resolved (symbols, functions), not just its text.
+        return repr(self.syntax)
 
     @user_facing
     def __call__(self, *args, **kwargs):

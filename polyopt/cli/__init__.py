@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_schedule_options(p)
 
     p = sub.add_parser("show", help="print a kernel's model, dependences, schedule or C")
-    p.add_argument("path", metavar="FILE[:KERNEL]")
+    p.add_argument("path", metavar="FILE[:KERNEL]", help="a suite file, or a C file as FILE.c[:REGION]")
     for part, what in (("scop", "the polyhedral model"), ("deps", "the dependences"),
                        ("schedule", "the schedule and its decisions"), ("c", "the generated C")):
         p.add_argument(f"--{part}", action="store_true", help=f"show {what}")

@@ -96,6 +96,30 @@ def collect(paths: Sequence[str]) -> tuple[list[Target], list[LoadFailure]]:
     return _unique_names(targets), failures
 
 
+def c_targets(raw: str) -> list[Target]:
+    """The kernels of a C file's ``#pragma scop`` regions, made with :func:`polyopt.from_c`:
+    ``FILE.c`` (every region) or ``FILE.c:REGION`` (a region index or a function name)."""
+    from .. import cfront
+
+    path_text, only = split_kernel_path(raw)
+    path = Path(path_text)
+    if not path.is_file():
+        raise UsageError(f"{path_text}: no such file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path_text}: cannot read: {exc}") from exc
+    if only:
+        regions = [int(only) if only.isdigit() else only]
+    else:
+        regions = list(range(len(cfront.parse_file(text, str(path)).regions))) or [0]
+    out = []
+    for region in regions:
+        kernel = cfront.from_c(text, filename=str(path), region=region)
+        out.append(Target(str(path.resolve()), len(out), kernel.name, kernel.name, Case(kernel, {})))
+    return out
+
+
 def _unique_names(targets: list[Target]) -> list[Target]:
     """Kernels of the same name in different files get ``<file stem>.<name>`` as output name."""
     count: dict[str, int] = {}

@@ -1,14 +1,21 @@
-"""``polyopt show``: print a kernel's Scop, dependences, schedule and/or C."""
+"""``polyopt show``: print a kernel's Scop, dependences, schedule and/or C.
+
+The path is a suite file or folder (``FILE.py[:KERNEL]``) or a C file (``FILE.c[:REGION]``).
+"""
 
 from __future__ import annotations
 
-from .common import collect, schedule_overrides
+from ..suite import split_kernel_path
+from .common import c_targets, collect, schedule_overrides
 
 
 def run(args) -> int:
     """The ``show`` command; with no part selected, shows all four."""
     options = schedule_overrides(args)
-    targets, failures = collect([args.path])
+    if split_kernel_path(args.path)[0].endswith(".c"):  # C regions, through po.from_c
+        targets, failures = c_targets(args.path), []
+    else:
+        targets, failures = collect([args.path])
     if failures:
         print(failures[0].message)
         return 1

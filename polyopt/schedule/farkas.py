@@ -153,7 +153,9 @@ def coefficient_set(pieces: list[isl.Map]) -> isl.Set:
     out = None
     for piece in pieces:
         for bmap in piece.get_basic_maps():
-            part = isl.Set.from_basic_set(bmap.wrap().coefficients().flatten())
+            # coefficients() rejects local variables (strides such as ``range(0, N, 3)``); non-negative
+            # on the rational shadow without them implies non-negative on the set: sound, maybe stricter.
+            part = isl.Set.from_basic_set(bmap.wrap().remove_divs().coefficients().flatten())
             out = part if out is None else out.intersect(part)
     return out
 

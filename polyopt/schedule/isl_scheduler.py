@@ -15,7 +15,7 @@ import islpy as isl
 from ..analysis.dependences import Dependences
 from ..errors import ScheduleError
 from .farkas import dependence_pieces
-from .tree import Node, from_isl
+from .tree import Node, Sequence, from_isl, statements_of
 
 MAX_OPERATIONS = 5_000_000  # adi needs between 0.2M and 1M
 MAX_COEFFICIENT = 8
@@ -54,4 +54,12 @@ def isl_tree(deps: Dependences, fuse: str) -> Node:
             schedule = constraints.compute_schedule()
         except isl.Error as exc:
             raise ScheduleError(f"isl's scheduler failed on '{scop.name}': {exc}") from exc
-    return from_isl(schedule, scop)
+    tree = from_isl(schedule, scop)
+    present = statements_of(tree)
+    missing = tuple(s.name for s in scop.statements if s.name not in present)
+    if missing:  # isl drops statements whose domain is empty: they never run, so they go last
+        from .original import original_tree
+
+        parts = ((present, tree),) if present else ()
+        tree = Sequence(parts + ((missing, original_tree(scop, missing)),))
+    return tree

@@ -16,11 +16,12 @@ from ..poly.scop import Scop
 from .tree import Band, Expr, Leaf, Member, Node, Sequence, aff_to_expr, member_name
 
 
-def original_tree(scop: Scop) -> Node:
-    """The schedule tree of the original program order."""
-    rows = {s.name: original_rows(s) for s in scop.statements}
+def original_tree(scop: Scop, only: tuple[str, ...] | None = None) -> Node:
+    """The schedule tree of the original program order (of the statements ``only``, if given)."""
+    stmts = [s for s in scop.statements if only is None or s.name in only]
+    rows = {s.name: original_rows(s) for s in stmts}
     width = max((len(r) for r in rows.values()), default=0)
-    names = tuple(s.name for s in scop.statements)
+    names = tuple(s.name for s in stmts)
     return _build(names, 0, width, rows, scop)
 
 

@@ -3,12 +3,15 @@
 Top-down over the tree, for every band:
 
 1. tile it when it is permutable and has depth >= 2 (tile loops ``s*floor(h/s)`` over point loops
-   ``h``, so partial tiles need no special case);
+   ``h``, so partial tiles need no special case); with ``tile=True`` the innermost point loop of an
+   innermost band gets a longer tile (:data:`SIMD_TILE`) when it will be a SIMD loop;
 2. when no tile loop is parallel (time-iterated stencils) and no enclosing loop is parallel, replace
    the first tile loop by the wavefront ``floor(h1/s1) + floor(h2/s2)``, which makes the second
    tile loop parallel;
 3. in an innermost permutable band, move to the innermost position the point loop with stride-1
-   (or invariant) accesses that carries no dependence, when there is one;
+   (or invariant) accesses that carries no dependence, when there is one; then, when that loop is
+   shared by statements it cannot vectorize (a dependence between them) or needs guards for (their
+   rows are shifted differently), distribute it: a sequence of one copy per statement, in dependence order;
 4. decide every loop's kind from the dependences it carries: the first loop that carries none and
    has no parallel loop around it is PARALLEL, the innermost loop that carries none is SIMD, a
    wavefront loop is PIPELINED, every other loop is SERIAL with the reason (the dependence, a
@@ -30,6 +33,10 @@ from ..frontend import syntax as sx
 from .options import ScheduleOptions
 from .schedule import PARALLEL, PIPELINED, SERIAL, SIMD, BandInfo, LoopInfo
 from .tree import Band, IslBuilder, Leaf, Member, Node, Sequence, aff_to_expr, has_band
+
+# Default (tile=True) size of the innermost point loop's tile when that loop is a SIMD candidate;
+# the other loops keep options.DEFAULT_TILE.
+SIMD_TILE = 128
 
 
 class PostProcessor:
@@ -82,25 +89,53 @@ class PostProcessor:
             sizes = self.options.tile_sizes(n)
             note = "" if sizes else "tiling disabled"
         if band.permutable and n >= 2 and innermost:
-            members = self._intra_tile_order(members, active, rows, label)
+            members = self._intra_tile_order(members, active, rows, label, tiled=bool(sizes))
+            if sizes and self.options.tile is True and self.options.vectorize \
+                    and self._vector_candidate(members, active) \
+                    and not (len(band.members) <= 2 and self._needs_wavefront(band, sizes, active,
+                                                                               parallel_above)):
+                # A longer innermost tile: the SIMD loop runs whole vectors for longer (measured on
+                # gemm, lu, jacobi-2d, fdtd-2d: 1.1-1.5x single-threaded); explicit sizes are kept.
+                k = band.members.index(members[-1])
+                sizes = sizes[:k] + (SIMD_TILE,) + sizes[k + 1:]
         tiles: list[Member] = []
         if sizes:
             tiles = [Member(tuple((s, e.tile(size)) for s, e in m.exprs), f"T({m.name})", "tile")
                      for m, size in zip(band.members, sizes)]
             self.decisions.append(f"{label} tiled {'x'.join(map(str, sizes))}")
             if self.options.parallel and parallel_above is None and not self._has_parallel(tiles, active):
-                tiles = _wavefront(tiles, band.members, sizes)
+                # The tile loops follow the point loops' order here, so the wavefront runs over the
+                # outer two and the tiles' innermost loop is the long (SIMD) one: fdtd-2d's
+                # (t, t + j, t + i) band ran 2.8x slower with its tile loops left in band order.
+                size_of = dict(zip(band.members, sizes))
+                ordered = [size_of[m] for m in members]
+                tiles = [Member(tuple((s, e.tile(size)) for s, e in m.exprs), f"T({m.name})", "tile")
+                         for m, size in zip(members, ordered)]
+                tiles = _wavefront(tiles, members, ordered)
                 self.decisions.append(f"{label}: no tile loop is parallel; wavefront {tiles[0].name} "
                                       f"makes {tiles[1].name} parallel")
         elif note:
             self.decisions.append(f"{label} {note}")
+        split = None
+        if innermost and len(stmts) > 1 and len(members) > 1 and self.options.vectorize:
+            split = self._distribute_innermost(tiles + members, active, label)
+        last = members.pop() if split else None
         tile_infos, active, parallel_above = self._kinds(tiles, active, parallel_above, False)
-        point_infos, active, parallel_above = self._kinds(members, active, parallel_above, innermost)
-        new_rows = {s: rows[s] + tuple(m.expr(s).coeffs for m in members if m.expr(s).is_affine)
+        point_infos, active, parallel_above = self._kinds(members, active, parallel_above,
+                                                          innermost and not split)
+        if split:
+            child, info = self._distributed(last, split, active, parallel_above, band.band_id)
+            point_infos.append(info)
+            members_all = members + [last]
+        else:
+            members_all = members
+        new_rows = {s: rows[s] + tuple(m.expr(s).coeffs for m in members_all if m.expr(s).is_affine)
                     for s in stmts}
         self.bands.append(BandInfo(stmts, tuple(point_infos), band.permutable,
                                    tuple(sizes) if sizes else None, tuple(tile_infos), note))
-        child = self._visit(band.child, active, parallel_above, {**rows, **new_rows})
+        if not split:
+            child = self._visit(band.child, active, parallel_above, {**rows, **new_rows})
+        point_infos = point_infos[:len(members)]
         inner = Band(tuple(members), child, band.permutable, infos=tuple(point_infos), band_id=band.band_id)
         if not tiles:
             return inner
@@ -127,6 +162,19 @@ class PostProcessor:
                 rest.append((e, same))
         return carried, tuple(rest)
 
+    def _needs_wavefront(self, band, sizes, active, parallel_above) -> bool:
+        """Whether the band's tile loops will need a wavefront to get a parallel loop.
+
+        Used to keep square tiles on 2-deep wavefronted bands: with a 32x128 tile, isl's AST
+        generation for jacobi-1d's (t, 2t + i) band took 40 s (16x128: 12 s, 32x32: 0.2 s); the
+        wavefront's two floors with very different divisors are what it struggles with.
+        """
+        if not self.options.parallel or parallel_above is not None:
+            return False
+        tiles = [Member(tuple((s, e.tile(size)) for s, e in m.exprs), f"T({m.name})", "tile")
+                 for m, size in zip(band.members, sizes)]
+        return not self._has_parallel(tiles, active)
+
     def _has_parallel(self, members: list[Member], active) -> bool:
         for m in members:
             carried, active = self._split(m, active)
@@ -137,13 +185,44 @@ class PostProcessor:
     def _kinds(self, members: list[Member], active, parallel_above, innermost: bool):
         infos = []
         for k, m in enumerate(members):
+            before = active
             carried, active = self._split(m, active)
             last = innermost and k == len(members) - 1
             info = self._decide(m, carried, parallel_above, last)
+            if info.kind in (PARALLEL, SIMD):
+                info = self._private_temporaries(m, before, info)
             if info.kind == PARALLEL:
                 parallel_above = m.name
             infos.append(info)
         return infos, active, parallel_above
+
+    def _private_temporaries(self, m: Member, active, info: LoopInfo) -> LoopInfo:
+        """``info``, or SERIAL when a temporary written under ``m`` holds a value across ``m``'s scope.
+
+        Code generation makes a temporary private to a parallel / simd loop only when every value
+        of it is written and read in the same iteration of that loop and of all enclosing ones
+        (see :mod:`polyopt.codegen.printer`).  A value that an enclosing loop or sequence carries
+        (e.g. written in one wavefront of tiles, read in the next) forces a shared declaration,
+        which code generation refuses under a pragma; so the loop stays serial.
+        """
+        stmts = set(m.statements)
+        for e in self.deps.edges:
+            if e.kind != "RAW" or not self._is_local(e.array) or not (e.source in stmts or e.sink in stmts):
+                continue
+            if not any(e.array in (w.array for w in self.scop.statement(s).writes) for s in stmts):
+                continue
+            live = isl.UnionMap.empty(e.relation.get_space())
+            for e2, rel in active:
+                if e2 is e:
+                    live = live.union(rel)
+            if not e.relation.to_union_map().is_subset(live):
+                reason = f"temporary '{e.array}' carries a value across an enclosing loop or sequence"
+                self.decisions.append(f"{m.name} not {info.kind}: {reason}")
+                return LoopInfo(m.name, SERIAL, reason)
+        return info
+
+    def _is_local(self, name: str) -> bool:
+        return any(a.name == name and a.is_local for a in self.scop.arrays)
 
     def _decide(self, m: Member, carried, parallel_above, last: bool) -> LoopInfo:
         opts = self.options
@@ -193,9 +272,87 @@ class PostProcessor:
         a, b, _ = example_pair(m)
         return f"{head} from {src.name}[{', '.join(map(str, a))}] to {dst.name}[{', '.join(map(str, b))}]"
 
+    def _vector_candidate(self, members: list[Member], active) -> bool:
+        """Whether the innermost point loop will be a SIMD loop: it carries no dependence of a
+        statement on itself once the outer point loops are fixed (dependences between statements
+        are removed by :meth:`_distribute_innermost`)."""
+        rest = active
+        for m in members[:-1]:
+            _, rest = self._split(m, rest)
+        carried, _ = self._split(members[-1], rest)
+        return all(e.source != e.sink for e, _ in carried)
+
+    # ------------------------------------------------------------ innermost loop distribution
+
+    def _distribute_innermost(self, loops: list[Member], active, label) -> tuple[str, ...] | None:
+        """The statement order for distributing the innermost loop of a fused band, or None.
+
+        A fused innermost loop that carries a dependence between statements (stencils skewed for
+        time tiling: ``S1`` at column ``c`` reads what ``S0`` wrote at ``c - 1``) cannot be
+        vectorized; one whose statements' rows are shifted differently by fusion needs guards
+        inside the loop body.  Putting the statements in sequence *around* copies of that loop keeps every
+        dependence satisfied when the pairs still unordered by the outer loops all go forward in
+        the sequence (a topological order of the statements exists); each copy then carries only
+        its statement's own dependences, and is a SIMD loop when it carries none.
+        """
+        rest = active
+        for m in loops[:-1]:
+            _, rest = self._split(m, rest)
+        carried, _ = self._split(loops[-1], rest)
+        stmts = loops[-1].statements
+        # Rows shifted by different constants (S1 at column c + 1) need guards in a shared loop.
+        shifts = {loops[-1].expr(s).const for s in stmts}
+        if not carried and len(shifts) == 1:
+            return None  # already dependence-free and without guards: keep the statements fused
+        after = {s: set() for s in stmts}
+        for e, _ in rest:
+            if e.source != e.sink:
+                after[e.source].add(e.sink)
+        order: list[str] = []
+        ready = [s for s in stmts if not any(s in after[t] for t in stmts)]
+        while ready:
+            s = ready.pop(0)
+            order.append(s)
+            for t in sorted(after[s], key=stmts.index):
+                if all(t not in after[u] for u in stmts if u not in order):
+                    ready.append(t)
+            ready.sort(key=stmts.index)
+        if len(order) != len(stmts):
+            return None  # a cycle between statements: they must stay in one loop
+        self_carried = {e.source for e, _ in carried if e.source == e.sink}
+        if all(s in self_carried for s in stmts):
+            return None  # every copy would still carry a dependence: nothing to vectorize
+        why = "it carries no dependence between statements" if carried else "it needs no guards"
+        self.decisions.append(f"{label}: innermost loop {loops[-1].name} distributed over "
+                              f"({', '.join(order)}) so that {why}")
+        return tuple(order)
+
+    def _distributed(self, last: Member, order, active, parallel_above, band_id):
+        """The sequence of per-statement copies of the innermost loop ``last`` (in ``order``), and
+        one LoopInfo summarising them for the band's record."""
+        children, infos = [], []
+        for s in order:
+            filt = self.isl.filter((s,))
+            mine = tuple((e, r) for e, r in ((e, rel.intersect_domain(filt).intersect_range(filt))
+                                             for e, rel in active) if not r.is_empty())
+            member = Member(((s, last.expr(s)),), last.name, last.role)
+            carried, _ = self._split(member, mine)
+            info = self._decide(member, carried, parallel_above, True)
+            if info.kind in (PARALLEL, SIMD):
+                info = self._private_temporaries(member, mine, info)
+            infos.append(info)
+            children.append(((s,), Band((member,), Leaf((s,)), True, infos=(info,), band_id=band_id)))
+        kinds = {i.kind for i in infos}
+        kind = kinds.pop() if len(kinds) == 1 else SERIAL
+        reasons = "; ".join(dict.fromkeys(f"{i.kind} ({i.reason})" if len(infos) > 1 else i.reason
+                                          for i in infos))
+        reductions = tuple(sorted({r for i in infos for r in i.reductions}))
+        summary = LoopInfo(last.name, kind, f"distributed over ({', '.join(order)}): {reasons}", reductions)
+        return Sequence(tuple(children)), summary
+
     # ------------------------------------------------------------ intra-tile order
 
-    def _intra_tile_order(self, members: list[Member], active, rows, label) -> list[Member]:
+    def _intra_tile_order(self, members: list[Member], active, rows, label, tiled=False) -> list[Member]:
         n = len(members)
         scores = []
         for p in range(n):
@@ -217,12 +374,15 @@ class PostProcessor:
                     else:
                         bad += 1
             carries = self._carries_when_innermost(members, p, active)
-            scores.append((bad, carries, -good, -p))
+            # In a tile, strided accesses hit the cache while a carried dependence (a reduction)
+            # serialises the loop: a stride-1 loop carrying nothing goes first (syrk: j, not k).
+            clean = 0 if tiled and good and not carries else 1
+            scores.append((clean, bad, carries, -good, -p))
         best = min(range(n), key=lambda p: scores[p])
         if best == n - 1:
             return members
         order = [m for q, m in enumerate(members) if q != best] + [members[best]]
-        bad, carries, good, _ = scores[best]
+        _, bad, carries, good, _ = scores[best]
         why = f"{-good} stride-1 and {bad} strided accesses" + ("" if carries else ", carries no dependence")
         self.decisions.append(f"{label}: point loops ordered ({', '.join(m.name for m in order)}): "
                               f"{members[best].name} innermost ({why})")

@@ -41,7 +41,7 @@ def test_compile_writes_c_library_and_report(tmp_path, capsys):
     assert report["status"] == "ok"
     assert [s["name"] for s in report["statements"]] == ["S0"]
     assert {d["kind"] for d in report["dependences"]} >= {"RAW"}
-    assert report["tile_sizes"] == [[32, 32, 32]]
+    assert report["tile_sizes"] == [[32, 128, 32]]  # default: 32, and 128 for the SIMD loop j
     assert report["parallel_loops"] and report["simd_loops"]
     assert [t["pass"] for t in report["times"]][:2] == ["parse", "scop"]
     assert report["fusion"] == [["S0"]]

@@ -169,9 +169,11 @@ class _Gen:
     def access(self, array: str, scope: list[Var]) -> str:
         return f"{array}[{', '.join(self.subscript(p, scope) for p in ARRAYS[array])}]"
 
-    def value(self, scope: list[Var], temps: list[str]) -> str:
+    def value(self, scope: list[Var], temps: list[str], use: str | None = None) -> str:
         terms = [self.access(self.ch.pick(list(ARRAYS)), scope) for _ in range(self.ch.int(1, 3))]
-        if temps and self.ch.chance(50):
+        if use is not None:
+            terms.append(use)
+        elif temps and self.ch.chance(50):
             terms.append(self.ch.pick(temps))
         if self.ch.chance(15):
             terms.append(f"math.sqrt({terms.pop()})")  # every value stays positive
@@ -188,13 +190,15 @@ class _Gen:
     # ---- statements and loops
     def statement(self, scope: list[Var], temps: list[str]) -> list[Node]:
         out = []
+        fresh = None
         if self.ch.chance(20):
-            t = f"t{next(self.locals)}"
-            out.append(Node(f"{t} = {self.value(scope, temps)}"))
-            temps = temps + [t]
+            # a temporary is read right after its assignment: a dead temporary is a known
+            # code-generation limitation (see benchmarks/fuzz.py --dead-temporaries)
+            fresh = f"t{next(self.locals)}"
+            out.append(Node(f"{fresh} = {self.value(scope, temps)}"))
         target = self.access(self.ch.pick(list(ARRAYS)), scope)
         op = self.ch.pick(["=", "=", "+=", "*="])
-        value = self.value(scope, temps)
+        value = self.value(scope, temps, fresh)
         if op == "*=":
             value = f"0.5 + 0.25 * {value}"  # keeps products bounded
         out.append(Node(f"{target} {op} {value}"))

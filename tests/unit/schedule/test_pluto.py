@@ -74,7 +74,7 @@ def test_fusion_policies_differ_on_3mm(kernel_deps):
     assert none == tuple((f"S{k}",) for k in range(6))
     # smart keeps each product as a 3-deep tiled band with a parallel outer tile loop
     bands = schedule(deps).bands
-    assert all(b.tile_sizes == (32, 32, 32) and b.tile_loops[0].kind == "parallel" for b in bands)
+    assert all(b.tile_sizes == (32, 128, 32) and b.tile_loops[0].kind == "parallel" for b in bands)
 
 
 def test_fusion_needs_a_shift_when_plain_fusion_is_illegal(kernel_deps):
@@ -107,7 +107,8 @@ def test_stuck_search_falls_back_to_isl(kernel_deps, monkeypatch):
     monkeypatch.setattr(farkas, "COEFF_MAX", 0)  # no hyperplane can be found at all
     s = schedule(kernel_deps("jacobi_1d"))
     assert any("using isl's scheduler instead" in d for d in s.decisions)
-    assert s.bands[0].tile_sizes == (32, 32)  # the post-processing still applies
+    # The post-processing still applies (a 2-deep wavefronted band keeps square tiles).
+    assert s.bands[0].tile_sizes == (32, 32)
 
 
 def test_independent_statements_are_fused_and_parallel():

@@ -21,7 +21,7 @@ def kinds(infos):
 def test_gemm_tiled_parallel_outer_point_order_ikj_simd_j(kernel_deps, scheduler):
     s = schedule(kernel_deps("gemm"), scheduler=scheduler)
     (band,) = s.bands
-    assert band.permutable and band.tile_sizes == (32, 32, 32)
+    assert band.permutable and band.tile_sizes == (32, 128, 32)  # j, the SIMD loop, gets 128
     assert kinds(band.tile_loops) == [("T(i)", PARALLEL), ("T(j)", SERIAL), ("T(k)", SERIAL)]
     assert kinds(band.loops) == [("i", SERIAL), ("k", SERIAL), ("j", SIMD)]
     assert band.loops[1].reductions == ("C[i, j]",)
@@ -52,8 +52,10 @@ def test_reduction_is_recognised_and_kept_serial(kernel_deps):
     s = schedule(kernel_deps("matvec"))
     (band,) = s.bands
     assert kinds(band.tile_loops) == [("T(i)", PARALLEL), ("T(j)", SERIAL)]
-    j = band.loops[-1]
-    assert (j.name, j.kind, j.reductions) == ("j", SERIAL, ("y[i]",))
+    # in a tile the stride-1 loop i (y[i]) that carries nothing goes innermost, outside it j
+    # carries the reduction
+    j, i = band.loops
+    assert (j.name, j.kind, j.reductions) == ("j", SERIAL, ("y[i]",)) and (i.name, i.kind) == ("i", SIMD)
     assert "reduction on y[i] along j: kept serial" in j.reason
     for info, node, _ in loop_marks(s.tree):  # never racy: no parallel/simd loop carries anything
         if info.kind in (PARALLEL, SIMD):
@@ -71,18 +73,41 @@ def test_stencils_get_a_wavefront_over_tiles(kernel_deps, name):
     s = schedule(kernel_deps(name))
     (band,) = s.bands
     depth = len(band.loops)
-    assert band.tile_sizes == (32,) * depth
+    assert band.tile_sizes[0] == 32 and len(band.tile_sizes) == depth
     assert band.tile_loops[0].kind == PIPELINED and band.tile_loops[0].name.startswith("wavefront(T(t), ")
     assert band.tile_loops[1].kind == PARALLEL
     assert band.loops[0].name == "t"
     assert any("wavefront" in d and "parallel" in d for d in s.decisions)
-    assert all(i.kind == SERIAL for i in band.loops)  # every point loop carries a dependence
-    assert "carries RAW" in band.loops[-1].reason
+    assert all(i.kind == SERIAL for i in band.loops[:-1])  # every outer point loop carries a dependence
+    if name == "seidel_2d":  # one statement: its innermost loop carries A[i, j - 1] -> A[i, j]
+        assert band.loops[-1].kind == SERIAL and "carries RAW" in band.loops[-1].reason
+        assert band.tile_sizes == (32, 32, 32)
+    else:  # the innermost loop is distributed over the statements: each copy is a SIMD loop
+        assert band.loops[-1].kind == SIMD and band.loops[-1].reason.startswith("distributed over (S0, ")
+        # A 2-deep wavefronted band (jacobi_1d) keeps square tiles: isl's AST build blows up otherwise.
+        assert band.tile_sizes[-1] == 128 or name in ("fdtd_2d", "jacobi_1d")
+
+
+def test_distributed_innermost_loops_are_simd_copies_in_dependence_order(kernel_deps):
+    s = schedule(kernel_deps("jacobi_2d"))
+    assert any("innermost loop 2*t + j distributed over (S0, S1)" in d for d in s.decisions)
+    simd = [node for info, node, _ in loop_marks(s.tree) if info.kind == SIMD]
+    # one copy per statement, S0 (writes B) before S1 (reads B), each free of carried dependences
+    assert [n.get_domain().get_set_list().get_at(0).get_tuple_name() for n in simd] == ["S0", "S1"]
+    assert not any(carries_dependence(n, s.dependences.all) for n in simd)
+
+
+def test_no_distribution_when_the_innermost_loop_is_already_clean(kernel_deps):
+    s = schedule(kernel_deps("gemm"))
+    assert not any("distributed" in d for d in s.decisions)
+    assert not any("distributed" in d for d in schedule(kernel_deps("seidel_2d")).decisions)
+    assert not any("distributed" in d for d in schedule(kernel_deps("jacobi_2d"), vectorize=False).decisions)
 
 
 def test_no_wavefront_without_tiling_or_parallelism(kernel_deps):
     (band,) = schedule(kernel_deps("jacobi_1d"), tile=False).bands
-    assert [i.kind for i in band.loops] == [SERIAL, SERIAL]
+    # untiled: t carries everything; the distributed inner copies are parallel loops
+    assert [i.kind for i in band.loops] == [SERIAL, PARALLEL]
     (band,) = schedule(kernel_deps("jacobi_1d"), parallel=False).bands
     assert PIPELINED not in [i.kind for i in band.tile_loops]
 
@@ -91,7 +116,8 @@ def test_no_wavefront_without_tiling_or_parallelism(kernel_deps):
 def test_triangular_kernels_have_a_parallel_tile_loop(kernel_deps, name):
     s = schedule(kernel_deps(name))
     (band,) = s.bands
-    assert band.tile_sizes == (32, 32, 32)
+    # lu's innermost j is a SIMD loop (longer tile); cholesky's carries a dependence
+    assert band.tile_sizes == {"lu": (32, 32, 128), "cholesky": (32, 32, 32)}[name]
     assert PARALLEL in [i.kind for i in band.tile_loops]
 
 

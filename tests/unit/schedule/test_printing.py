@@ -14,9 +14,9 @@ def show(deps, **opts) -> str:
 def test_gemm(kernel_deps):
     filecheck(show(kernel_deps("gemm")), """
         CHECK: schedule gemm: scheduler=pluto fuse=smart tile=True parallel=True vectorize=True
-        CHECK-NEXT: T(S0): (i, j) -> (32*floor(i/32), 32*floor(j/32), 0, i, 0, j, 0)
-        CHECK-NEXT: T(S1): (i, j, k) -> (32*floor(i/32), 32*floor(j/32), 32*floor(k/32), i, k, j, 1)
-        CHECK-NEXT: band 0 (S0, S1): permutable, tiled 32x32x32
+        CHECK-NEXT: T(S0): (i, j) -> (32*floor(i/32), 128*floor(j/128), 0, i, 0, j, 0)
+        CHECK-NEXT: T(S1): (i, j, k) -> (32*floor(i/32), 128*floor(j/128), 32*floor(k/32), i, k, j, 1)
+        CHECK-NEXT: band 0 (S0, S1): permutable, tiled 32x128x32
         CHECK-NEXT:   tile T(i): parallel -- carries no dependence
         CHECK-NEXT:   tile T(j): serial -- carries no dependence; inside parallel loop T(i)
         CHECK-NEXT:   tile T(k): serial -- reduction on C[i, j] along T(k)
@@ -49,24 +49,32 @@ def test_gemm_untiled_names_the_reduction(kernel_deps):
 
 def test_jacobi_1d_wavefront(kernel_deps):
     filecheck(show(kernel_deps("jacobi_1d")), """
-        CHECK: T(S0): (t, i) -> (floor(t/32) + floor((2*t + i)/32), 32*floor((2*t + i)/32), t, 2*t + i, 0)
+        CHECK: T(S0): (t, i) -> (floor(t/32) + floor((2*t + i)/32), 32*floor((2*t + i)/32), t, 0, 2*t + i)
         CHECK-NEXT: T(S1): (t, i) -> (floor(t/32) + floor((2*t + i + 1)/32), 32*floor((2*t + i + 1)/32),
-        CHECK-SAME: t, 2*t + i + 1, 1)
+        CHECK-SAME: t, 1, 2*t + i + 1)
         CHECK-NEXT: band 0 (S0, S1): permutable, tiled 32x32
         CHECK-NEXT:   tile wavefront(T(t), T(2*t + i)): pipelined
         CHECK-NEXT:   tile T(2*t + i): parallel
         CHECK-NEXT:   loop t: serial -- carries RAW on A from S1[0, 1] to S0[1, 1]
-        CHECK-NEXT:   loop 2*t + i: serial -- carries RAW on B
+        CHECK-NEXT:   loop 2*t + i: simd -- distributed over (S0, S1): simd (innermost, carries no dependence)
         CHECK: no tile loop is parallel; wavefront wavefront(T(t), T(2*t + i)) makes T(2*t + i) parallel
+        CHECK: innermost loop 2*t + i distributed over (S0, S1) so that it carries no dependence between statements
+        CHECK: tree:
+        CHECK: for t [serial t]
+        CHECK-NEXT: sequence
+        CHECK-NEXT: for 2*t + i [simd 2*t + i]
+        CHECK-NEXT: S0
+        CHECK-NEXT: for 2*t + i + 1 [simd 2*t + i]
+        CHECK-NEXT: S1
     """)
 
 
 def test_2mm_fusion_lines(kernel_deps):
     deps = kernel_deps("2mm")
     filecheck(show(deps), """
-        CHECK: T(S3): (i, j, k) -> (1, 32*floor(i/32), 32*floor(j/32), 32*floor(k/32), i, k, j)
-        CHECK: band 0 (S0, S1, S2): permutable, tiled 32x32x32
-        CHECK: band 1 (S3): permutable, tiled 32x32x32
+        CHECK: T(S3): (i, j, k) -> (1, 32*floor(i/32), 128*floor(j/128), 32*floor(k/32), i, k, j)
+        CHECK: band 0 (S0, S1, S2): permutable, tiled 32x128x32
+        CHECK: band 1 (S3): permutable, tiled 32x128x32
         CHECK: fusion: (S0, S1, S2) (S3)
         CHECK: fuse=smart: S3 not fused with S0, S1, S2: the fused band would have depth 2 instead of 3
     """)

@@ -58,7 +58,7 @@ def test_gemm_from_python(real):
     assert [(i.name, i.kind) for i in band.loops] == [("i", SERIAL), ("k", SERIAL), ("j", SIMD)]
     assert band.tile_loops[0].kind == PARALLEL and band.loops[1].reductions == ("C[i, j]",)
     filecheck(str(s), """
-        CHECK: T(S1): (i, j, k) -> (32*floor(i/32), 32*floor(j/32), 32*floor(k/32), i, k, j, 1)
+        CHECK: T(S1): (i, j, k) -> (32*floor(i/32), 128*floor(j/128), 32*floor(k/32), i, k, j, 1)
         CHECK: loop j: simd
     """)
 

@@ -1,0 +1,94 @@
+"""Regressions found by differential testing (tests/e2e): one focused test per fixed bug."""
+
+from __future__ import annotations
+
+import islpy as isl
+import numpy as np
+import pytest
+
+import polyopt as po
+from polyopt.schedule.farkas import coefficient_set
+
+N, M = po.symbols("N M")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLYOPT_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def _agrees(kern, args, **options):
+    want = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}
+    got = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}
+    kern.reference(**want)
+    kern.compile(**options)(**got)
+    return all(np.allclose(got[k], want[k], rtol=1e-12) for k in want if isinstance(want[k], np.ndarray))
+
+
+# ---- 1. a stride (local variable in the dependence polyhedron) broke the Farkas lemma
+
+
+def test_coefficient_set_accepts_strided_dependences():
+    dep = isl.Map("[N] -> { S[i] -> S[i + 3] : (i) mod 3 = 0 and 0 <= i and i + 3 < N }")
+    coeffs = coefficient_set([dep])
+    # (c_cst, c_N, c_src, c_dst): the distance i' - i is valid (non-negative) on the dependence
+    assert not coeffs.intersect(isl.Set("{ [0, 0, -1, 1] }")).is_empty()
+    assert coeffs.intersect(isl.Set("{ [0, 0, 1, -1] }")).is_empty()
+
+
+@po.kernel
+def strided_countdown(A: po.f64[N, M], x: po.f64[N]):
+    for i in range(N - 1, -1, -3):
+        for j in range(M - 1, 0, -1):
+            A[i, j] += A[i, j - 1] * x[i]
+
+
+def test_pluto_schedules_a_step_3_loop():
+    rng = np.random.default_rng(1)
+    args = dict(A=rng.random((13, 11)), x=rng.random(13))
+    assert _agrees(strided_countdown, args, scheduler="pluto")
+
+
+# ---- 2. a temporary living across a tile wavefront was marked private to a parallel loop
+
+
+@po.kernel
+def wavefront_temporary(y: po.f64[M], B: po.f64[N, M]):
+    for i0 in range(0, M - 1):
+        for j1 in range(2, N - 1, 3):
+            s0 = 0.0
+            for k2 in range(max(2, i0 - 2), min(M - 2, i0 + 3)):
+                s0 += 0.5 * y[i0]
+            B[j1 - 1, i0 + 1] = 0.125 * s0
+
+
+@pytest.mark.parametrize("scheduler", ["pluto", "isl"])
+def test_temporary_across_wavefront_keeps_loops_serial(scheduler):
+    sched = wavefront_temporary.schedule(scheduler=scheduler)
+    rng = np.random.default_rng(2)
+    args = dict(y=rng.random(40), B=rng.random((41, 40)))
+    assert _agrees(wavefront_temporary, args, scheduler=scheduler)  # used to raise CodegenError
+    reasons = [info.reason for band in sched.bands for info in band.tile_loops + band.loops]
+    assert any("temporary 's0' carries a value" in r for r in reasons), reasons
+
+
+# ---- 3. isl's scheduler drops statements whose domain is empty; the tree lost them
+
+
+@po.kernel
+def dead_branch(x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, M], C: po.f64[N, N]):
+    for i0 in range(2, N - 1):
+        y[M - 1] += 0.5 * x[N - 1]
+        if i0 - i0 <= 3 and i0 > 0:
+            C[i0 - 1, i0 // 2] *= 0.5 + 0.25 * B[i0, 0]
+        else:
+            A[N - 1, M - 1] += 0.5 * B[i0, 0]
+
+
+def test_isl_scheduler_keeps_statements_with_empty_domains():
+    sched = dead_branch.schedule(scheduler="isl")
+    assert set(sched.transforms) == {"S0", "S1", "S2"}
+    rng = np.random.default_rng(3)
+    args = dict(x=rng.random(7), y=rng.random(5), A=rng.random((7, 5)), B=rng.random((7, 5)),
+                C=rng.random((7, 7)))
+    assert _agrees(dead_branch, args, scheduler="isl")
