@@ -192,10 +192,12 @@ class _Gen:
         out = []
         fresh = None
         if self.ch.chance(20):
-            # a temporary is read right after its assignment: a dead temporary is a known
-            # code-generation limitation (see benchmarks/fuzz.py --dead-temporaries)
+            # a temporary, usually read right after its assignment, sometimes dead (dead
+            # temporaries in split full/partial tiles once made code generation refuse)
             fresh = f"t{next(self.locals)}"
             out.append(Node(f"{fresh} = {self.value(scope, temps)}"))
+            if self.ch.chance(25):
+                fresh = None
         target = self.access(self.ch.pick(list(ARRAYS)), scope)
         op = self.ch.pick(["=", "=", "+=", "*="])
         value = self.value(scope, temps, fresh)
