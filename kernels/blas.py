@@ -52,9 +52,9 @@ def gemm_numpy(alpha, beta, C, A, B):
 
 gemm_case = po.case(
     gemm, category="blas",
-    sizes={"MINI": dict(NI=20, NJ=25, NK=30), "SMALL": dict(NI=200, NJ=220, NK=240),
-           "MEDIUM": dict(NI=1000, NJ=1100, NK=1200), "LARGE": dict(NI=5000, NJ=5500, NK=6000),
-           "EXTRALARGE": dict(NI=10000, NJ=11000, NK=12000)},
+    sizes={"MINI": dict(NI=20, NJ=25, NK=30), "SMALL": dict(NI=60, NJ=70, NK=80),
+           "MEDIUM": dict(NI=200, NJ=220, NK=240), "LARGE": dict(NI=1000, NJ=1100, NK=1200),
+           "EXTRALARGE": dict(NI=2000, NJ=2300, NK=2600)},
     init=init_gemm, flops=lambda NI, NJ, NK: NI * NJ * (2 * NK + 1), numpy=gemm_numpy)
 
 # ---------------------------------------------------------------- gemver
