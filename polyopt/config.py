@@ -26,6 +26,9 @@ from .errors import OptionError
 DEFAULT_CC = "gcc"
 DEFAULT_CFLAGS = ("-O3", "-march=native", "-fopenmp")
 REQUIRED_CFLAGS = ("-fPIC", "-shared")
+# For checks against the Python original: without FMA contraction the compiled code computes each
+# operation exactly as Python does (polyopt itself never reassociates floating point).
+EXACT_CFLAGS = DEFAULT_CFLAGS + ("-ffp-contract=off",)
 
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")

@@ -77,7 +77,9 @@ class Kernel:
     @user_facing
     def schedule(self, **options):
         """The schedule for ``options`` (the decorator's options are the defaults)."""
-        opts = self._options(options)
+        return self._schedule(self._options(options))
+
+    def _schedule(self, opts: ScheduleOptions):
         key = opts.key()
         if key not in self._schedules:
             self._schedules[key] = pipeline.schedule(self.dependences(), opts, self.times)
@@ -86,7 +88,7 @@ class Kernel:
     def _program(self, opts: ScheduleOptions):
         key = opts.key()
         if key not in self._programs:
-            self._programs[key] = self._codegen(self.schedule(**_as_dict(opts)))
+            self._programs[key] = self._codegen(self._schedule(opts))
         return self._programs[key]
 
     def _codegen(self, schedule):
@@ -170,12 +172,6 @@ class Kernel:
         """Run the original Python function on the arguments, with size symbols bound to their values."""
         values = self.bind(*args, **kwargs)
         return _rebind(self.py_func, values)(*args, **kwargs)
-
-
-def _as_dict(opts: ScheduleOptions) -> dict:
-    from dataclasses import asdict
-
-    return asdict(opts)
 
 
 def _rebind(func, values: dict[str, int]):

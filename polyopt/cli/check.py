@@ -71,7 +71,7 @@ def exact_arithmetic(enabled: bool):
     if not enabled or "POLYOPT_CFLAGS" in os.environ:
         yield
         return
-    os.environ["POLYOPT_CFLAGS"] = " ".join(config.DEFAULT_CFLAGS + ("-ffp-contract=off",))
+    os.environ["POLYOPT_CFLAGS"] = " ".join(config.EXACT_CFLAGS)
     try:
         yield
     finally:

@@ -100,8 +100,7 @@ class PostProcessor:
                 sizes = sizes[:k] + (SIMD_TILE,) + sizes[k + 1:]
         tiles: list[Member] = []
         if sizes:
-            tiles = [Member(tuple((s, e.tile(size)) for s, e in m.exprs), f"T({m.name})", "tile")
-                     for m, size in zip(band.members, sizes)]
+            tiles = _tile_members(band.members, sizes)
             self.decisions.append(f"{label} tiled {'x'.join(map(str, sizes))}")
             if self.options.parallel and parallel_above is None and not self._has_parallel(tiles, active):
                 # The tile loops follow the point loops' order here, so the wavefront runs over the
@@ -109,8 +108,7 @@ class PostProcessor:
                 # (t, t + j, t + i) band ran 2.8x slower with its tile loops left in band order.
                 size_of = dict(zip(band.members, sizes))
                 ordered = [size_of[m] for m in members]
-                tiles = [Member(tuple((s, e.tile(size)) for s, e in m.exprs), f"T({m.name})", "tile")
-                         for m, size in zip(members, ordered)]
+                tiles = _tile_members(members, ordered)
                 tiles = _wavefront(tiles, members, ordered)
                 self.decisions.append(f"{label}: no tile loop is parallel; wavefront {tiles[0].name} "
                                       f"makes {tiles[1].name} parallel")
@@ -171,9 +169,7 @@ class PostProcessor:
         """
         if not self.options.parallel or parallel_above is not None:
             return False
-        tiles = [Member(tuple((s, e.tile(size)) for s, e in m.exprs), f"T({m.name})", "tile")
-                 for m, size in zip(band.members, sizes)]
-        return not self._has_parallel(tiles, active)
+        return not self._has_parallel(_tile_members(band.members, sizes), active)
 
     def _has_parallel(self, members: list[Member], active) -> bool:
         for m in members:
@@ -395,6 +391,12 @@ class PostProcessor:
                 _, rest = self._split(m, rest)
         carried, _ = self._split(members[p], rest)
         return bool(carried)
+
+
+def _tile_members(members: list[Member], sizes) -> list[Member]:
+    """The tile loops of ``members`` with the given sizes, in the same order."""
+    return [Member(tuple((s, e.tile(size)) for s, e in m.exprs), f"T({m.name})", "tile")
+            for m, size in zip(members, sizes)]
 
 
 def _wavefront(tiles: list[Member], loops: list[Member], sizes) -> list[Member]:

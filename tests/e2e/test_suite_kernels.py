@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import polyopt as po
-from polyopt.config import DEFAULT_CFLAGS
+from polyopt.config import EXACT_CFLAGS
 from polyopt.suite import PRESETS, discover
 
 KERNELS = Path(__file__).resolve().parents[2] / "kernels"
@@ -29,7 +29,7 @@ _REFERENCE: dict[str, dict] = {}
 # the dependences compute bit for bit what the Python reference computes; they are then compared
 # exactly, a stronger check than a tolerance.
 EXACT = {"gramschmidt"}
-NO_CONTRACTION = " ".join(DEFAULT_CFLAGS + ("-ffp-contract=off",))
+NO_CONTRACTION = " ".join(EXACT_CFLAGS)
 
 
 def _copy(inputs: dict) -> dict:
