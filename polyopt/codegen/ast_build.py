@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import islpy as isl
 
 from ..errors import CodegenError
+from ..schedule.schedule import LOOP_MARK
 from . import cexpr as ce
 
 # Isolate only when a full tile holds at least this many points: below that the extra code
@@ -130,6 +131,22 @@ def isolate_full_tiles(tree: isl.Schedule, context: isl.Set) -> tuple[isl.Schedu
     return visit(tree.get_root()).get_schedule(), count
 
 
+def unroll_marked(tree: isl.Schedule) -> isl.Schedule:
+    """``tree`` with isl's ``unroll`` option on every loop whose mark's LoopInfo asks for it."""
+
+    def visit(node: isl.ScheduleNode) -> isl.ScheduleNode:
+        if node.get_type() == isl.schedule_node_type.mark and node.mark_get_id().get_name() == LOOP_MARK:
+            info = node.mark_get_id().get_user()
+            band = node.child(0)
+            if getattr(info, "unroll", False) and band.get_type() == isl.schedule_node_type.band:
+                node = band.band_set_ast_build_options(isl.UnionSet("{ unroll[0] }")).parent()
+        for k in range(node.n_children()):
+            node = visit(node.child(k)).parent()
+        return node
+
+    return visit(tree.get_root()).get_schedule()
+
+
 def _is_rectangular(band: isl.ScheduleNode) -> bool:
     """Whether every member of ``band`` depends, per statement, on at most one iterator (as in
     ``i``, ``i - 3`` or ``i mod 32``).  Isolating skewed tiles (``2t + i``) makes isl's AST
@@ -215,6 +232,7 @@ def build_ast(tree: isl.Schedule, context: isl.Set, iterators: dict[str, int],
     if not context.is_params():  # a 0-dimensional set over the parameters: isl wants a params set
         context = context.params()
     try:
+        tree = unroll_marked(tree)
         if separate_tiles:
             tree, result.isolated_bands = isolate_full_tiles(tree, context)
     except isl.Error as exc:

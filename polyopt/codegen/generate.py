@@ -18,7 +18,7 @@ from ..schedule.schedule import Schedule
 from . import cexpr as ce
 from .ast_build import build_ast
 from .body import ArrayInfo, BodyBuilder
-from .printer import CgenEmitter, TreeBuilder, check_private, local_depths, place_locals
+from .printer import CgenEmitter, TreeBuilder, check_private, collapse_parallel, local_depths, place_locals
 from .signature import ARRAY, SCALAR, SIZE, CProgram, c_identifier, function_name, make_params
 
 
@@ -57,6 +57,7 @@ def generate_c(schedule: Schedule, *, separate_tiles: bool = True) -> CProgram:
             raise CodegenError(f"isl failed while printing the AST: {exc}") from exc
         function_locals = place_locals(items, depths)
         check_private(items)
+        collapse_parallel(items)
         helpers = walker.helpers
 
     def local_decl(name: str):

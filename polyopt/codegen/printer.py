@@ -40,6 +40,7 @@ class Loop:
     inc: ce.CExpr | None
     body: list
     pragma: str = ""
+    collapse: int = 1  # loops the scheduler allows to share this parallel loop's iterations
     note: str = ""
     decls: list[str] = field(default_factory=list)  # temporaries declared at the top of the body
 
@@ -115,6 +116,7 @@ class TreeBuilder:
                              f"{', '.join(mark.reductions)} has no OpenMP clause here")
             else:
                 loop.pragma = _PRAGMAS[mark.kind]
+                loop.collapse = mark.collapse if mark.kind == PARALLEL else 1
         return loop
 
     def _statement(self, node: isl.AstNode) -> Stmt:
@@ -221,6 +223,27 @@ def place_locals(items: list, depths: dict[str, int]) -> list[str]:
         return pending
 
     return sorted(visit(items))
+
+
+def collapse_parallel(items: list) -> None:
+    """Add ``collapse(n)`` to parallel loops whose allowed inner loops are perfectly nested in them
+    (no declaration, guard or statement between), have OpenMP canonical tests, and have bounds that
+    do not depend on the loops they are collapsed with (OpenMP's rectangular nests)."""
+    for loop in _loops(items):
+        if loop.collapse < 2 or not loop.pragma:
+            continue
+        chain = [loop]
+        while len(chain) < loop.collapse:
+            outer = chain[-1]
+            inner = outer.body[0] if len(outer.body) == 1 else None
+            if not isinstance(inner, Loop) or inner.cond is None or inner.pragma or outer.decls:
+                break
+            used = _names(inner.init) | _names(inner.cond.right) | _names(inner.inc)
+            if not _canonical_test(inner.cond, inner.var) or used & {x.var for x in chain}:
+                break
+            chain.append(inner)
+        if len(chain) > 1:
+            loop.pragma = f"{_PRAGMAS[PARALLEL]} collapse({len(chain)})"
 
 
 def check_private(items: list) -> None:

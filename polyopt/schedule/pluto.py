@@ -14,8 +14,8 @@ Fusion policy (``options.fuse``) decides where to cut before that is forced:
 * ``"none"``: every SCC gets its own loop nest, as early as possible;
 * ``"max"``: cut only when no common hyperplane exists, then merge SCCs greedily (in topological
   order) as long as the merged group still has a common outer loop;
-* ``"smart"``: merge SCCs greedily only while the merged group's band is at least as deep as the
-  shallower of the two, keeps a parallel loop when either had one, and gives every statement a
+* ``"smart"``: merge SCCs greedily only while the merged group's band is as deep as the band of
+  each of the two (so no statement loses a loop of its permutable band), keeps a parallel loop when either had one, and gives every statement a
   real loop (not a constant) as its outermost band member.
 """
 
@@ -30,6 +30,10 @@ from ..errors import ScheduleError
 from . import farkas
 from .original import original_rows
 from .tree import Band, Expr, IslBuilder, Leaf, Member, Node, Sequence, member_name
+
+
+# A loop with fewer iterations than this (once the outer loops are fixed) is not worth a skew.
+NARROW_EXTENT = 8
 
 
 class PlutoStuck(ScheduleError):
@@ -71,6 +75,11 @@ class PlutoScheduler:
         self.shapes = {s.name: farkas.StmtShape(s.name, s.depth, _loop_signs(s))
                        for s in self.scop.statements}
         self.isl = IslBuilder(self.scop)
+        # per statement, its loops of fewer than NARROW_EXTENT iterations (once the outer ones are fixed)
+        self.narrow = {s.name: frozenset(k for k in range(s.depth)
+                                         if self.isl.narrow(s.name, [_unit(j, s.depth) for j in range(k)],
+                                                            _unit(k, s.depth), NARROW_EXTENT))
+                       for s in self.scop.statements}
         self.parts = tuple(DepPart(e, tuple(farkas.dependence_pieces(e, self.scop)))
                            for e in deps.edges if not e.relation.is_empty())
         self.decisions: list[str] = []
@@ -78,6 +87,7 @@ class PlutoScheduler:
         self._cons: dict[tuple, isl.BasicSet] = {}
         self._layouts: dict[tuple, farkas.Layout] = {}
         self._bands: dict[tuple, list[Found]] = {}
+        self._stops: dict[tuple, str] = {}  # band key -> the narrow skewed hyperplane it stopped before
         self._phi_cache: dict[tuple, isl.Map] = {}
         self._n_bands = 0
 
@@ -113,6 +123,10 @@ class PlutoScheduler:
         members = tuple(self._member(f, stmts) for f in band)
         self.decisions.append(
             f"band {band_id} ({_names(stmts)}): hyperplanes {', '.join(m.name for m in members)}")
+        stop = self._stops.get((stmts, edges, tuple(rows[s] for s in stmts)))
+        if stop:
+            self.decisions.append(f"band {band_id} stops before {stop}: a skew only for a loop of fewer "
+                                  f"than {NARROW_EXTENT} iterations")
         child = self._group(stmts, remaining, new_rows)
         return Band(members, child, permutable=True, band_id=band_id)
 
@@ -161,8 +175,11 @@ class PlutoScheduler:
             return ""
         a = self._band(cur, self._inside_all(edges, cur), rows)
         b = self._band(nxt, self._inside_all(edges, nxt), rows)
-        if len(fused) < min(len(a), len(b)):
-            return f"the fused band would have depth {len(fused)} instead of {min(len(a), len(b))}"
+        if len(fused) < max(len(a), len(b)):
+            # Pluto's smartfuse keeps SCCs of different dimensionality apart: fusing matmul_bias_relu's
+            # 2-deep bias and relu loops with its 3-deep product pushed k inside j (no SIMD loop,
+            # column accesses): 50x slower than the original loops.
+            return f"the fused band would have depth {len(fused)} instead of {max(len(a), len(b))}"
         inside = self._inside_all
         apart = _has_parallel(a, inside(edges, cur)) or _has_parallel(b, inside(edges, nxt))
         if apart and not _has_parallel(fused, inside(edges, both)):
@@ -183,10 +200,47 @@ class PlutoScheduler:
                 f = self._hyperplane(stmts, edges, cur)
                 if f is None:
                     break
+                if found and self._narrow_skew(f, stmts, cur):
+                    self._stops[key] = self._member(f, stmts).name
+                    break
                 found.append(f)
                 cur = {s: cur[s] + (f.plane.row(s)[0],) for s in stmts}
             self._bands[key] = found
         return self._bands[key]
+
+    def _narrow_zero(self, stmt: str, rows) -> list[str]:
+        """Constraints keeping ``stmt``'s narrow loops (a 3x3 filter's taps) out of its hyperplanes
+        until its other loops are all scheduled, so they stay innermost and unskewed.
+
+        Pluto's cost function otherwise happily schedules stencil3d27's ``i + a`` (the tap ``a``
+        shifts the row that ``i`` reads): the taps end up split across tiles and the sweep lost its
+        SIMD loop, 7x slower than the original loops.  When no hyperplane exists under these
+        constraints the search runs again without them."""
+        narrow = self.narrow[stmt]
+        if not narrow:
+            return []
+        depth = self.shapes[stmt].depth
+        wide = [k for k in range(depth) if k not in narrow]
+        if farkas.rank([tuple(r[k] for k in wide) for r in rows], len(wide)) == len(wide):
+            return []
+        return [f"{farkas.Layout.coeff(stmt, k)} = 0" for k in narrow]
+
+    def _narrow_skew(self, found: Found, stmts, rows) -> bool:
+        """Whether ``found`` skews a statement only to bring a loop of a few iterations into the band.
+
+        A reduction over a 3-tap filter (conv2d's ``c, r``) admits ``2*c + r`` as the next band
+        member; tiling ``r`` gains nothing, and the skew costs guards and short, misaligned loops.
+        Ending the band there lets the next band take ``r`` unskewed (Pluto would skew)."""
+        skewed = False
+        for s in stmts:
+            coeffs, const = found.plane.row(s)
+            if sum(1 for c in coeffs if c) < 2:
+                continue
+            skewed = True
+            outer = [Expr(r) for r in rows[s]]
+            if not self.isl.narrow(s, outer, Expr(coeffs, const), NARROW_EXTENT):
+                return False
+        return skewed
 
     def _hyperplane(self, stmts, edges, rows) -> Found | None:
         layout = self._layout(stmts)
@@ -194,7 +248,13 @@ class PlutoScheduler:
                                                            self.shapes[s].signs)
                         for s in stmts}
         constraints = [self._constraints(e, stmts, layout) for e in edges]
-        plane = farkas.solve(layout.base(independence), constraints, layout)
+        narrow = {s: self._narrow_zero(s, rows[s]) for s in stmts}
+        plane = None
+        if any(narrow.values()):
+            plane = farkas.solve(layout.base({s: independence[s] + narrow[s] for s in stmts}), constraints,
+                                 layout)
+        if plane is None:
+            plane = farkas.solve(layout.base(independence), constraints, layout)
         if plane is None:
             return None
         satisfied, zero = set(), set()
@@ -286,6 +346,10 @@ class PlutoScheduler:
             ready = [k for k in range(len(comps)) if k not in done and preds[k] <= set(done)]
             done.append(min(ready, key=lambda k: min(self.order[s] for s in comps[k])))
         return [tuple(sorted(comps[k], key=self.order.get)) for k in done]
+
+
+def _unit(k: int, depth: int) -> Expr:
+    return Expr(tuple(int(j == k) for j in range(depth)))
 
 
 def _loop_signs(stmt) -> tuple[int, ...]:

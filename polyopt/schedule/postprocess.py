@@ -23,6 +23,7 @@ by the enclosing loops and sequences that get different values at this loop.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import islpy as isl
@@ -32,11 +33,20 @@ from ..analysis.legality import example_pair
 from ..frontend import syntax as sx
 from .options import ScheduleOptions
 from .schedule import PARALLEL, PIPELINED, SERIAL, SIMD, BandInfo, LoopInfo
-from .tree import Band, IslBuilder, Leaf, Member, Node, Sequence, aff_to_expr, has_band
+from .pluto import NARROW_EXTENT
+from .tree import Band, Expr, IslBuilder, Leaf, Member, Node, Sequence, aff_to_expr, has_band, rows_of
 
 # Default (tile=True) size of the innermost point loop's tile when that loop is a SIMD candidate;
 # the other loops keep options.DEFAULT_TILE.
 SIMD_TILE = 128
+# Default (tile=True) sizes in bands of depth >= 4 tiled for wavefronts: the two wavefront loops, and
+# the innermost loop when it is a SIMD candidate (see PostProcessor._default_sizes).
+WAVEFRONT_TILE = 8
+WAVEFRONT_SIMD_TILE = 1024
+# Taps with fixed bounds inside a SIMD loop are unrolled when they run at most this many times in all.
+MAX_UNROLL = 64
+# At most this many dependence-free tile loops share one OpenMP parallel loop (collapse clause).
+MAX_COLLAPSE = 2
 
 
 class PostProcessor:
@@ -52,6 +62,7 @@ class PostProcessor:
         self.bands: list[BandInfo] = []
         self.decisions: list[str] = []
         self._mupa: dict[tuple, isl.MultiUnionPwAff] = {}
+        self._in_simd = False  # visiting taps inside a SIMD loop: no SIMD marks, unrolled
 
     def run(self, tree: Node) -> Node:
         active = tuple((e, e.relation.to_union_map()) for e in self.deps.edges if not e.relation.is_empty())
@@ -88,16 +99,19 @@ class PostProcessor:
         else:
             sizes = self.options.tile_sizes(n)
             note = "" if sizes else "tiling disabled"
-        if band.permutable and n >= 2 and innermost:
+        # Only loops of a few iterations below (a filter's taps): order and size this band's tiles as
+        # an innermost band's, then sink its innermost loop below the taps (see _sink_innermost).
+        outer = {st: [Expr(r) for r in rows[st]] + [m.expr(st) for m in members] for st in stmts}
+        taps_below = not innermost and band.permutable and self._narrow_subtree(band.child, outer)
+        # Taps with the same constant bounds everywhere: gcc unrolls them, so the loop around them
+        # is in effect innermost (it stays there, and is distributed and marked like one).
+        fixed_taps = taps_below and all(
+            (self.isl.fixed_count(st, outer[st], rows_of(band.child, st)) or MAX_UNROLL + 1) <= MAX_UNROLL
+            for st in stmts)
+        if band.permutable and n >= 2 and (innermost or taps_below):
             members = self._intra_tile_order(members, active, rows, label, tiled=bool(sizes))
-            if sizes and self.options.tile is True and self.options.vectorize \
-                    and self._vector_candidate(members, active) \
-                    and not (len(band.members) <= 2 and self._needs_wavefront(band, sizes, active,
-                                                                               parallel_above)):
-                # A longer innermost tile: the SIMD loop runs whole vectors for longer (measured on
-                # gemm, lu, jacobi-2d, fdtd-2d: 1.1-1.5x single-threaded); explicit sizes are kept.
-                k = band.members.index(members[-1])
-                sizes = sizes[:k] + (SIMD_TILE,) + sizes[k + 1:]
+            if sizes and self.options.tile is True:
+                sizes = self._default_sizes(band, members, sizes, active, parallel_above)
         tiles: list[Member] = []
         if sizes:
             tiles = _tile_members(band.members, sizes)
@@ -114,31 +128,56 @@ class PostProcessor:
                                       f"makes {tiles[1].name} parallel")
         elif note:
             self.decisions.append(f"{label} {note}")
+        child_tree = band.child
+        if taps_below and not fixed_taps and self.options.vectorize:
+            sunk = self._sink_innermost(members, band.child, active, label)
+            if sunk is not None:
+                members, child_tree = members[:-1], sunk
+        slot = len(self.bands)  # this band's record goes before those of the loops inside it
+        self.bands.append(None)
         split = None
-        if innermost and len(stmts) > 1 and len(members) > 1 and self.options.vectorize:
+        vector_last = innermost or fixed_taps
+        if vector_last and len(stmts) > 1 and len(members) > 1 and self.options.vectorize:
             split = self._distribute_innermost(tiles + members, active, label)
         last = members.pop() if split else None
         tile_infos, active, parallel_above = self._kinds(tiles, active, parallel_above, False)
         point_infos, active, parallel_above = self._kinds(members, active, parallel_above,
-                                                          innermost and not split)
+                                                          vector_last and not split)
         if split:
-            child, info = self._distributed(last, split, active, parallel_above, band.band_id)
+            child, info = self._distributed(last, split, active, parallel_above, band.band_id, band.child)
             point_infos.append(info)
             members_all = members + [last]
         else:
             members_all = members
         new_rows = {s: rows[s] + tuple(m.expr(s).coeffs for m in members_all if m.expr(s).is_affine)
                     for s in stmts}
-        self.bands.append(BandInfo(stmts, tuple(point_infos), band.permutable,
-                                   tuple(sizes) if sizes else None, tuple(tile_infos), note))
+        self.bands[slot] = BandInfo(stmts, tuple(point_infos), band.permutable,
+                                    tuple(sizes) if sizes else None, tuple(tile_infos), note)
         if not split:
-            child = self._visit(band.child, active, parallel_above, {**rows, **new_rows})
+            simd = point_infos[-1] if point_infos and fixed_taps else None
+            child = self._visit_below(child_tree, active, parallel_above, simd, {**rows, **new_rows})
         point_infos = point_infos[:len(members)]
-        inner = Band(tuple(members), child, band.permutable, infos=tuple(point_infos), band_id=band.band_id)
+        inner = Band(tuple(members), child, band.permutable, infos=tuple(point_infos),
+                     band_id=band.band_id) if members else child
         if not tiles:
             return inner
         return Band(tuple(tiles), inner, band.permutable, tile_sizes=tuple(sizes), infos=tuple(tile_infos),
                     band_id=band.band_id)
+
+    def _visit_below(self, node: Node, active, parallel_above, above: LoopInfo | None, rows=None) -> Node:
+        """``_visit`` of the loops below a loop ``above``.  When ``above`` is a SIMD loop, these are
+        taps with fixed bounds: none of them is a SIMD loop (OpenMP simd regions do not nest) and
+        all are unrolled in the generated code, so that the SIMD loop's body is straight-line code
+        (gcc 12 fully unrolls stencil3d27's 3x3x3 taps inside a loop only with simple subscripts;
+        without that its SIMD loop was not vectorized, 6x slower than the original loops)."""
+        if rows is None:
+            rows = {s.name: () for s in self.scop.statements}
+        saved = self._in_simd
+        self._in_simd = saved or (above is not None and above.kind == SIMD)
+        try:
+            return self._visit(node, active, parallel_above, rows)
+        finally:
+            self._in_simd = saved
 
     # ------------------------------------------------------------ dependences carried by loops
 
@@ -171,6 +210,36 @@ class PostProcessor:
             return False
         return not self._has_parallel(_tile_members(band.members, sizes), active)
 
+    def _default_sizes(self, band: Band, members: list[Member], sizes, active, parallel_above):
+        """The tile sizes of an innermost band under ``tile=True`` (explicit sizes are kept as given).
+
+        * The innermost point loop, when it will be a SIMD loop, gets a longer tile
+          (:data:`SIMD_TILE`): whole vectors for longer (gemm, lu, jacobi-2d, fdtd-2d: 1.1-1.5x
+          single-threaded).  2-deep wavefronted bands keep square tiles (see _needs_wavefront).
+        * A band of depth >= 4 whose tiles will run in wavefronts gets small tiles along the two
+          wavefront loops (the first two point loops) and a very long innermost tile.  A
+          wavefront ``T1 + T2`` over a skewed band holds about ``E / (s2 + skew * s1)`` tiles for a
+          spatial extent ``E``; 3-D grids have small extents (heat-3d at LARGE: E = 118, skew 2), so
+          32-wide tiles left two tiles per wavefront and 2 threads ran 1.3x faster than one.  The
+          skewed innermost rows are cut at every tile boundary into two short SIMD loops; a long
+          innermost tile cuts them rarely.  heat-3d at LARGE, 2 threads, against the original
+          loops: 32x32x32x128 1.5-1.9x, 8x8x32x128 2.0x, 8x8x32x1024 2.1-2.3x.  3-deep bands
+          (jacobi-2d, fdtd-2d) were insensitive to both changes and keep the first rule.
+        """
+        n = len(members)
+        simd = self.options.vectorize and self._vector_candidate(members, active)
+        wavefront = self._needs_wavefront(band, sizes, active, parallel_above)
+        out = list(sizes)
+        last = band.members.index(members[-1])
+        if simd and not (n <= 2 and wavefront):
+            out[last] = SIMD_TILE
+        if n >= 4 and wavefront:
+            for m in members[:2]:
+                out[band.members.index(m)] = WAVEFRONT_TILE
+            if simd:
+                out[last] = WAVEFRONT_SIMD_TILE
+        return tuple(out)
+
     def _has_parallel(self, members: list[Member], active) -> bool:
         for m in members:
             carried, active = self._split(m, active)
@@ -180,15 +249,30 @@ class PostProcessor:
 
     def _kinds(self, members: list[Member], active, parallel_above, innermost: bool):
         infos = []
+        opened = None  # index of a parallel tile loop that later tile loops may be collapsed into
         for k, m in enumerate(members):
             before = active
             carried, active = self._split(m, active)
             last = innermost and k == len(members) - 1
+            if opened is not None and m.role == "tile" and not carried \
+                    and infos[opened].collapse < MAX_COLLAPSE \
+                    and self._private_temporaries(m, before, infos[opened]).kind == PARALLEL:
+                # Collapsing dependence-free tile loops multiplies the parallel iterations: conv2d's
+                # batch loop has a single 32-tile at batch size 8, so one thread did all the work.
+                head = infos[opened]
+                infos[opened] = replace(head, collapse=head.collapse + 1)
+                infos.append(LoopInfo(m.name, SERIAL, f"carries no dependence; collapsed into parallel loop "
+                                                      f"{head.name}"))
+                continue
+            opened = None
             info = self._decide(m, carried, parallel_above, last)
             if info.kind in (PARALLEL, SIMD):
                 info = self._private_temporaries(m, before, info)
+            if self._in_simd:
+                info = replace(info, unroll=True, reason=f"{info.reason}; unrolled inside a SIMD loop")
             if info.kind == PARALLEL:
                 parallel_above = m.name
+                opened = k if m.role == "tile" else None
             infos.append(info)
         return infos, active, parallel_above
 
@@ -227,7 +311,7 @@ class PostProcessor:
         if not carried:
             if opts.parallel and parallel_above is None:
                 return LoopInfo(m.name, PARALLEL, "carries no dependence")
-            if last and opts.vectorize:
+            if last and opts.vectorize and not self._in_simd:
                 return LoopInfo(m.name, SIMD, "innermost, carries no dependence")
             if parallel_above is not None:
                 return LoopInfo(m.name, SERIAL,
@@ -278,6 +362,45 @@ class PostProcessor:
         carried, _ = self._split(members[-1], rest)
         return all(e.source != e.sink for e, _ in carried)
 
+    # ------------------------------------------------------------ loops of a few iterations
+
+    def _narrow_subtree(self, node: Node, rows: dict) -> bool:
+        """Whether every loop in ``node`` runs fewer than NARROW_EXTENT iterations (given ``rows``,
+        the rows of the enclosing loops per statement) and every leaf holds one statement."""
+        if isinstance(node, Leaf):
+            return len(node.statements) == 1
+        if isinstance(node, Sequence):
+            return all(self._narrow_subtree(child, rows) for _, child in node.children)
+        for m in node.members:
+            for st, e in m.exprs:
+                if not e.is_constant and not self.isl.narrow(st, rows[st], e, NARROW_EXTENT):
+                    return False
+        inner = {st: rows[st] + [m.expr(st) for m in node.members] for st in node.members[0].statements}
+        return self._narrow_subtree(node.child, {**rows, **inner})
+
+    def _sink_innermost(self, members: list[Member], child: Node, active, label) -> Node | None:
+        """``child`` with a copy of the last of ``members`` innermost above every statement, or None.
+
+        stencil3d27's and conv2d's point loops enclose 3x3 filter taps; gcc vectorizes neither the
+        taps nor a loop around them, so the original loops (whose taps gcc unrolls, leaving the
+        stride-1 loop innermost) ran 7x faster.  The copy of the loop below the taps is a SIMD
+        loop.  Done only when the new order of the subtree respects every dependence not ordered
+        by the outer loops, and no copy carries a dependence of its statement on itself."""
+        last = members[-1]
+        sunk = _sink(child, last)
+        rest = Band(tuple(members[:-1]), sunk, True) if len(members) > 1 else sunk
+        order = self.isl.flat_order(rest, last.statements)
+        if any(not rel.is_subset(order) for _, rel in active):
+            return None
+        stmts = last.statements
+        flat = self.isl.flat_map(rest, stmts, drop_last=True)
+        same = flat.apply_range(flat.reverse())  # pairs left to the copies of the sunk loop
+        if any(e.source == e.sink and not rel.intersect(same).is_empty() for e, rel in active):
+            return None  # a copy would carry a dependence of its statement: no SIMD loop
+        self.decisions.append(f"{label}: loop {last.name} moved below the loops of a few iterations inside it, "
+                              f"one copy per statement")
+        return sunk
+
     # ------------------------------------------------------------ innermost loop distribution
 
     def _distribute_innermost(self, loops: list[Member], active, label) -> tuple[str, ...] | None:
@@ -323,9 +446,10 @@ class PostProcessor:
                               f"({', '.join(order)}) so that {why}")
         return tuple(order)
 
-    def _distributed(self, last: Member, order, active, parallel_above, band_id):
+    def _distributed(self, last: Member, order, active, parallel_above, band_id, below: Node):
         """The sequence of per-statement copies of the innermost loop ``last`` (in ``order``), and
-        one LoopInfo summarising them for the band's record."""
+        one LoopInfo summarising them for the band's record; ``below`` (leaves, or taps with fixed
+        bounds) goes below each copy, restricted to its statement."""
         children, infos = [], []
         for s in order:
             filt = self.isl.filter((s,))
@@ -337,7 +461,10 @@ class PostProcessor:
             if info.kind in (PARALLEL, SIMD):
                 info = self._private_temporaries(member, mine, info)
             infos.append(info)
-            children.append(((s,), Band((member,), Leaf((s,)), True, infos=(info,), band_id=band_id)))
+            inner = _restrict(below, s)
+            if has_band(inner):
+                inner = self._visit_below(inner, mine, parallel_above, info)
+            children.append(((s,), Band((member,), inner, True, infos=(info,), band_id=band_id)))
         kinds = {i.kind for i in infos}
         kind = kinds.pop() if len(kinds) == 1 else SERIAL
         reasons = "; ".join(dict.fromkeys(f"{i.kind} ({i.reason})" if len(infos) > 1 else i.reason
@@ -391,6 +518,27 @@ class PostProcessor:
                 _, rest = self._split(m, rest)
         carried, _ = self._split(members[p], rest)
         return bool(carried)
+
+
+def _restrict(node: Node, stmt: str) -> Node:
+    """The part of ``node`` that runs ``stmt``."""
+    if isinstance(node, Leaf):
+        return Leaf((stmt,))
+    if isinstance(node, Sequence):
+        return _restrict(next(child for names, child in node.children if stmt in names), stmt)
+    members = tuple(Member(((stmt, m.expr(stmt)),), m.name, m.role) for m in node.members)
+    return Band(members, _restrict(node.child, stmt), node.permutable, node.tile_sizes, node.infos, node.band_id)
+
+
+def _sink(node: Node, loop: Member) -> Node:
+    """``node`` with a one-statement copy of ``loop`` directly above each (one-statement) leaf."""
+    if isinstance(node, Leaf):
+        st = node.statements[0]
+        return Band((Member(((st, loop.expr(st)),), loop.name, loop.role),), node, True)
+    if isinstance(node, Sequence):
+        return Sequence(tuple((names, _sink(child, loop)) for names, child in node.children))
+    return Band(node.members, _sink(node.child, loop), node.permutable, node.tile_sizes, node.infos,
+                node.band_id)
 
 
 def _tile_members(members: list[Member], sizes) -> list[Member]:

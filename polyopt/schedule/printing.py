@@ -42,7 +42,8 @@ def format_schedule(schedule) -> str:
         for role, loops in (("tile", band.tile_loops), ("loop", band.loops)):
             for info in loops:
                 reason = f" -- {info.reason}" if info.reason else ""
-                lines.append(f"  {role} {info.name}: {info.kind}{reason}")
+                kind = info.kind + (f" (collapse {info.collapse})" if info.collapse > 1 else "")
+                lines.append(f"  {role} {info.name}: {kind}{reason}")
     lines.append("fusion: " + " ".join(f"({', '.join(g)})" for g in schedule.fusion))
     if schedule.decisions:
         lines.append("decisions:")

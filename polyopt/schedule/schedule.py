@@ -40,6 +40,12 @@ class LoopInfo:
     # Arrays (with the element accessed) updated by a recognised reduction along this loop; codegen
     # may use them for an OpenMP reduction clause.  Empty when the loop carries no reduction.
     reductions: tuple[str, ...] = ()
+    # For a PARALLEL tile loop: how many loops, this one and the tile loops directly inside it, carry
+    # no dependence and may share the parallel iterations (OpenMP ``collapse``).  Codegen collapses
+    # them only when they are perfectly nested with bounds independent of each other.
+    collapse: int = 1
+    # Unroll this loop completely in the generated code (a few taps with fixed bounds inside a SIMD loop).
+    unroll: bool = False
 
 
 @dataclass(frozen=True)

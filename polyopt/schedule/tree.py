@@ -175,6 +175,57 @@ class IslBuilder:
     def filter(self, names) -> isl.UnionSet:
         return isl.UnionSet(self.pdecl + "{ " + "; ".join(self.tuples[n] for n in names) + " }")
 
+    def flat_map(self, node: Node, stmts, drop_last: bool = False) -> isl.UnionMap:
+        """``{ S[i..] -> [rows of S in node] }`` for ``stmts``, padded with zeros to one length
+        (``drop_last``: without each statement's innermost row)."""
+        rows = {st: rows_of(node, st)[:-1] if drop_last else rows_of(node, st) for st in stmts}
+        length = max(len(r) for r in rows.values())
+        pieces = []
+        for st, rs in rows.items():
+            names = _placeholders(self.depth[st])
+            texts = [f"({e.text(names)})" for e in rs] + ["0"] * (length - len(rs))
+            pieces.append(f"{self.tuples[st]} -> [{', '.join(texts)}]")
+        return isl.UnionMap(self.pdecl + "{ " + "; ".join(pieces) + " }")
+
+    def flat_order(self, node: Node, stmts) -> isl.UnionMap:
+        """Pairs of instances of ``stmts`` that ``node`` runs in that order (strictly)."""
+        flat = self.flat_map(node, stmts)
+        return flat.lex_lt_union_map(flat)
+
+    def fixed_count(self, stmt: str, outer: list[Expr], inner: list[Expr]) -> int | None:
+        """The number of values of the ``inner`` rows over ``stmt``'s domain when they form the same
+        set for every value of the ``outer`` rows and every parameter value (a filter's taps that
+        no boundary cuts), else None."""
+        names = _placeholders(self.depth[stmt])
+        dom = self.scop.statement(stmt).domain
+
+        def image(rows):
+            text = ", ".join(f"({e.text(names)})" for e in rows)
+            return isl.Map(f"{self.pdecl}{{ {self.tuples[stmt]} -> [{text}] }}").intersect_domain(dom)
+
+        o, i = image(outer), image(inner)
+        taps = i.range()
+        if not o.flat_range_product(i).range().is_equal(o.range().flat_product(taps)):
+            return None
+        fixed = taps.project_out(isl.dim_type.param, 0, taps.dim(isl.dim_type.param))
+        if not fixed.is_bounded() or not taps.is_equal(fixed.align_params(taps.get_space()).intersect_params(
+                taps.params())):
+            return None
+        return fixed.count_val().to_python()
+
+    def narrow(self, stmt: str, outer: list[Expr], row: Expr, limit: int) -> bool:
+        """Whether ``row`` takes at most ``limit`` values over ``stmt``'s domain once the ``outer``
+        rows are fixed, for every value of the parameters (a 3-tap filter loop: 3 values)."""
+        names = _placeholders(self.depth[stmt])
+        fixed = ", ".join(f"({e.text(names)})" for e in outer)
+        outer_map = isl.Map(f"{self.pdecl}{{ {self.tuples[stmt]} -> [{fixed}] }}").intersect_domain(
+            self.scop.statement(stmt).domain)
+        value = isl.Map(f"{self.pdecl}{{ {self.tuples[stmt]} -> [({row.text(names)})] }}")
+        # pairs of instances with the same outer rows, as differences of the row's values
+        spread = outer_map.apply_range(outer_map.reverse()).apply_domain(value).apply_range(value).deltas()
+        wide = isl.Set(f"{self.pdecl}{{ [x] : x >= {limit} }}")
+        return spread.intersect(wide).is_empty()
+
 
 def _placeholders(n: int) -> list[str]:
     return [f"__i{k}" for k in range(n)]

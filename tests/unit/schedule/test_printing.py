@@ -17,8 +17,8 @@ def test_gemm(kernel_deps):
         CHECK-NEXT: T(S0): (i, j) -> (32*floor(i/32), 128*floor(j/128), 0, i, 0, j, 0)
         CHECK-NEXT: T(S1): (i, j, k) -> (32*floor(i/32), 128*floor(j/128), 32*floor(k/32), i, k, j, 1)
         CHECK-NEXT: band 0 (S0, S1): permutable, tiled 32x128x32
-        CHECK-NEXT:   tile T(i): parallel -- carries no dependence
-        CHECK-NEXT:   tile T(j): serial -- carries no dependence; inside parallel loop T(i)
+        CHECK-NEXT:   tile T(i): parallel (collapse 2) -- carries no dependence
+        CHECK-NEXT:   tile T(j): serial -- carries no dependence; collapsed into parallel loop T(i)
         CHECK-NEXT:   tile T(k): serial -- reduction on C[i, j] along T(k)
         CHECK-NEXT:   loop i: serial
         CHECK-NEXT:   loop k: serial -- reduction on C[i, j] along k: kept serial

@@ -69,7 +69,8 @@ def test_temporary_across_wavefront_keeps_loops_serial(scheduler):
     args = dict(y=rng.random(40), B=rng.random((41, 40)))
     assert _agrees(wavefront_temporary, args, scheduler=scheduler)  # used to raise CodegenError
     reasons = [info.reason for band in sched.bands for info in band.tile_loops + band.loops]
-    assert any("temporary 's0' carries a value" in r for r in reasons), reasons
+    if scheduler == "isl":  # ours no longer skews by the 5-wide k2 loop, so no wavefront arises
+        assert any("temporary 's0' carries a value" in r for r in reasons), reasons
 
 
 # ---- 3. isl's scheduler drops statements whose domain is empty; the tree lost them
