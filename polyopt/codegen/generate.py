@@ -18,6 +18,7 @@ from ..schedule.schedule import Schedule
 from . import cexpr as ce
 from .ast_build import build_ast
 from .body import ArrayInfo, BodyBuilder
+from .outline import Outliner
 from .printer import CgenEmitter, TreeBuilder, check_private, collapse_parallel, local_depths, place_locals
 from .signature import ARRAY, SCALAR, SIZE, CProgram, c_identifier, function_name, make_params
 
@@ -65,15 +66,18 @@ def generate_c(schedule: Schedule, *, separate_tiles: bool = True) -> CProgram:
         zero = "0" if not info.dtype.is_float else ("0.0f" if info.dtype.c == "float" else "0.0")
         return c.Line(f"{info.dtype.c} {info.c_name} = {zero};")
 
-    body = [local_decl(n) for n in function_locals] + CgenEmitter(local_decl).items(items)
     fname = function_name(kernel.name)
-    decl = c.FunctionDeclaration(c.Value("void", fname), [_param_value(p) for p in params] or
-                                 [c.Value("void", "")])
+    values = [_param_value(p) for p in params]
+    outliner = Outliner(fname, values, {n: (a.dtype.c, a.c_name) for n, a in arrays.items() if a.is_local})
+    body = [local_decl(n) for n in function_locals] + CgenEmitter(local_decl, outliner).items(items)
+    decl = c.FunctionDeclaration(c.Value("void", fname), values or [c.Value("void", "")])
     parts = [c.Line(_header(schedule)), c.Line(), c.Include("math.h"), c.Line()]
     for text in ce.helper_definitions(helpers):
         parts.append(c.Line(text))
     if helpers:
         parts.append(c.Line())
+    for function in outliner.functions:
+        parts += [function, c.Line()]
     parts.append(c.FunctionBody(decl, c.Block(body)))
     text = str(c.Module(parts)) + "\n"
     return CProgram(text, fname, params, kernel.name)

@@ -287,26 +287,31 @@ def _loops(items):
 class CgenEmitter:
     """Turns the loop tree into cgen nodes."""
 
-    def __init__(self, local_decl):
+    def __init__(self, local_decl, outliner=None):
         self.local_decl = local_decl  # name -> cgen declaration node
+        self.outliner = outliner  # turns parallel loop bodies into functions (see .outline)
 
-    def items(self, items: list) -> list:
+    def items(self, items: list, loop_vars: list[str] | None = None) -> list:
+        """cgen nodes for ``items``; ``loop_vars`` are the loop variables in scope around them."""
         out = []
         for item in items:
-            out.extend(self.item(item))
+            out.extend(self.item(item, loop_vars or []))
         return out
 
-    def item(self, item) -> list:
+    def item(self, item, loop_vars: list[str]) -> list:
         if isinstance(item, Stmt):
             return [c.Line(f"{item.emitted.text};  /* {item.name} */")]
         if isinstance(item, Guard):
-            then = c.Block(self.items(item.then))
-            orelse = c.Block(self.items(item.orelse)) if item.orelse is not None else None
+            then = c.Block(self.items(item.then, loop_vars))
+            orelse = c.Block(self.items(item.orelse, loop_vars)) if item.orelse is not None else None
             return [c.If(ce.to_c(item.cond), then, orelse)]
         decls = [self.local_decl(n) for n in item.decls]
+        inside = loop_vars + [item.var]
         if item.cond is None:  # degenerate loop: one iteration, the iterator is a constant
             return [c.Block([c.Line(f"const long {item.var} = {ce.to_c(item.init)};"), *decls,
-                             *self.items(item.body)])]
+                             *self.items(item.body, inside)])]
+        if self.outliner is not None and self.outliner.wants(item):
+            return self.outliner.emit(item, loop_vars, self)
         out = []
         if item.note:
             out.append(c.Comment(item.note))
@@ -314,5 +319,5 @@ class CgenEmitter:
             out.append(c.Pragma(item.pragma))
         out.append(c.For(f"long {item.var} = {ce.to_c(item.init)}", ce.to_c(item.cond),
                          f"{item.var} += {ce.to_c(item.inc)}",
-                         c.Block([*decls, *self.items(item.body)])))
+                         c.Block([*decls, *self.items(item.body, inside)])))
         return out

@@ -13,10 +13,11 @@ Fusion policy (``options.fuse``) decides where to cut before that is forced:
 
 * ``"none"``: every SCC gets its own loop nest, as early as possible;
 * ``"max"``: cut only when no common hyperplane exists, then merge SCCs greedily (in topological
-  order) as long as the merged group still has a common outer loop;
-* ``"smart"``: merge SCCs greedily only while the merged group's band is as deep as the band of
-  each of the two (so no statement loses a loop of its permutable band), keeps a parallel loop when either had one, and gives every statement a
-  real loop (not a constant) as its outermost band member.
+  order, each into the latest group it may join) as long as the merged group has a common loop;
+* ``"smart"``: merge only parts that share an array, when the merged group's band is as deep as
+  the band of each part, gives every statement a loop of its own in each member (no constant row,
+  so no guard inside the tiles), keeps a parallel loop when either part had one, and keeps an
+  innermost loop along which no statement walks an array across its rows (when each part had one).
 """
 
 from __future__ import annotations
@@ -27,13 +28,9 @@ import islpy as isl
 
 from ..analysis.dependences import Dependences
 from ..errors import ScheduleError
-from . import farkas
+from . import access, farkas
 from .original import original_rows
-from .tree import Band, Expr, IslBuilder, Leaf, Member, Node, Sequence, member_name
-
-
-# A loop with fewer iterations than this (once the outer loops are fixed) is not worth a skew.
-NARROW_EXTENT = 8
+from .tree import NARROW_EXTENT, Band, Expr, IslBuilder, Leaf, Member, Node, Sequence, member_name
 
 
 class PlutoStuck(ScheduleError):
@@ -75,6 +72,7 @@ class PlutoScheduler:
         self.shapes = {s.name: farkas.StmtShape(s.name, s.depth, _loop_signs(s))
                        for s in self.scop.statements}
         self.isl = IslBuilder(self.scop)
+        self.access = {s.name: access.access_matrices(s) for s in self.scop.statements}
         # per statement, its loops of fewer than NARROW_EXTENT iterations (once the outer ones are fixed)
         self.narrow = {s.name: frozenset(k for k in range(s.depth)
                                          if self.isl.narrow(s.name, [_unit(j, s.depth) for j in range(k)],
@@ -151,18 +149,25 @@ class PlutoScheduler:
             whole = tuple(sorted((s for g in sccs for s in g), key=self.order.get))
             if self._band(whole, edges, rows):
                 return [whole]
-        groups = []
-        cur = sccs[0]
-        for nxt in sccs[1:]:
-            reason = self._merge_refused(cur, nxt, edges, rows)
-            if reason:
-                self.decisions.append(
-                    f"fuse={self.fuse}: {_names(nxt)} not fused with {_names(cur)}: {reason}")
-                groups.append(cur)
-                cur = nxt
-            else:
-                cur = tuple(sorted(cur + nxt, key=self.order.get))
-        groups.append(cur)
+        # Greedy, in topological order: each SCC joins the latest group it may join (one holding or
+        # following all SCCs it depends on, so the order of the groups stays legal), else starts a
+        # new group.  2mm's two initialisations are fused this way, its two products are not.
+        groups: list[tuple[str, ...]] = []
+        for nxt in sccs:
+            preds = {e.source for e in edges if e.sink in nxt and e.source not in nxt}
+            first = max((k for k, g in enumerate(groups) if preds & set(g)), default=0)
+            joined = False
+            for k in reversed(range(first, len(groups))):
+                reason = self._merge_refused(groups[k], nxt, edges, rows)
+                if not reason:
+                    groups[k] = tuple(sorted(groups[k] + nxt, key=self.order.get))
+                    joined = True
+                    break
+                if k == len(groups) - 1:
+                    self.decisions.append(
+                        f"fuse={self.fuse}: {_names(nxt)} not fused with {_names(groups[k])}: {reason}")
+            if not joined:
+                groups.append(nxt)
         return groups
 
     def _merge_refused(self, cur, nxt, edges, rows) -> str:
@@ -173,6 +178,10 @@ class PlutoScheduler:
             return "no common loop exists"
         if self.fuse == "max":
             return ""
+        if not self._arrays(cur) & self._arrays(nxt):
+            # no data to reuse; their domains may differ, and the guards cost (3mm's two independent
+            # products fused ran 8x slower than apart)
+            return "they share no array"
         a = self._band(cur, self._inside_all(edges, cur), rows)
         b = self._band(nxt, self._inside_all(edges, nxt), rows)
         if len(fused) < max(len(a), len(b)):
@@ -184,10 +193,34 @@ class PlutoScheduler:
         apart = _has_parallel(a, inside(edges, cur)) or _has_parallel(b, inside(edges, nxt))
         if apart and not _has_parallel(fused, inside(edges, both)):
             return "the fused band would have no parallel loop"
+        if self._stream_free(a, cur, rows) and self._stream_free(b, nxt, rows) \
+                and not self._stream_free(fused, both, rows):
+            # bicg's two products fused with transposed loops: one of them walked A by columns
+            return "every innermost loop of the fused band would walk an array across its rows"
         for s in both:
-            if not any(fused[0].plane.row(s)[0]):
-                return f"{s} would get no loop of its own in the fused band"
+            # A constant (or repeated) row runs the statement under a guard inside the others' tiles
+            # and keeps isl from separating full tiles: gemm with C *= beta fused into its product
+            # ran 1.8x slower than with a loop nest of its own (at PolyBench's LARGE size).
+            depth = self.shapes[s].depth
+            band_rows = [f.plane.row(s)[0] for f in fused]
+            gain = farkas.rank(list(rows[s]) + band_rows, depth) - farkas.rank(list(rows[s]), depth)
+            if gain < len(fused):
+                return f"{s} would not get a loop of its own in every member of the fused band"
         return ""
+
+    def _arrays(self, stmts) -> set[str]:
+        return {a.array for s in stmts for a in self.scop.statement(s).accesses}
+
+    def _stream_free(self, band: list[Found], stmts, rows) -> bool:
+        """Whether some loop of ``band`` could go innermost without any statement streaming through
+        an array by strided steps (see :func:`.access.streams`)."""
+        if not band:
+            return True
+        dirs = {s: access.directions(rows[s], [f.plane.row(s)[0] for f in band], self.shapes[s].depth)
+                for s in stmts}
+        return any(not any(access.streams(f, dirs[s], p) for s in stmts if dirs[s][p] is not None
+                           for f in self.access[s])
+                   for p in range(len(band)))
 
     # ------------------------------------------------------------ bands and hyperplanes
 

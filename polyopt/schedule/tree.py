@@ -17,6 +17,10 @@ import islpy as isl
 from ..errors import ScheduleError
 from .schedule import LOOP_MARK, LoopInfo
 
+# A loop with fewer iterations than this, once the outer loops are fixed, is "narrow" (a filter's
+# taps): not worth a skew, kept innermost, not a place for SIMD (see IslBuilder.narrow).
+NARROW_EXTENT = 8
+
 
 @dataclass(frozen=True)
 class Expr:

@@ -20,8 +20,9 @@ def kinds(infos):
 @pytest.mark.parametrize("scheduler", ["pluto", "isl"])
 def test_gemm_tiled_parallel_outer_point_order_ikj_simd_j(kernel_deps, scheduler):
     s = schedule(kernel_deps("gemm"), scheduler=scheduler)
-    (band,) = s.bands
-    assert band.permutable and band.tile_sizes == (32, 128, 32)  # j, the SIMD loop, gets 128
+    band = s.bands[-1]  # the product (ours puts C *= beta in a loop nest of its own before it)
+    assert band.statements[-1] == "S1" and band.permutable
+    assert band.tile_sizes == (32, 128, 32)  # j, the SIMD loop, gets 128
     assert kinds(band.tile_loops) == [("T(i)", PARALLEL), ("T(j)", SERIAL), ("T(k)", SERIAL)]
     assert kinds(band.loops) == [("i", SERIAL), ("k", SERIAL), ("j", SIMD)]
     assert band.loops[1].reductions == ("C[i, j]",)
@@ -29,33 +30,34 @@ def test_gemm_tiled_parallel_outer_point_order_ikj_simd_j(kernel_deps, scheduler
 
 
 def test_gemm_untiled_is_still_reordered(kernel_deps):
-    (band,) = schedule(kernel_deps("gemm"), tile=False).bands
+    band = schedule(kernel_deps("gemm"), tile=False).bands[-1]
     assert band.tile_sizes is None and band.note == "tiling disabled"
     assert kinds(band.loops) == [("i", PARALLEL), ("k", SERIAL), ("j", SIMD)]
 
 
 def test_tile_sizes_per_dimension(kernel_deps):
-    (band,) = schedule(kernel_deps("gemm"), tile=(8, 3, 5)).bands
-    assert band.tile_sizes == (8, 3, 5)
-    (band,) = schedule(kernel_deps("gemm"), tile=16).bands
-    assert band.tile_sizes == (16, 16, 16)
+    init, product = schedule(kernel_deps("gemm"), tile=(8, 3, 5)).bands
+    assert init.tile_sizes == (8, 3) and product.tile_sizes == (8, 3, 5)
+    product = schedule(kernel_deps("gemm"), tile=16).bands[-1]
+    assert product.tile_sizes == (16, 16, 16)
 
 
 def test_options_disable_parallel_and_simd(kernel_deps):
-    (band,) = schedule(kernel_deps("gemm"), parallel=False, vectorize=False).bands
-    assert {i.kind for i in band.tile_loops + band.loops} == {SERIAL}
-    (band,) = schedule(kernel_deps("gemm"), parallel=False).bands
+    bands = schedule(kernel_deps("gemm"), parallel=False, vectorize=False).bands
+    assert {i.kind for band in bands for i in band.tile_loops + band.loops} == {SERIAL}
+    band = schedule(kernel_deps("gemm"), parallel=False).bands[-1]
     assert [i.kind for i in band.loops] == [SERIAL, SERIAL, SIMD]
 
 
 def test_reduction_is_recognised_and_kept_serial(kernel_deps):
     s = schedule(kernel_deps("matvec"))
-    (band,) = s.bands
+    init, band = s.bands
+    assert init.statements == ("S0",) and kinds(init.loops) == [("i", PARALLEL)]
     assert kinds(band.tile_loops) == [("T(i)", PARALLEL), ("T(j)", SERIAL)]
-    # in a tile the stride-1 loop i (y[i]) that carries nothing goes innermost, outside it j
-    # carries the reduction
-    j, i = band.loops
-    assert (j.name, j.kind, j.reductions) == ("j", SERIAL, ("y[i]",)) and (i.name, i.kind) == ("i", SIMD)
+    # j stays innermost: with i innermost each step of A[i, j] would fetch a new cache line and no
+    # loop of the band reuses A's elements (they stream), whatever j carries
+    i, j = band.loops
+    assert (j.name, j.kind, j.reductions) == ("j", SERIAL, ("y[i]",)) and (i.name, i.kind) == ("i", SERIAL)
     assert "reduction on y[i] along j: kept serial" in j.reason
     for info, node, _ in loop_marks(s.tree):  # never racy: no parallel/simd loop carries anything
         if info.kind in (PARALLEL, SIMD):
@@ -63,7 +65,7 @@ def test_reduction_is_recognised_and_kept_serial(kernel_deps):
 
 
 def test_matvec_untiled_i_parallel_j_reduction(kernel_deps):
-    (band,) = schedule(kernel_deps("matvec"), tile=False).bands
+    band = schedule(kernel_deps("matvec"), tile=False).bands[-1]
     assert kinds(band.loops) == [("i", PARALLEL), ("j", SERIAL)]
     assert band.loops[1].reductions == ("y[i]",)
 

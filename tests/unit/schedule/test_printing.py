@@ -14,31 +14,32 @@ def show(deps, **opts) -> str:
 def test_gemm(kernel_deps):
     filecheck(show(kernel_deps("gemm")), """
         CHECK: schedule gemm: scheduler=pluto fuse=smart tile=True parallel=True vectorize=True
-        CHECK-NEXT: T(S0): (i, j) -> (32*floor(i/32), 128*floor(j/128), 0, i, 0, j, 0)
-        CHECK-NEXT: T(S1): (i, j, k) -> (32*floor(i/32), 128*floor(j/128), 32*floor(k/32), i, k, j, 1)
-        CHECK-NEXT: band 0 (S0, S1): permutable, tiled 32x128x32
+        CHECK-NEXT: T(S0): (i, j) -> (0, 32*floor(i/32), 128*floor(j/128), i, j)
+        CHECK-NEXT: T(S1): (i, j, k) -> (1, 32*floor(i/32), 128*floor(j/128), 32*floor(k/32), i, k, j)
+        CHECK-NEXT: band 0 (S0): permutable, tiled 32x128
+        CHECK: band 1 (S1): permutable, tiled 32x128x32
         CHECK-NEXT:   tile T(i): parallel (collapse 2) -- carries no dependence
         CHECK-NEXT:   tile T(j): serial -- carries no dependence; collapsed into parallel loop T(i)
         CHECK-NEXT:   tile T(k): serial -- reduction on C[i, j] along T(k)
         CHECK-NEXT:   loop i: serial
         CHECK-NEXT:   loop k: serial -- reduction on C[i, j] along k: kept serial
         CHECK-NEXT:   loop j: simd -- innermost, carries no dependence
-        CHECK-NEXT: fusion: (S0, S1)
+        CHECK-NEXT: fusion: (S0) (S1)
+        CHECK: S1 not fused with S0: S0 would not get a loop of its own in every member of the fused band
         CHECK: point loops ordered (i, k, j): j innermost
         CHECK: tree:
-        CHECK-NEXT:   for 32*floor(i/32) [parallel T(i)]
-        CHECK: for S0: 0; S1: k [serial k]
+        CHECK-NEXT:   sequence
+        CHECK: for 32*floor(i/32) [parallel T(i)]
+        CHECK: for k [serial k]
         CHECK-NEXT: for j [simd j]
-        CHECK-NEXT: sequence
-        CHECK-NEXT: S0
         CHECK-NEXT: S1
     """)
 
 
 def test_gemm_untiled_names_the_reduction(kernel_deps):
     filecheck(show(kernel_deps("gemm"), tile=False), """
-        CHECK: T(S1): (i, j, k) -> (i, k, j, 1)
-        CHECK: band 0 (S0, S1): permutable, tiling disabled
+        CHECK: T(S1): (i, j, k) -> (1, i, k, j)
+        CHECK: band 1 (S1): permutable, tiling disabled
         CHECK-NEXT:   loop i: parallel
         CHECK-NEXT:   loop k: serial -- reduction on C[i, j] along k
         CHECK-NEXT:   loop j: simd
@@ -72,11 +73,15 @@ def test_jacobi_1d_wavefront(kernel_deps):
 def test_2mm_fusion_lines(kernel_deps):
     deps = kernel_deps("2mm")
     filecheck(show(deps), """
-        CHECK: T(S3): (i, j, k) -> (1, 32*floor(i/32), 128*floor(j/128), 32*floor(k/32), i, k, j)
-        CHECK: band 0 (S0, S1, S2): permutable, tiled 32x128x32
-        CHECK: band 1 (S3): permutable, tiled 32x128x32
-        CHECK: fusion: (S0, S1, S2) (S3)
-        CHECK: fuse=smart: S3 not fused with S0, S1, S2: the fused band would have depth 2 instead of 3
+        CHECK: T(S3): (i, j, k) -> (3, 32*floor(i/32), 128*floor(j/128), 32*floor(k/32), i, k, j)
+        CHECK: band 1 (S1): permutable, tiled 32x128x32
+        CHECK: band 3 (S3): permutable, tiled 32x128x32
+        CHECK: fusion: (S0) (S1) (S2) (S3)
+        CHECK: fuse=smart: S1 not fused with S0: S0 would not get a loop of its own
+        CHECK: fuse=smart: S2 not fused with S1: they share no array
+    """)
+    filecheck(show(deps, fuse="max"), """
+        CHECK: fusion: (S0, S1, S2, S3)
     """)
     filecheck(show(deps, fuse="none", tile=False), """
         CHECK: T(S0): (i, j) -> (0, i, j)

@@ -1,0 +1,94 @@
+"""Parallel loop bodies as static functions with ``restrict`` parameters.
+
+Part of code generation.  gcc outlines the body of every ``#pragma omp parallel for`` loop into a
+function that reaches the kernel's pointers through a shared structure, and the ``restrict``
+qualifiers are lost on the way: gcc 12 then assumes that ``tmp[i]`` and ``y[i]`` may alias, keeps
+reloading and storing them inside the inner loops instead of holding them in registers, and
+gesummv ran 4x slower than the same loops without the pragma.  Giving the body its own static
+function whose parameters are ``restrict`` pointers restores the aliasing information; gcc inlines
+it (one call site) and keeps the qualifiers through inlining.
+
+Only parallel loops with a loop inside are outlined: a parallel loop around statements alone has
+nothing to promote into registers.
+"""
+
+from __future__ import annotations
+
+import cgen as c
+
+from . import cexpr as ce
+from .printer import Guard, Loop, Stmt
+
+
+class Outliner:
+    """Collects the static functions for the parallel loop bodies of one kernel."""
+
+    def __init__(self, fname: str, params: list[c.Value], locals_: dict[str, tuple[str, str]]):
+        self.fname = fname
+        self.params = params  # the kernel's parameters, as declared in its signature
+        self.locals = locals_  # temporary -> (C type, C name)
+        self.functions: list = []
+
+    def wants(self, loop: Loop) -> bool:
+        """Whether ``loop``'s body is outlined: a parallel loop with a loop inside."""
+        return loop.pragma.startswith("omp parallel for") and any(
+            isinstance(x, Loop) for x in _walk(_chain(loop)[-1].body))
+
+    def emit(self, loop: Loop, outer_vars: list[str], emitter) -> list:
+        """The pragma and ``for`` nest of ``loop`` around a call of a new function holding its body
+        (emitted by ``emitter``); ``outer_vars`` are the loop variables around ``loop``."""
+        chain = _chain(loop)
+        inner = chain[-1]
+        loop_vars = list(dict.fromkeys(outer_vars + [x.var for x in chain]))
+        body = emitter.items(inner.body, loop_vars)
+        used, declared = set(), set(inner.decls)
+        for x in _walk(inner.body):
+            if isinstance(x, Stmt):
+                used |= x.emitted.locals_read | x.emitted.locals_written
+            elif isinstance(x, Loop):
+                declared |= set(x.decls)
+        # temporaries declared outside and only read inside (check_private forbids writes)
+        outside = sorted(used - declared)
+        name = f"{self.fname}_par{len(self.functions)}"
+        args = ([c.Value("long", v) for v in loop_vars] + list(self.params)
+                + [c.Value(self.locals[n][0], self.locals[n][1]) for n in outside])
+        decl = c.FunctionDeclaration(c.Value("static void", name), args)
+        decls = [emitter.local_decl(n) for n in inner.decls]
+        self.functions.append(c.FunctionBody(decl, c.Block([*decls, *body])))
+        names = loop_vars + [_value_name(p) for p in self.params] + [self.locals[n][1] for n in outside]
+        call = c.Line(f"{name}({', '.join(names)});")
+        out = [c.Comment(loop.note)] if loop.note else []
+        return out + [c.Pragma(loop.pragma), _for_nest(chain, call)]
+
+
+def _chain(loop: Loop) -> list[Loop]:
+    """``loop`` and the loops collapsed into it (``collapse(n)`` in its pragma)."""
+    n = 1
+    if "collapse(" in loop.pragma:
+        n = int(loop.pragma.split("collapse(")[1].split(")")[0])
+    chain = [loop]
+    while len(chain) < n:
+        chain.append(chain[-1].body[0])
+    return chain
+
+
+def _walk(items):
+    for item in items:
+        yield item
+        if isinstance(item, Guard):
+            yield from _walk(item.then)
+            yield from _walk(item.orelse or [])
+        elif isinstance(item, Loop):
+            yield from _walk(item.body)
+
+
+def _value_name(value: c.Value) -> str:
+    return value.name.replace("*restrict ", "").replace("*", "").strip()
+
+
+def _for_nest(chain: list[Loop], body) -> c.Generable:
+    """The ``for`` statements of a collapsed ``chain`` around ``body``."""
+    for loop in reversed(chain):
+        body = c.For(f"long {loop.var} = {ce.to_c(loop.init)}", ce.to_c(loop.cond),
+                     f"{loop.var} += {ce.to_c(loop.inc)}", c.Block([body]))
+    return body
