@@ -85,7 +85,7 @@ class PlutoScheduler:
         self._cons: dict[tuple, isl.BasicSet] = {}
         self._layouts: dict[tuple, farkas.Layout] = {}
         self._bands: dict[tuple, list[Found]] = {}
-        self._stops: dict[tuple, str] = {}  # band key -> the narrow skewed hyperplane it stopped before
+        self._stops: dict[tuple, str] = {}  # band key -> the narrow hyperplane it stopped before
         self._phi_cache: dict[tuple, isl.Map] = {}
         self._n_bands = 0
 
@@ -123,7 +123,7 @@ class PlutoScheduler:
             f"band {band_id} ({_names(stmts)}): hyperplanes {', '.join(m.name for m in members)}")
         stop = self._stops.get((stmts, edges, tuple(rows[s] for s in stmts)))
         if stop:
-            self.decisions.append(f"band {band_id} stops before {stop}: a skew only for a loop of fewer "
+            self.decisions.append(f"band {band_id} stops before {stop}: it would only add loops of fewer "
                                   f"than {NARROW_EXTENT} iterations")
         child = self._group(stmts, remaining, new_rows)
         return Band(members, child, permutable=True, band_id=band_id)
@@ -233,7 +233,7 @@ class PlutoScheduler:
                 f = self._hyperplane(stmts, edges, cur)
                 if f is None:
                     break
-                if found and self._narrow_skew(f, stmts, cur):
+                if found and self._narrow_member(f, stmts, cur):
                     self._stops[key] = self._member(f, stmts).name
                     break
                 found.append(f)
@@ -258,22 +258,24 @@ class PlutoScheduler:
             return []
         return [f"{farkas.Layout.coeff(stmt, k)} = 0" for k in narrow]
 
-    def _narrow_skew(self, found: Found, stmts, rows) -> bool:
-        """Whether ``found`` skews a statement only to bring a loop of a few iterations into the band.
+    def _narrow_member(self, found: Found, stmts, rows) -> bool:
+        """Whether ``found`` would only bring loops of a few iterations into the band.
 
         A reduction over a 3-tap filter (conv2d's ``c, r``) admits ``2*c + r`` as the next band
-        member; tiling ``r`` gains nothing, and the skew costs guards and short, misaligned loops.
-        Ending the band there lets the next band take ``r`` unskewed (Pluto would skew)."""
-        skewed = False
+        member, and a fixed 3x3x3 filter's ``a`` joins the ``i, j, k`` band as it is; tiling the taps
+        gains nothing, the skew costs guards and short, misaligned loops, and the taps then sit
+        between the point loops and the SIMD loop.  Ending the band there gives each tap a band of
+        its own below (where Pluto would skew and tile)."""
+        narrow = False
         for s in stmts:
             coeffs, const = found.plane.row(s)
-            if sum(1 for c in coeffs if c) < 2:
-                continue
-            skewed = True
-            outer = [Expr(r) for r in rows[s]]
-            if not self.isl.narrow(s, outer, Expr(coeffs, const), NARROW_EXTENT):
+            if not any(coeffs) or farkas.rank(list(rows[s]) + [coeffs], len(coeffs)) == farkas.rank(
+                    list(rows[s]), len(coeffs)):
+                continue  # no new loop for this statement
+            if not self.isl.narrow(s, [Expr(r) for r in rows[s]], Expr(coeffs, const), NARROW_EXTENT):
                 return False
-        return skewed
+            narrow = True
+        return narrow
 
     def _hyperplane(self, stmts, edges, rows) -> Found | None:
         layout = self._layout(stmts)
