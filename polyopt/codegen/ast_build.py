@@ -95,6 +95,12 @@ def isl_expr(expr: isl.AstExpr, rename: dict[str, str]) -> ce.CExpr:
 # ---------------------------------------------------------------- full/partial tile separation
 
 
+# isl's AST generation can run for hours on some skewed tilings (jacobi-1d's wavefront with
+# tile=256); every suite kernel under every scheduler needs fewer than 1e7 operations (5 s at most,
+# conv2d and stencil3d27 under isl's scheduler need more than 3e6), so past this budget the
+# generator is stopped with a clear error instead (jacobi-1d with tile=256: after about a minute).
+AST_MAX_OPERATIONS = 12_000_000
+
 # Bands whose statement domains are a union of more pieces than this (statements under different
 # guards, parity conditions) are not isolated: isl then spends minutes splitting full tiles (a
 # four-statement if/elif/else nest with 7x3 tiles: 174 s, against 0.2 s without isolation), and
@@ -264,16 +270,27 @@ def build_ast(tree: isl.Schedule, context: isl.Set, iterators: dict[str, int],
             errors.append(exc)
             return isl.Id("error")
 
+    ctx = isl.DEFAULT_CONTEXT
     try:
         build = isl.AstBuild.from_context(context)
         build, domain_handle = build.set_at_each_domain(at_domain)
         build, for_handle = build.set_before_each_for(before_for)
+        ctx.set_max_operations(AST_MAX_OPERATIONS)
+        ctx.reset_operations()
         result.root = build.node_from_schedule(tree)
         del domain_handle, for_handle  # the callbacks must stay alive until here
     except isl.Error as exc:
         if errors:
             raise _as_codegen_error(errors[0]) from exc
+        if "operations" in str(exc):
+            raise CodegenError(
+                f"isl's code generator gave up on this schedule after {AST_MAX_OPERATIONS:,} operations",
+                hint="some tile sizes make the loops of skewed (wavefront) tiles too hard to generate; "
+                     "use the default tile sizes, other sizes, or tile=False") from None
         raise CodegenError(f"isl failed to build the AST: {exc}") from exc
+    finally:
+        ctx.set_max_operations(0)
+        ctx.reset_operations()
     if errors:
         raise _as_codegen_error(errors[0])
     return result

@@ -53,6 +53,9 @@ SIMD_TILE = 128
 # Default (tile=True) sizes in bands of depth >= 4 tiled for wavefronts: the two wavefront loops, and
 # the innermost loop when it is a SIMD candidate (see PostProcessor._default_sizes).
 WAVEFRONT_TILE = 8
+# Default (tile=True) size of both tile loops of a 2-deep band tiled for wavefronts: square tiles,
+# since non-square ones make isl's code generation explode (see _needs_wavefront).
+SQUARE_WAVEFRONT_TILE = 128
 WAVEFRONT_SIMD_TILE = 1024
 # Taps with fixed bounds inside a SIMD loop are unrolled when they run at most this many times in all.
 MAX_UNROLL = 64
@@ -151,9 +154,10 @@ class PostProcessor:
         if vector_last and len(stmts) > 1 and len(members) > 1 and self.options.vectorize:
             split = self._distribute_innermost(tiles + members, active, label)
         last = members.pop() if split else None
-        tile_infos, active, parallel_above = self._kinds(tiles, active, parallel_above, False)
+        nested = any(rows[st] for st in stmts)  # loops around this band
+        tile_infos, active, parallel_above = self._kinds(tiles, active, parallel_above, False, nested)
         point_infos, active, parallel_above = self._kinds(members, active, parallel_above,
-                                                          vector_last and not split)
+                                                          vector_last and not split, nested or bool(tiles))
         if split:
             child, info = self._distributed(last, split, active, parallel_above, band.band_id, band.child)
             point_infos.append(info)
@@ -236,6 +240,9 @@ class PostProcessor:
           innermost tile cuts them rarely.  heat-3d at LARGE, 2 threads, against the original
           loops: 32x32x32x128 1.5-1.9x, 8x8x32x128 2.0x, 8x8x32x1024 2.1-2.3x.  3-deep bands
           (jacobi-2d, fdtd-2d) were insensitive to both changes and keep the first rule.
+        * A 2-deep wavefronted band gets square :data:`SQUARE_WAVEFRONT_TILE` tiles: jacobi-1d at LARGE
+          ran 2.5x faster single-threaded with 128x128 tiles than with 32x32 (longer SIMD rows, fewer
+          wavefronts), and isl generates their code in about a second.
         """
         n = len(members)
         simd = self.options.vectorize and self._vector_candidate(members, active)
@@ -244,6 +251,8 @@ class PostProcessor:
         last = band.members.index(members[-1])
         if simd and not (n <= 2 and wavefront):
             out[last] = SIMD_TILE
+        if n == 2 and wavefront:
+            out = [SQUARE_WAVEFRONT_TILE] * 2
         if n >= 4 and wavefront:
             for m in members[:2]:
                 out[band.members.index(m)] = WAVEFRONT_TILE
@@ -258,7 +267,8 @@ class PostProcessor:
                 return True
         return False
 
-    def _kinds(self, members: list[Member], active, parallel_above, innermost: bool):
+    def _kinds(self, members: list[Member], active, parallel_above, innermost: bool, nested: bool):
+        """The LoopInfo of each of ``members`` (outermost first); ``nested``: loops are around them."""
         infos = []
         opened = None  # index of a parallel tile loop that later tile loops may be collapsed into
         for k, m in enumerate(members):
@@ -276,7 +286,7 @@ class PostProcessor:
                                                       f"{head.name}"))
                 continue
             opened = None
-            info = self._decide(m, carried, parallel_above, last)
+            info = self._decide(m, carried, parallel_above, last, nested or k > 0)
             if info.kind in (PARALLEL, SIMD):
                 info = self._private_temporaries(m, before, info)
             if self._in_simd:
@@ -315,15 +325,19 @@ class PostProcessor:
     def _is_local(self, name: str) -> bool:
         return any(a.name == name and a.is_local for a in self.scop.arrays)
 
-    def _decide(self, m: Member, carried, parallel_above, last: bool) -> LoopInfo:
+    def _decide(self, m: Member, carried, parallel_above, last: bool, nested: bool = True) -> LoopInfo:
         opts = self.options
         if m.role == "wavefront":
             return LoopInfo(m.name, PIPELINED, "wavefront over tiles: in order, makes the next loop parallel")
         if not carried:
-            if opts.parallel and parallel_above is None:
+            # An innermost loop inside a serial loop would open a parallel region per outer iteration
+            # for one row of work: durbin's two such loops ran 2.5x slower than serial code.
+            small = nested and last
+            if opts.parallel and parallel_above is None and not small:
                 return LoopInfo(m.name, PARALLEL, "carries no dependence")
             if last and opts.vectorize and not self._in_simd:
-                return LoopInfo(m.name, SIMD, "innermost, carries no dependence")
+                why = "; not parallel: an innermost loop inside a serial loop" if small and opts.parallel else ""
+                return LoopInfo(m.name, SIMD, f"innermost, carries no dependence{why}")
             if parallel_above is not None:
                 return LoopInfo(m.name, SERIAL,
                                 f"carries no dependence; inside parallel loop {parallel_above}")

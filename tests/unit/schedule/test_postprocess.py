@@ -75,7 +75,7 @@ def test_stencils_get_a_wavefront_over_tiles(kernel_deps, name):
     s = schedule(kernel_deps(name))
     (band,) = s.bands
     depth = len(band.loops)
-    assert band.tile_sizes[0] == 32 and len(band.tile_sizes) == depth
+    assert band.tile_sizes[0] == (128 if depth == 2 else 32) and len(band.tile_sizes) == depth
     assert band.tile_loops[0].kind == PIPELINED and band.tile_loops[0].name.startswith("wavefront(T(t), ")
     assert band.tile_loops[1].kind == PARALLEL
     assert band.loops[0].name == "t"
@@ -108,8 +108,9 @@ def test_no_distribution_when_the_innermost_loop_is_already_clean(kernel_deps):
 
 def test_no_wavefront_without_tiling_or_parallelism(kernel_deps):
     (band,) = schedule(kernel_deps("jacobi_1d"), tile=False).bands
-    # untiled: t carries everything; the distributed inner copies are parallel loops
-    assert [i.kind for i in band.loops] == [SERIAL, PARALLEL]
+    # untiled: t carries everything; the distributed inner copies are SIMD loops (a parallel region
+    # per time step for one row costs more than it gains)
+    assert [i.kind for i in band.loops] == [SERIAL, SIMD]
     (band,) = schedule(kernel_deps("jacobi_1d"), parallel=False).bands
     assert PIPELINED not in [i.kind for i in band.tile_loops]
 
@@ -127,8 +128,13 @@ def test_inner_parallel_loop_when_outer_carries():
     # for i: for j: A[i, j] = A[i - 1, j]: i carries, j is parallel (not i)
     deps = make_deps("rows", "N", [loop("i", 1, "N", loop("j", 0, "N", stmt("A[i, j]", "A[i - 1, j]")))])
     (band,) = schedule(deps, tile=False).bands
-    assert kinds(band.loops) == [("i", SERIAL), ("j", PARALLEL)]
+    # j is innermost: a parallel region per row would cost more than it gains; it is a SIMD loop
+    assert kinds(band.loops) == [("i", SERIAL), ("j", SIMD)]
     assert band.loops[0].reason == "carries RAW on A from S0[i, j] to S0[i + 1, j]"
+    assert band.loops[1].reason.endswith("not parallel: an innermost loop inside a serial loop")
+    # tiled, the tile loop over j is the parallel one
+    (band,) = schedule(deps).bands
+    assert kinds(band.tile_loops)[0] == ("T(j)", PARALLEL)
 
 
 def test_serial_reason_names_the_dependence_in_decisions():

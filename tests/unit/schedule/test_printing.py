@@ -50,10 +50,10 @@ def test_gemm_untiled_names_the_reduction(kernel_deps):
 
 def test_jacobi_1d_wavefront(kernel_deps):
     filecheck(show(kernel_deps("jacobi_1d")), """
-        CHECK: T(S0): (t, i) -> (floor(t/32) + floor((2*t + i)/32), 32*floor((2*t + i)/32), t, 0, 2*t + i)
-        CHECK-NEXT: T(S1): (t, i) -> (floor(t/32) + floor((2*t + i + 1)/32), 32*floor((2*t + i + 1)/32),
+        CHECK: T(S0): (t, i) -> (floor(t/128) + floor((2*t + i)/128), 128*floor((2*t + i)/128), t, 0, 2*t + i)
+        CHECK-NEXT: T(S1): (t, i) -> (floor(t/128) + floor((2*t + i + 1)/128), 128*floor((2*t + i + 1)/128),
         CHECK-SAME: t, 1, 2*t + i + 1)
-        CHECK-NEXT: band 0 (S0, S1): permutable, tiled 32x32
+        CHECK-NEXT: band 0 (S0, S1): permutable, tiled 128x128
         CHECK-NEXT:   tile wavefront(T(t), T(2*t + i)): pipelined
         CHECK-NEXT:   tile T(2*t + i): parallel
         CHECK-NEXT:   loop t: serial -- carries RAW on A from S1[0, 1] to S0[1, 1]
