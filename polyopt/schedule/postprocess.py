@@ -336,7 +336,8 @@ class PostProcessor:
             if opts.parallel and parallel_above is None and not small:
                 return LoopInfo(m.name, PARALLEL, "carries no dependence")
             if last and opts.vectorize and not self._in_simd:
-                why = "; not parallel: an innermost loop inside a serial loop" if small and opts.parallel else ""
+                why = "; not parallel: an innermost loop inside a serial loop" \
+                    if small and opts.parallel and parallel_above is None else ""
                 return LoopInfo(m.name, SIMD, f"innermost, carries no dependence{why}")
             if parallel_above is not None:
                 return LoopInfo(m.name, SERIAL,
