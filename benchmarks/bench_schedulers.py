@@ -1,18 +1,20 @@
 """Side-by-side benchmark of the schedulers: scheduler="pluto" vs "isl" vs "none".
 
 Not a test.  Every kernel is compiled the same way (same gcc flags, same tiling/parallel options)
-with the three schedulers; each variant is first checked against the Python original on a tiny
-instance, then timed at PolyBench sizes with interleaved repetitions (one call of every variant
-per round, the order rotating between rounds) so that machine noise hits all variants alike.
-Reported: median seconds per variant and the ratios none/pluto, none/isl, isl/pluto measured in
-this run.
+with the three schedulers; each variant is first checked against the Python original on the MINI
+instance, then timed with interleaved repetitions (one call of every variant per round, the order
+rotating between rounds) so that machine noise hits all variants alike.  Reported: median seconds
+per variant, pluto's GFLOP/s and the ratios none/pluto, none/isl, isl/pluto measured in this run.
 
     OMP_NUM_THREADS=2 python benchmarks/bench_schedulers.py             # LARGE, 3 rounds
     python benchmarks/bench_schedulers.py --size MEDIUM --reps 5 gemm lu
 
-The kernels follow PolyBench/C 4.2 (loop orders included; gemm is i, k, j), written here so the
-script does not depend on the kernel suite.  gemm runs at N=2000 (the issue's size) in every preset
-above MEDIUM.
+Kernels, inputs and flop counts are the kernel suite's (see polyopt/suite.py): the Cases of
+kernels/blas.py (gemm, syrk), kernels/linalg.py (2mm is ``mm2``), kernels/solvers.py (lu) and
+kernels/stencils.py (jacobi-2d, seidel-2d, heat-3d, fdtd-2d), which follow PolyBench/C 4.2 in loop
+order, ``init_array`` and dataset sizes.  Sizes are the Case's preset of ``--size`` (LARGE is
+PolyBench's LARGE), with one exception: gemm runs at NI = NJ = NK = 2000, the issue's size, in every
+preset above MEDIUM (PolyBench's LARGE gemm is 1000 x 1100 x 1200).
 """
 
 from __future__ import annotations
@@ -24,236 +26,89 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")  # before libgomp is loaded by the first kernel
 
 import numpy as np  # noqa: E402
 
-import polyopt as po  # noqa: E402
+from polyopt.cli.check import compare, copy_inputs  # noqa: E402
+from polyopt.suite import PRESETS, Case, cases_in_file  # noqa: E402
 
 SCHEDULERS = ("pluto", "isl", "none")
+SIZES = ("MINI", "MEDIUM", "LARGE")
+KERNEL_DIR = Path(__file__).resolve().parent.parent / "kernels"
 
-NI, NJ, NK, NL, N, M, NX, NY, TMAX = po.symbols("NI NJ NK NL N M NX NY TMAX")
-
-
-# ---------------------------------------------------------------- kernels (PolyBench/C 4.2)
-
-
-@po.kernel
-def gemm(alpha: po.f64, beta: po.f64, C: po.f64[NI, NJ], A: po.f64[NI, NK], B: po.f64[NK, NJ]):
-    for i in range(NI):
-        for j in range(NJ):
-            C[i, j] *= beta
-        for k in range(NK):
-            for j in range(NJ):
-                C[i, j] += alpha * A[i, k] * B[k, j]
-
-
-@po.kernel
-def mm2(alpha: po.f64, beta: po.f64, tmp: po.f64[NI, NJ], A: po.f64[NI, NK], B: po.f64[NK, NJ],
-        C: po.f64[NJ, NL], D: po.f64[NI, NL]):
-    for i in range(NI):
-        for j in range(NJ):
-            tmp[i, j] = 0.0
-            for k in range(NK):
-                tmp[i, j] += alpha * A[i, k] * B[k, j]
-    for i in range(NI):
-        for j in range(NL):
-            D[i, j] *= beta
-            for k in range(NJ):
-                D[i, j] += tmp[i, k] * C[k, j]
-
-
-@po.kernel
-def syrk(alpha: po.f64, beta: po.f64, C: po.f64[N, N], A: po.f64[N, M]):
-    for i in range(N):
-        for j in range(i + 1):
-            C[i, j] *= beta
-        for k in range(M):
-            for j in range(i + 1):
-                C[i, j] += alpha * A[i, k] * A[j, k]
-
-
-@po.kernel
-def lu(A: po.f64[N, N]):
-    for i in range(N):
-        for j in range(i):
-            for k in range(j):
-                A[i, j] -= A[i, k] * A[k, j]
-            A[i, j] /= A[j, j]
-        for j in range(i, N):
-            for k in range(i):
-                A[i, j] -= A[i, k] * A[k, j]
-
-
-@po.kernel
-def jacobi_2d(A: po.f64[N, N], B: po.f64[N, N], tsteps: int):
-    for t in range(tsteps):  # noqa: B007
-        for i in range(1, N - 1):
-            for j in range(1, N - 1):
-                B[i, j] = 0.2 * (A[i, j] + A[i, j - 1] + A[i, 1 + j] + A[1 + i, j] + A[i - 1, j])
-        for i in range(1, N - 1):
-            for j in range(1, N - 1):
-                A[i, j] = 0.2 * (B[i, j] + B[i, j - 1] + B[i, 1 + j] + B[1 + i, j] + B[i - 1, j])
-
-
-@po.kernel
-def seidel_2d(A: po.f64[N, N], tsteps: int):
-    for t in range(tsteps):  # noqa: B007
-        for i in range(1, N - 1):
-            for j in range(1, N - 1):
-                A[i, j] = (A[i - 1, j - 1] + A[i - 1, j] + A[i - 1, j + 1]
-                           + A[i, j - 1] + A[i, j] + A[i, j + 1]
-                           + A[i + 1, j - 1] + A[i + 1, j] + A[i + 1, j + 1]) / 9.0
-
-
-@po.kernel
-def heat_3d(A: po.f64[N, N, N], B: po.f64[N, N, N], tsteps: int):
-    for t in range(1, tsteps + 1):  # noqa: B007
-        for i in range(1, N - 1):
-            for j in range(1, N - 1):
-                for k in range(1, N - 1):
-                    B[i, j, k] = (0.125 * (A[i + 1, j, k] - 2.0 * A[i, j, k] + A[i - 1, j, k])
-                                  + 0.125 * (A[i, j + 1, k] - 2.0 * A[i, j, k] + A[i, j - 1, k])
-                                  + 0.125 * (A[i, j, k + 1] - 2.0 * A[i, j, k] + A[i, j, k - 1])
-                                  + A[i, j, k])
-        for i in range(1, N - 1):
-            for j in range(1, N - 1):
-                for k in range(1, N - 1):
-                    A[i, j, k] = (0.125 * (B[i + 1, j, k] - 2.0 * B[i, j, k] + B[i - 1, j, k])
-                                  + 0.125 * (B[i, j + 1, k] - 2.0 * B[i, j, k] + B[i, j - 1, k])
-                                  + 0.125 * (B[i, j, k + 1] - 2.0 * B[i, j, k] + B[i, j, k - 1])
-                                  + B[i, j, k])
-
-
-@po.kernel
-def fdtd_2d(ex: po.f64[NX, NY], ey: po.f64[NX, NY], hz: po.f64[NX, NY], fict: po.f64[TMAX]):
-    for t in range(TMAX):
-        for j in range(NY):
-            ey[0, j] = fict[t]
-        for i in range(1, NX):
-            for j in range(NY):
-                ey[i, j] = ey[i, j] - 0.5 * (hz[i, j] - hz[i - 1, j])
-        for i in range(NX):
-            for j in range(1, NY):
-                ex[i, j] = ex[i, j] - 0.5 * (hz[i, j] - hz[i, j - 1])
-        for i in range(NX - 1):
-            for j in range(NY - 1):
-                hz[i, j] = hz[i, j] - 0.7 * (ex[i, j + 1] - ex[i, j] + ey[i + 1, j] - ey[i, j])
-
-
-# ---------------------------------------------------------------- inputs (PolyBench init shapes)
-
-
-def _grid(*shape, scale=1.0, shift=0):
-    """A deterministic array like PolyBench's ``(i*j + shift) % n / n`` initialisations."""
-    idx = np.indices(shape).astype(np.float64)
-    val = np.ones(shape)
-    for k, a in enumerate(idx):
-        val = val * (a + k + shift)
-    n = float(max(shape))
-    return ((val % n) / n * scale).astype(np.float64)
-
-
-def init_gemm(NI, NJ, NK):
-    return [1.5, 1.2, _grid(NI, NJ), _grid(NI, NK, shift=1), _grid(NK, NJ, shift=2)]
-
-
-def init_2mm(NI, NJ, NK, NL):
-    return [1.5, 1.2, np.zeros((NI, NJ)), _grid(NI, NK), _grid(NK, NJ, shift=1), _grid(NJ, NL, shift=3),
-            _grid(NI, NL, shift=2)]
-
-
-def init_syrk(N, M):
-    return [1.5, 1.2, _grid(N, N, shift=2), _grid(N, M, shift=1)]
-
-
-def init_lu(N):
-    # PolyBench makes A = B B^T of a lower-triangular B: positive definite, so no pivoting is needed.
-    # A diagonally dominant matrix has the same property and is cheap to build at N=2000.
-    a = _grid(N, N, shift=1) / N
-    a[np.diag_indices(N)] += 1.0 + N / 1000.0
-    return [a]
-
-
-def init_jacobi(N, T):
-    return [_grid(N, N, shift=2), _grid(N, N, shift=3), T]
-
-
-def init_seidel(N, T):
-    return [_grid(N, N, shift=2), T]
-
-
-def init_heat(N, T):
-    a = _grid(N, N, N, shift=1)
-    return [a, a.copy(), T]
-
-
-def init_fdtd(NX, NY, T):
-    return [_grid(NX, NY, shift=1), _grid(NX, NY, shift=2), _grid(NX, NY, shift=3),
-            np.arange(T, dtype=np.float64)]
-
-
-# name -> (kernel, init, flops, {preset: sizes}); MINI is what the correctness check runs.
-CASES = {
-    "gemm": (gemm, init_gemm, lambda NI, NJ, NK: 2.0 * NI * NJ * NK,
-             {"MINI": dict(NI=13, NJ=17, NK=11), "MEDIUM": dict(NI=500, NJ=500, NK=500),
-              "LARGE": dict(NI=2000, NJ=2000, NK=2000)}),
-    "2mm": (mm2, init_2mm, lambda NI, NJ, NK, NL: 2.0 * NI * NJ * (NK + NL),
-            {"MINI": dict(NI=9, NJ=11, NK=13, NL=7), "MEDIUM": dict(NI=180, NJ=190, NK=210, NL=220),
-             "LARGE": dict(NI=800, NJ=900, NK=1100, NL=1200)}),
-    "syrk": (syrk, init_syrk, lambda N, M: 1.0 * N * N * M,
-             {"MINI": dict(N=13, M=9), "MEDIUM": dict(N=240, M=200), "LARGE": dict(N=1200, M=1000)}),
-    "lu": (lu, init_lu, lambda N: 2.0 * N ** 3 / 3,
-           {"MINI": dict(N=14), "MEDIUM": dict(N=400), "LARGE": dict(N=2000)}),
-    "jacobi-2d": (jacobi_2d, init_jacobi, lambda N, T: 10.0 * T * (N - 2) ** 2,
-                  {"MINI": dict(N=15, T=4), "MEDIUM": dict(N=250, T=100), "LARGE": dict(N=1300, T=500)}),
-    "seidel-2d": (seidel_2d, init_seidel, lambda N, T: 9.0 * T * (N - 2) ** 2,
-                  {"MINI": dict(N=13, T=3), "MEDIUM": dict(N=400, T=100), "LARGE": dict(N=2000, T=500)}),
-    "heat-3d": (heat_3d, init_heat, lambda N, T: 30.0 * T * (N - 2) ** 3,
-                {"MINI": dict(N=9, T=3), "MEDIUM": dict(N=40, T=100), "LARGE": dict(N=120, T=500)}),
-    "fdtd-2d": (fdtd_2d, init_fdtd, lambda NX, NY, T: 11.0 * T * NX * NY,
-                {"MINI": dict(NX=11, NY=13, T=4), "MEDIUM": dict(NX=200, NY=240, T=100),
-                 "LARGE": dict(NX=1000, NY=1200, T=500)}),
+# name on the command line -> (suite file in kernels/, kernel function name)
+KERNELS = {
+    "gemm": ("blas.py", "gemm"),
+    "2mm": ("linalg.py", "mm2"),
+    "syrk": ("blas.py", "syrk"),
+    "lu": ("solvers.py", "lu"),
+    "jacobi-2d": ("stencils.py", "jacobi_2d"),
+    "seidel-2d": ("stencils.py", "seidel_2d"),
+    "heat-3d": ("stencils.py", "heat_3d"),
+    "fdtd-2d": ("stencils.py", "fdtd_2d"),
 }
 
+# Sizes that replace the suite's preset for every preset above MEDIUM.
+ISSUE_SIZES = {"gemm": dict(NI=2000, NJ=2000, NK=2000)}
 
-def _copy(args):
-    return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+
+def load_cases(names) -> dict[str, Case]:
+    """The suite's Case of each named kernel; every suite file is imported once."""
+    files: dict[str, dict[str, Case]] = {}
+    out = {}
+    for name in names:
+        file, func = KERNELS[name]
+        if file not in files:
+            files[file] = {c.name: c for c in cases_in_file(KERNEL_DIR / file)}
+        out[name] = files[file][func]
+    return out
 
 
-def check(name: str, compiled: dict) -> None:
-    """Every scheduler's code on the MINI instance must match the Python original."""
-    kern, init, _, sizes = CASES[name]
-    args = init(**sizes["MINI"])
-    want = _copy(args)
-    kern.reference(*want)
+def params(name: str, case: Case, size: str) -> dict[str, int]:
+    """The size parameters of ``name`` at preset ``size`` (the suite's, or ISSUE_SIZES above MEDIUM)."""
+    if name in ISSUE_SIZES and PRESETS.index(size) > PRESETS.index("MEDIUM"):
+        return dict(ISSUE_SIZES[name])
+    return case.params_for(size)
+
+
+def check(name: str, case: Case, compiled: dict) -> None:
+    """Every scheduler's code on the MINI instance must match the Python original.
+
+    The variants are the ones timed (production flags, so gcc may contract into FMAs): an array
+    matches when its largest error is within 1e-9 of its largest magnitude.
+    """
+    args = case.init(**params(name, case, "MINI"))
+    want = copy_inputs(args)
+    case.kernel.reference(**want)
     for sched, fn in compiled.items():
-        got = _copy(args)
-        fn(*got)
-        for g, w in zip(got, want):
-            if isinstance(g, np.ndarray) and not np.allclose(g, w, rtol=1e-9, atol=1e-9):
-                raise SystemExit(f"{name}: scheduler={sched} computed a wrong result on the MINI instance")
+        got = copy_inputs(args)
+        fn(**got)
+        for arg, w in want.items():
+            if isinstance(w, np.ndarray) and not compare(w, got[arg], 1e-9)[2]:
+                raise SystemExit(f"{name}: scheduler={sched} computed a wrong {arg} on the MINI instance")
 
 
-def bench(name: str, size: str, reps: int, options: dict) -> dict:
+def bench(name: str, case: Case, size: str, reps: int, options: dict) -> dict:
     """Median seconds per scheduler for one kernel, measured in interleaved rounds."""
-    kern, init, flops, sizes = CASES[name]
     compiled = {}
     for sched in SCHEDULERS:
-        compiled[sched] = kern.compile(scheduler=sched, **options)
-    check(name, compiled)
-    args = init(**sizes[size])
+        compiled[sched] = case.kernel.compile(scheduler=sched, **options)
+    check(name, case, compiled)
+    sizes = params(name, case, size)
+    args = case.init(**sizes)
     times = {s: [] for s in SCHEDULERS}
     for r in range(reps):
         order = SCHEDULERS[r % len(SCHEDULERS):] + SCHEDULERS[:r % len(SCHEDULERS)]
         for sched in order:
-            fresh = _copy(args)
+            fresh = copy_inputs(args)
             start = time.perf_counter()
-            compiled[sched](*fresh)
+            compiled[sched](**fresh)
             times[sched].append(time.perf_counter() - start)
     med = {s: statistics.median(v) for s, v in times.items()}
-    return {"median": med, "flops": flops(**sizes[size])}
+    return {"median": med, "flops": float(case.flops(**sizes))}
 
 
 def machine() -> str:
@@ -274,14 +129,14 @@ def machine() -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("kernels", nargs="*", help=f"subset of {', '.join(CASES)}")
-    ap.add_argument("--size", default="LARGE", choices=("MINI", "MEDIUM", "LARGE"))
+    ap.add_argument("kernels", nargs="*", help=f"subset of {', '.join(KERNELS)}")
+    ap.add_argument("--size", default="LARGE", choices=SIZES)
     ap.add_argument("--reps", type=int, default=3, help="interleaved rounds (median reported)")
     ap.add_argument("--tile", default=None,
                     help="tile option for every scheduler: true, false, 32 or 8,32,64 (default: polyopt's)")
     ns = ap.parse_args(argv)
-    names = ns.kernels or list(CASES)
-    unknown = [n for n in names if n not in CASES]
+    names = ns.kernels or list(KERNELS)
+    unknown = [n for n in names if n not in KERNELS]
     if unknown:
         ap.error(f"unknown kernel {unknown[0]!r}")
     options = {}
@@ -289,6 +144,7 @@ def main(argv=None) -> int:
         text = ns.tile.lower()
         options["tile"] = {"true": True, "false": False}[text] if text.isalpha() \
             else tuple(int(x) for x in text.split(",")) if "," in text else int(text)
+    cases = load_cases(names)
     print(machine())
     print(f"size={ns.size} reps={ns.reps} options={options or 'defaults'}\n")
     head = f"{'kernel':<10} {'pluto s':>9} {'isl s':>9} {'none s':>9} {'pluto GF/s':>10} " \
@@ -296,7 +152,7 @@ def main(argv=None) -> int:
     print(head)
     print("-" * len(head))
     for name in names:
-        r = bench(name, ns.size, ns.reps, options)
+        r = bench(name, cases[name], ns.size, ns.reps, options)
         t = r["median"]
         gf = r["flops"] / t["pluto"] / 1e9
         print(f"{name:<10} {t['pluto']:9.3f} {t['isl']:9.3f} {t['none']:9.3f} {gf:10.2f} "
