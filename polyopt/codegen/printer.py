@@ -186,6 +186,8 @@ def local_depths(ast: AstResult, dependences, locals_: list[str]) -> dict[str, i
 def _agreeing_prefix(pairs: isl.Map) -> int:
     """The last dimension k such that every pair agrees on dimensions 0..k (-1 if none)."""
     common = min(pairs.dim(isl.dim_type.in_), pairs.dim(isl.dim_type.out))
+    if pairs.dim(isl.dim_type.in_) == pairs.dim(isl.dim_type.out) == 0:
+        return 1 << 30  # both outside every loop: the value crosses no loop
     same = isl.Map.universe(pairs.get_space())
     d = -1
     for k in range(common):

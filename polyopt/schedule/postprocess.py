@@ -57,6 +57,8 @@ WAVEFRONT_TILE = 8
 # since non-square ones make isl's code generation explode (see _needs_wavefront).
 SQUARE_WAVEFRONT_TILE = 128
 WAVEFRONT_SIMD_TILE = 1024
+# Role of the copies of a loop moved below a filter's taps (see PostProcessor._sink_innermost).
+SUNK = "sunk"
 # Taps with fixed bounds inside a SIMD loop are unrolled when they run at most this many times in all.
 MAX_UNROLL = 64
 # At most this many dependence-free tile loops share one OpenMP parallel loop (collapse clause).
@@ -298,15 +300,23 @@ class PostProcessor:
         return infos, active, parallel_above
 
     def _private_temporaries(self, m: Member, active, info: LoopInfo) -> LoopInfo:
-        """``info``, or SERIAL when a temporary written under ``m`` holds a value across ``m``'s scope.
+        """``info``, or SERIAL when a value of a temporary written under ``m`` may cross its iterations.
 
         Code generation makes a temporary private to a parallel / simd loop only when every value
-        of it is written and read in the same iteration of that loop and of all enclosing ones
-        (see :mod:`polyopt.codegen.printer`).  A value that an enclosing loop or sequence carries
-        (e.g. written in one wavefront of tiles, read in the next) forces a shared declaration,
-        which code generation refuses under a pragma; so the loop stays serial.
+        of it is written and read in the same iteration of that loop and of all enclosing ones, in
+        the generated code (see :mod:`polyopt.codegen.printer`); otherwise the temporary is shared,
+        which code generation refuses under a pragma.  So the loop stays serial when
+
+        * an enclosing loop or sequence carries a value of it (written in one wavefront of tiles,
+          read in the next), or
+        * a statement that writes or reads a value of it runs at a single iteration of ``m`` (its
+          row has no iterator) while ``m`` loops for another statement: isl's AST generation may
+          then put that statement outside the loop, before or after it or in a branch of its own
+          (``s0 = 0.0`` hoisted above a parallel loop whose first iteration accumulates into
+          ``s0``), and the value crosses the loop's boundary.
         """
         stmts = set(m.statements)
+        loops = any(not _iterator_free(e) for _, e in m.exprs)
         for e in self.deps.edges:
             if e.kind != "RAW" or not self._is_local(e.array) or not (e.source in stmts or e.sink in stmts):
                 continue
@@ -316,10 +326,17 @@ class PostProcessor:
             for e2, rel in active:
                 if e2 is e:
                     live = live.union(rel)
+            single = [s for s in (e.source, e.sink) if s in stmts and _iterator_free(m.expr(s))]
             if not e.relation.to_union_map().is_subset(live):
                 reason = f"temporary '{e.array}' carries a value across an enclosing loop or sequence"
-                self.decisions.append(f"{m.name} not {info.kind}: {reason}")
-                return LoopInfo(m.name, SERIAL, reason)
+            elif loops and single and not live.is_empty():
+                reason = (f"temporary '{e.array}' is {'written' if single[0] == e.source else 'read'} by "
+                          f"{single[0]}, which runs at a single iteration of {m.name} and may be generated "
+                          f"outside the loop")
+            else:
+                continue
+            self.decisions.append(f"{m.name} not {info.kind}: {reason}")
+            return LoopInfo(m.name, SERIAL, reason)
         return info
 
     def _is_local(self, name: str) -> bool:
@@ -397,6 +414,8 @@ class PostProcessor:
             return len(node.statements) == 1
         if isinstance(node, Sequence):
             return all(self._narrow_subtree(child, rows) for _, child in node.children)
+        if any(m.role == SUNK for m in node.members):
+            return False  # already sunk here: a loop moves below the taps once
         for m in node.members:
             for st, e in m.exprs:
                 if not e.is_constant and not self.isl.narrow(st, rows[st], e, NARROW_EXTENT):
@@ -563,7 +582,7 @@ def _sink(node: Node, loop: Member) -> Node:
     """``node`` with a one-statement copy of ``loop`` directly above each (one-statement) leaf."""
     if isinstance(node, Leaf):
         st = node.statements[0]
-        return Band((Member(((st, loop.expr(st)),), loop.name, loop.role),), node, True)
+        return Band((Member(((st, loop.expr(st)),), loop.name, SUNK),), node, True)
     if isinstance(node, Sequence):
         return Sequence(tuple((names, _sink(child, loop)) for names, child in node.children))
     return Band(node.members, _sink(node.child, loop), node.permutable, node.tile_sizes, node.infos,
@@ -583,6 +602,12 @@ def _wavefront(tiles: list[Member], loops: list[Member], sizes) -> list[Member]:
                   for s in loops[0].statements)
     front = Member(exprs, f"wavefront({tiles[0].name}, {tiles[1].name})", "wavefront")
     return [front] + tiles[1:]
+
+
+def _iterator_free(e: Expr) -> bool:
+    """Whether a row takes one value over its statement's whole domain (``0``, ``N``,
+    ``32*floor(N/32)``): no iterator occurs in it."""
+    return not any(e.coeffs) and all(_iterator_free(inner) for _, inner, _ in e.floors)
 
 
 def _shifted(it: str, d: int) -> str:

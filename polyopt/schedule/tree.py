@@ -92,7 +92,7 @@ class Member:
 
     exprs: tuple[tuple[str, Expr], ...]  # (statement name, row), in statement order
     name: str
-    role: str = "loop"  # "loop", "tile", "point" or "wavefront"
+    role: str = "loop"  # "loop", "tile", "point", "wavefront" or "sunk" (see postprocess)
 
     def expr(self, stmt: str) -> Expr:
         for name, e in self.exprs:
@@ -220,6 +220,8 @@ class IslBuilder:
     def narrow(self, stmt: str, outer: list[Expr], row: Expr, limit: int) -> bool:
         """Whether ``row`` takes at most ``limit`` values over ``stmt``'s domain once the ``outer``
         rows are fixed, for every value of the parameters (a 3-tap filter loop: 3 values)."""
+        if self.scop.statement(stmt).domain.is_empty():
+            return False  # a statement that never runs has no loops to judge
         names = _placeholders(self.depth[stmt])
         fixed = ", ".join(f"({e.text(names)})" for e in outer)
         outer_map = isl.Map(f"{self.pdecl}{{ {self.tuples[stmt]} -> [{fixed}] }}").intersect_domain(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import islpy as isl
 import numpy as np
 import pytest
@@ -93,3 +95,48 @@ def test_isl_scheduler_keeps_statements_with_empty_domains():
     args = dict(x=rng.random(7), y=rng.random(5), A=rng.random((7, 5)), B=rng.random((7, 5)),
                 C=rng.random((7, 7)))
     assert _agrees(dead_branch, args, scheduler="isl")
+
+
+# ---- 4. a statement at a single iteration of a parallel loop was generated outside it by isl's AST
+# generation, taking a temporary's value across the loop's boundary (fuzz seeds 1002 and 1012)
+
+
+@po.kernel
+def single_iteration_temporary(x: po.f64[N], A: po.f64[N, M], C: po.f64[N, N]):
+    for i in range(M - 1, -1, -1):
+        t0 = 0.25 * C[0, N - 1]
+        C[0, 0] += 0.25 * (A[0, i] + x[N - 1] + t0)
+        for j in range(1, N - 1, 2):
+            if i % 2 == 1:
+                x[j + 1] = 0.5 * A[j - 1, i]
+
+
+@po.kernel
+def hoisted_accumulator_reset(x: po.f64[N], y: po.f64[M], B: po.f64[N, M]):
+    for i in range(1, N):
+        s0 = 0.0
+        for j in range(2, M - 2):
+            for k in range(max(0, j - 2), min(M - 1, j + 3)):
+                y[k] = 0.25 * (B[i, k] + x[i - 1])
+            s0 += y[0]
+        y[0] = 0.125 * s0
+    for i in range(0, N - 1, 3):
+        x[i // 2] = 0.25 * y[M - 1]
+
+
+@pytest.mark.parametrize("scheduler", ["isl", "pluto"])
+@pytest.mark.parametrize("kern, temporary", [(single_iteration_temporary, "t0"),
+                                             (hoisted_accumulator_reset, "s0")])
+def test_temporary_of_a_single_iteration_statement_keeps_loop_serial(kern, temporary, scheduler):
+    # isl's scheduler puts the statements using the temporary at a constant row of a loop that is
+    # parallel for another statement; isl's AST generation may then generate them outside that loop
+    rng = np.random.default_rng(4)
+    for n, m in ((3, 1), (9, 11)):  # M = 1: isl generates the statements of t0 without any loop
+        shapes = dict(x=(n,), y=(m,), A=(n, m), B=(n, m), C=(n, n))
+        args = {name: rng.random(shapes[name]) for name in inspect.signature(kern.py_func).parameters}
+        assert _agrees(kern, args, scheduler=scheduler)  # used to raise CodegenError under "isl"
+    if scheduler == "isl":
+        sched = kern.schedule(scheduler=scheduler)
+        reasons = [info.reason for band in sched.bands for info in band.tile_loops + band.loops]
+        assert any(f"temporary '{temporary}' is written by" in r and "single iteration" in r
+                   for r in reasons), reasons

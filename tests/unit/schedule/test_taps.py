@@ -12,7 +12,7 @@ import polyopt as po
 
 from .conftest import filecheck
 
-NB, C, K, H, W, OH, OW, N = po.symbols("NB C K H W OH OW N")
+NB, C, K, H, W, OH, OW, N, M = po.symbols("NB C K H W OH OW N M")
 
 
 @pytest.fixture(autouse=True)
@@ -118,3 +118,20 @@ def test_four_deep_wavefront_band_gets_small_wavefront_tiles():
     rng = np.random.default_rng(4)
     args = dict(A=rng.random((9, 9, 9)), B=rng.random((9, 9, 9)), tsteps=5)
     assert _agrees(heat, args)
+
+
+@po.kernel
+def never_runs(x: po.f64[N], B: po.f64[N, M], C: po.f64[N, N]):
+    """Found by fuzzing: the statement's domain is empty (i + j >= 3), so every loop looked narrow
+    and each loop in turn was moved below the others, forever."""
+    for i in range(1, N):
+        for j in range(2, M - 2):
+            for k in range(max(0, i - 2), min(N - 1, i + 3)):
+                if i + j < 2:
+                    x[i] += 0.25 * (C[k, N - 1] + B[i - 1, j // 2])
+
+
+def test_a_statement_that_never_runs_has_no_narrow_loops():
+    rng = np.random.default_rng(5)
+    args = dict(x=rng.random(6), B=rng.random((6, 7)), C=rng.random((6, 6)))
+    assert _agrees(never_runs, args)
