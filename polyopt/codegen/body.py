@@ -114,6 +114,7 @@ class EmittedStatement:
     helpers: frozenset[str]
     locals_read: frozenset[str]
     locals_written: frozenset[str]
+    accumulates: bool = False  # updates its target from its old value (``+=``, ``x = x - ...``)
 
 
 _FLOAT_FUNCS = ("sqrt", "exp", "log", "sin", "cos", "tanh", "fabs", "floor", "ceil")
@@ -159,7 +160,9 @@ class BodyBuilder:
         locals_read = {n for n in self._reads if self.arrays[n].is_local}
         if body.op is not None and written:
             locals_read |= written
-        return EmittedStatement(text, frozenset(helpers), frozenset(locals_read), frozenset(written))
+        target_text = ce.to_c(lhs.expr)
+        accumulates = body.op is not None or target_text in ce.to_c(rhs)
+        return EmittedStatement(text, frozenset(helpers), frozenset(locals_read), frozenset(written), accumulates)
 
     # ------------------------------------------------------------ values
 

@@ -312,7 +312,7 @@ class CgenEmitter:
         if item.cond is None:  # degenerate loop: one iteration, the iterator is a constant
             return [c.Block([c.Line(f"const long {item.var} = {ce.to_c(item.init)};"), *decls,
                              *self.items(item.body, inside)])]
-        if self.outliner is not None and not loop_vars and self.outliner.wants(item):
+        if self.outliner is not None and self.outliner.wants(item):
             return self.outliner.emit(item, loop_vars, self)
         out = []
         if item.note:

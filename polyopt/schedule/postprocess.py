@@ -51,7 +51,8 @@ from .tree import (
 # the other loops keep options.DEFAULT_TILE.
 SIMD_TILE = 128
 # Default (tile=True) sizes in bands of depth >= 4 tiled for wavefronts: the two wavefront loops, and
-# the innermost loop when it is a SIMD candidate (see PostProcessor._default_sizes).
+# the innermost loop when it is a SIMD candidate; the loops between get SIMD_TILE (see
+# PostProcessor._default_sizes).
 WAVEFRONT_TILE = 8
 # Default (tile=True) size of both tile loops of a 2-deep band tiled for wavefronts: square tiles,
 # since non-square ones make isl's code generation explode (see _needs_wavefront).
@@ -234,13 +235,14 @@ class PostProcessor:
           (:data:`SIMD_TILE`): whole vectors for longer (gemm, lu, jacobi-2d, fdtd-2d: 1.1-1.5x
           single-threaded).  2-deep wavefronted bands keep square tiles (see _needs_wavefront).
         * A band of depth >= 4 whose tiles will run in wavefronts gets small tiles along the two
-          wavefront loops (the first two point loops) and a very long innermost tile.  A
+          wavefront loops (the first two point loops), long ones (:data:`SIMD_TILE`) along the
+          loops between, and a very long innermost tile.  A
           wavefront ``T1 + T2`` over a skewed band holds about ``E / (s2 + skew * s1)`` tiles for a
           spatial extent ``E``; 3-D grids have small extents (heat-3d at LARGE: E = 118, skew 2), so
           32-wide tiles left two tiles per wavefront and 2 threads ran 1.3x faster than one.  The
           skewed innermost rows are cut at every tile boundary into two short SIMD loops; a long
           innermost tile cuts them rarely.  heat-3d at LARGE, 2 threads, against the original
-          loops: 32x32x32x128 1.5-1.9x, 8x8x32x128 2.0x, 8x8x32x1024 2.1-2.3x.  3-deep bands
+          loops: 32x32x32x128 1.5-1.9x, 8x8x32x128 2.0x, 8x8x32x1024 1.9-2.1x, 8x8x128x1024 2.2x.  3-deep bands
           (jacobi-2d, fdtd-2d) were insensitive to both changes and keep the first rule.
         * A 2-deep wavefronted band gets square :data:`SQUARE_WAVEFRONT_TILE` tiles: jacobi-1d at LARGE
           ran 2.5x faster single-threaded with 128x128 tiles than with 32x32 (longer SIMD rows, fewer
@@ -256,6 +258,8 @@ class PostProcessor:
         if n == 2 and wavefront:
             out = [SQUARE_WAVEFRONT_TILE] * 2
         if n >= 4 and wavefront:
+            for m in members[2:-1]:
+                out[band.members.index(m)] = SIMD_TILE
             for m in members[:2]:
                 out[band.members.index(m)] = WAVEFRONT_TILE
             if simd:

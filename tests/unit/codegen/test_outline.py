@@ -34,7 +34,7 @@ def scaled(A: po.f64[N, M], B: po.f64[N, M], alpha: po.f64):
     s = alpha * 2.0
     for i in range(N):
         for j in range(M):
-            A[i, j] = s * B[i, j]
+            A[i, j] += s * B[i, j]
 
 
 @po.kernel
@@ -64,6 +64,18 @@ def test_parallel_body_with_loops_becomes_a_restrict_function():
     args = dict(A=rng.random((37, 41)), B=rng.random((37, 41)), x=rng.random(41), y=np.zeros(37),
                 z=np.zeros(37))
     assert _agrees(two_matvecs, args)
+
+
+@po.kernel
+def copy_rows(A: po.f64[N, M], B: po.f64[N, M]):
+    for i in range(N):
+        for j in range(M):
+            A[i, j] = 2.0 * B[i, j]
+
+
+def test_a_parallel_loop_without_accumulation_stays_inline():
+    # nothing to hold in a register: the body stays in the loop (jacobi-2d ran slower outlined)
+    assert "_par0" not in copy_rows.c_source()
 
 
 def test_a_parallel_loop_around_statements_only_stays_inline():

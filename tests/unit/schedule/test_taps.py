@@ -111,7 +111,7 @@ def test_fixed_taps_match_python():
 
 def test_four_deep_wavefront_band_gets_small_wavefront_tiles():
     filecheck(str(heat.schedule()), """
-        CHECK: band 0 (S0, S1): permutable, tiled 8x8x32x1024
+        CHECK: band 0 (S0, S1): permutable, tiled 8x8x128x1024
         CHECK-NEXT: tile wavefront(T(t), T(2*t + i)): pipelined
         CHECK-NEXT: tile T(2*t + i): parallel
     """)
