@@ -20,7 +20,7 @@ from __future__ import annotations
 import cgen as c
 
 from . import cexpr as ce
-from .printer import Guard, Loop, Stmt
+from .printer import Loop, Stmt, walk_items
 
 
 class Outliner:
@@ -37,7 +37,7 @@ class Outliner:
         statement inside."""
         if not loop.pragma.startswith("omp parallel for"):
             return False
-        body = list(_walk(_chain(loop)[-1].body))
+        body = list(walk_items(_chain(loop)[-1].body))
         return any(isinstance(x, Loop) for x in body) and any(
             isinstance(x, Stmt) and x.emitted.accumulates for x in body)
 
@@ -49,7 +49,7 @@ class Outliner:
         loop_vars = list(dict.fromkeys(outer_vars + [x.var for x in chain]))
         body = emitter.items(inner.body, loop_vars)
         used, declared = set(), set(inner.decls)
-        for x in _walk(inner.body):
+        for x in walk_items(inner.body):
             if isinstance(x, Stmt):
                 used |= x.emitted.locals_read | x.emitted.locals_written
             elif isinstance(x, Loop):
@@ -77,16 +77,6 @@ def _chain(loop: Loop) -> list[Loop]:
     while len(chain) < n:
         chain.append(chain[-1].body[0])
     return chain
-
-
-def _walk(items):
-    for item in items:
-        yield item
-        if isinstance(item, Guard):
-            yield from _walk(item.then)
-            yield from _walk(item.orelse or [])
-        elif isinstance(item, Loop):
-            yield from _walk(item.body)
 
 
 def _value_name(value: c.Value) -> str:

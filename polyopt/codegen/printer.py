@@ -262,25 +262,23 @@ def check_private(items: list) -> None:
                 "value across its iterations", hint="this is a scheduler bug; please report the kernel")
 
 
-def _statements(items):
+def walk_items(items):
+    """Every item of a loop tree, top-down (through guards and loop bodies)."""
     for item in items:
-        if isinstance(item, Stmt):
-            yield item
-        elif isinstance(item, Guard):
-            yield from _statements(item.then)
-            yield from _statements(item.orelse or [])
+        yield item
+        if isinstance(item, Guard):
+            yield from walk_items(item.then)
+            yield from walk_items(item.orelse or [])
         elif isinstance(item, Loop):
-            yield from _statements(item.body)
+            yield from walk_items(item.body)
+
+
+def _statements(items):
+    return (x for x in walk_items(items) if isinstance(x, Stmt))
 
 
 def _loops(items):
-    for item in items:
-        if isinstance(item, Guard):
-            yield from _loops(item.then)
-            yield from _loops(item.orelse or [])
-        elif isinstance(item, Loop):
-            yield item
-            yield from _loops(item.body)
+    return (x for x in walk_items(items) if isinstance(x, Loop))
 
 
 # ---------------------------------------------------------------- loop tree -> cgen

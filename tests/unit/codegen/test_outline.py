@@ -10,6 +10,7 @@ import pytest
 import polyopt as po
 from polyopt.codegen import cexpr as ce
 from polyopt.codegen.printer import Loop, collapse_parallel
+from tests.agreement import agrees
 
 N, M = po.symbols("N M")
 
@@ -44,14 +45,6 @@ def lower(A: po.f64[N, N], B: po.f64[N, N]):
             A[i, j] = 2.0 * B[i, j]
 
 
-def _agrees(kern, args, **options):
-    want = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}
-    got = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}
-    kern.reference(**want)
-    kern.compile(**options)(**got)
-    return all(np.allclose(got[k], want[k], rtol=1e-12) for k in want if isinstance(want[k], np.ndarray))
-
-
 def test_parallel_body_with_loops_becomes_a_restrict_function():
     text = two_matvecs.c_source()
     head = re.search(r"static void polyopt_two_matvecs_par0\(long c0, ([^)]*)\)", text)
@@ -63,7 +56,7 @@ def test_parallel_body_with_loops_becomes_a_restrict_function():
     rng = np.random.default_rng(1)
     args = dict(A=rng.random((37, 41)), B=rng.random((37, 41)), x=rng.random(41), y=np.zeros(37),
                 z=np.zeros(37))
-    assert _agrees(two_matvecs, args)
+    assert agrees(two_matvecs, args)
 
 
 @po.kernel
@@ -90,8 +83,8 @@ def test_a_temporary_read_inside_is_passed_by_value():
     assert re.search(r"static void polyopt_scaled_par0\(long c0, [^)]*, double s\)", text), text
     rng = np.random.default_rng(2)
     args = dict(A=np.zeros((9, 11)), B=rng.random((9, 11)), alpha=1.5)
-    assert _agrees(scaled, args, tile=False)
-    assert _agrees(scaled, args)
+    assert agrees(scaled, args, tile=False)
+    assert agrees(scaled, args)
 
 
 def _loop(var, init, cond_bound, body, pragma="", collapse=1):
@@ -123,4 +116,4 @@ def test_triangular_tiles_are_not_collapsed_and_stay_correct():
     assert "collapse" not in lower.c_source()
     rng = np.random.default_rng(3)
     args = dict(A=np.zeros((70, 70)), B=rng.random((70, 70)))
-    assert _agrees(lower, args)
+    assert agrees(lower, args)

@@ -10,6 +10,7 @@ import pytest
 
 import polyopt as po
 from polyopt.schedule.farkas import coefficient_set
+from tests.agreement import agrees
 
 N, M = po.symbols("N M")
 
@@ -17,14 +18,6 @@ N, M = po.symbols("N M")
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("POLYOPT_CACHE_DIR", str(tmp_path / "cache"))
-
-
-def _agrees(kern, args, **options):
-    want = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}
-    got = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}
-    kern.reference(**want)
-    kern.compile(**options)(**got)
-    return all(np.allclose(got[k], want[k], rtol=1e-12) for k in want if isinstance(want[k], np.ndarray))
 
 
 # ---- 1. a stride (local variable in the dependence polyhedron) broke the Farkas lemma
@@ -48,7 +41,7 @@ def strided_countdown(A: po.f64[N, M], x: po.f64[N]):
 def test_pluto_schedules_a_step_3_loop():
     rng = np.random.default_rng(1)
     args = dict(A=rng.random((13, 11)), x=rng.random(13))
-    assert _agrees(strided_countdown, args, scheduler="pluto")
+    assert agrees(strided_countdown, args, scheduler="pluto")
 
 
 # ---- 2. a temporary living across a tile wavefront was marked private to a parallel loop
@@ -69,7 +62,7 @@ def test_temporary_across_wavefront_keeps_loops_serial(scheduler):
     sched = wavefront_temporary.schedule(scheduler=scheduler)
     rng = np.random.default_rng(2)
     args = dict(y=rng.random(40), B=rng.random((41, 40)))
-    assert _agrees(wavefront_temporary, args, scheduler=scheduler)  # used to raise CodegenError
+    assert agrees(wavefront_temporary, args, scheduler=scheduler)  # used to raise CodegenError
     reasons = [info.reason for band in sched.bands for info in band.tile_loops + band.loops]
     if scheduler == "isl":  # ours no longer skews by the 5-wide k2 loop, so no wavefront arises
         assert any("temporary 's0' carries a value" in r for r in reasons), reasons
@@ -94,7 +87,7 @@ def test_isl_scheduler_keeps_statements_with_empty_domains():
     rng = np.random.default_rng(3)
     args = dict(x=rng.random(7), y=rng.random(5), A=rng.random((7, 5)), B=rng.random((7, 5)),
                 C=rng.random((7, 7)))
-    assert _agrees(dead_branch, args, scheduler="isl")
+    assert agrees(dead_branch, args, scheduler="isl")
 
 
 # ---- 4. a statement at a single iteration of a parallel loop was generated outside it by isl's AST
@@ -134,7 +127,7 @@ def test_temporary_of_a_single_iteration_statement_keeps_loop_serial(kern, tempo
     for n, m in ((3, 1), (9, 11)):  # M = 1: isl generates the statements of t0 without any loop
         shapes = dict(x=(n,), y=(m,), A=(n, m), B=(n, m), C=(n, n))
         args = {name: rng.random(shapes[name]) for name in inspect.signature(kern.py_func).parameters}
-        assert _agrees(kern, args, scheduler=scheduler)  # used to raise CodegenError under "isl"
+        assert agrees(kern, args, scheduler=scheduler)  # used to raise CodegenError under "isl"
     if scheduler == "isl":
         sched = kern.schedule(scheduler=scheduler)
         reasons = [info.reason for band in sched.bands for info in band.tile_loops + band.loops]

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import polyopt as po
+from tests.agreement import agrees
 
 from .conftest import filecheck
 
@@ -62,14 +63,6 @@ def heat(A: po.f64[N, N, N], B: po.f64[N, N, N], tsteps: int):
                                           + B[i, j, k + 1] + B[i, j, k - 1]) + 0.25 * B[i, j, k]
 
 
-def _agrees(kern, args, **options):
-    want = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}
-    got = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}
-    kern.reference(**want)
-    kern.compile(**options)(**got)
-    return all(np.allclose(got[k], want[k], rtol=1e-12) for k in want if isinstance(want[k], np.ndarray))
-
-
 def test_conv_taps_are_not_skewed_and_the_simd_loop_goes_below_them():
     filecheck(str(conv.schedule()), """
         CHECK: T(S1): (n, k, oh, ow, c, r, s) -> (
@@ -87,8 +80,8 @@ def test_conv_matches_python_at_the_borders(hw):
     rng = np.random.default_rng(hw)
     o = (hw - 1) // 2 + 1
     args = dict(inp=rng.random((2, 3, hw, hw)), wt=rng.random((4, 3, 3, 3)), out=np.zeros((2, 4, o, o)))
-    assert _agrees(conv, args)
-    assert _agrees(conv, args, tile=False)
+    assert agrees(conv, args)
+    assert agrees(conv, args, tile=False)
 
 
 def test_fixed_taps_stay_inside_the_simd_loop_unrolled():
@@ -105,8 +98,8 @@ def test_fixed_taps_stay_inside_the_simd_loop_unrolled():
 def test_fixed_taps_match_python():
     rng = np.random.default_rng(3)
     args = dict(A=rng.random((7, 7, 7)), B=np.zeros((7, 7, 7)), coef=rng.random((3, 3, 3)))
-    assert _agrees(box, args)
-    assert _agrees(box, args, vectorize=False)
+    assert agrees(box, args)
+    assert agrees(box, args, vectorize=False)
 
 
 def test_four_deep_wavefront_band_gets_small_wavefront_tiles():
@@ -117,7 +110,7 @@ def test_four_deep_wavefront_band_gets_small_wavefront_tiles():
     """)
     rng = np.random.default_rng(4)
     args = dict(A=rng.random((9, 9, 9)), B=rng.random((9, 9, 9)), tsteps=5)
-    assert _agrees(heat, args)
+    assert agrees(heat, args)
 
 
 @po.kernel
@@ -134,4 +127,4 @@ def never_runs(x: po.f64[N], B: po.f64[N, M], C: po.f64[N, N]):
 def test_a_statement_that_never_runs_has_no_narrow_loops():
     rng = np.random.default_rng(5)
     args = dict(x=rng.random(6), B=rng.random((6, 7)), C=rng.random((6, 6)))
-    assert _agrees(never_runs, args)
+    assert agrees(never_runs, args)
