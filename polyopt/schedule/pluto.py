@@ -14,7 +14,8 @@ Fusion policy (``options.fuse``) decides where to cut before that is forced:
 * ``"none"``: every SCC gets its own loop nest, as early as possible;
 * ``"max"``: cut only when no common hyperplane exists, then merge SCCs greedily (in topological
   order, each into the latest group it may join) as long as the merged group has a common loop;
-* ``"smart"``: merge only parts that share an array, when the merged group's band is as deep as
+* ``"smart"``: merge only parts that share an array (or, without a reduction loop, run over the
+  same domain), when the merged group's band is as deep as
   the band of each part, gives every statement a loop of its own in each member (no constant row,
   so no guard inside the tiles), keeps a parallel loop when either part had one, and keeps an
   innermost loop along which no statement walks an array across its rows (when each part had one).
@@ -178,9 +179,10 @@ class PlutoScheduler:
             return "no common loop exists"
         if self.fuse == "max":
             return ""
-        if not self._arrays(cur) & self._arrays(nxt):
-            # no data to reuse; their domains may differ, and the guards cost (3mm's two independent
-            # products fused ran 8x slower than apart)
+        if not self._arrays(cur) & self._arrays(nxt) and not (len(fused) <= 2 and self._same_domain(both)):
+            # No data to reuse.  Their domains may differ, and the guards cost (3mm's two independent
+            # products fused ran 8x slower than apart); nests over the same domain without a
+            # reduction loop (initialisations) still fuse: one pass, one parallel region, no guard.
             return "they share no array"
         a = self._band(cur, self._inside_all(edges, cur), rows)
         b = self._band(nxt, self._inside_all(edges, nxt), rows)
@@ -207,6 +209,11 @@ class PlutoScheduler:
             if gain < len(fused):
                 return f"{s} would not get a loop of its own in every member of the fused band"
         return ""
+
+    def _same_domain(self, stmts) -> bool:
+        """Whether all of ``stmts`` have the same iteration domain (up to the statement name)."""
+        doms = [self.scop.statement(s).domain.reset_tuple_id() for s in stmts]
+        return all(d.get_space().is_equal(doms[0].get_space()) and d.is_equal(doms[0]) for d in doms[1:])
 
     def _arrays(self, stmts) -> set[str]:
         return {a.array for s in stmts for a in self.scop.statement(s).accesses}

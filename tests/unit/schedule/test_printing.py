@@ -73,12 +73,14 @@ def test_jacobi_1d_wavefront(kernel_deps):
 def test_2mm_fusion_lines(kernel_deps):
     deps = kernel_deps("2mm")
     filecheck(show(deps), """
-        CHECK: T(S3): (i, j, k) -> (3, 32*floor(i/32), 128*floor(j/128), 32*floor(k/32), i, k, j)
+        CHECK: T(S3): (i, j, k) -> (2, 32*floor(i/32), 128*floor(j/128), 32*floor(k/32), i, k, j)
+        CHECK: band 0 (S0, S2): permutable, tiled 32x128
         CHECK: band 1 (S1): permutable, tiled 32x128x32
-        CHECK: band 3 (S3): permutable, tiled 32x128x32
-        CHECK: fusion: (S0) (S1) (S2) (S3)
+        CHECK: band 2 (S3): permutable, tiled 32x128x32
+        CHECK: fusion: (S0, S2) (S1) (S3)
         CHECK: fuse=smart: S1 not fused with S0: S0 would not get a loop of its own
         CHECK: fuse=smart: S2 not fused with S1: they share no array
+        CHECK: fuse=smart: S3 not fused with S1: the fused band would have depth 2 instead of 3
     """)
     filecheck(show(deps, fuse="max"), """
         CHECK: fusion: (S0, S1, S2, S3)
