@@ -68,7 +68,8 @@ def generate_c(schedule: Schedule, *, separate_tiles: bool = True) -> CProgram:
 
     fname = function_name(kernel.name)
     values = [_param_value(p) for p in params]
-    outliner = Outliner(fname, values, {n: (a.dtype.c, a.c_name) for n, a in arrays.items() if a.is_local})
+    outliner = Outliner(fname, values, [p.c_name for p in params],
+                        {n: (a.dtype.c, a.c_name) for n, a in arrays.items() if a.is_local})
     body = [local_decl(n) for n in function_locals] + CgenEmitter(local_decl, outliner).items(items)
     decl = c.FunctionDeclaration(c.Value("void", fname), values or [c.Value("void", "")])
     parts = [c.Line(_header(schedule)), c.Line(), c.Include("math.h"), c.Line()]

@@ -26,9 +26,10 @@ from .printer import Loop, Stmt, walk_items
 class Outliner:
     """Collects the static functions for the parallel loop bodies of one kernel."""
 
-    def __init__(self, fname: str, params: list[c.Value], locals_: dict[str, tuple[str, str]]):
+    def __init__(self, fname: str, params: list[c.Value], names: list[str], locals_: dict[str, tuple[str, str]]):
         self.fname = fname
         self.params = params  # the kernel's parameters, as declared in its signature
+        self.names = names  # their C names, in the same order
         self.locals = locals_  # temporary -> (C type, C name)
         self.functions: list = []
 
@@ -62,7 +63,7 @@ class Outliner:
         decl = c.FunctionDeclaration(c.Value("static void", name), args)
         decls = [emitter.local_decl(n) for n in inner.decls]
         self.functions.append(c.FunctionBody(decl, c.Block([*decls, *body])))
-        names = loop_vars + [_value_name(p) for p in self.params] + [self.locals[n][1] for n in outside]
+        names = loop_vars + self.names + [self.locals[n][1] for n in outside]
         call = c.Line(f"{name}({', '.join(names)});")
         out = [c.Comment(loop.note)] if loop.note else []
         return out + [c.Pragma(loop.pragma), _for_nest(chain, call)]
@@ -77,10 +78,6 @@ def _chain(loop: Loop) -> list[Loop]:
     while len(chain) < n:
         chain.append(chain[-1].body[0])
     return chain
-
-
-def _value_name(value: c.Value) -> str:
-    return value.name.replace("*restrict ", "").replace("*", "").strip()
 
 
 def _for_nest(chain: list[Loop], body) -> c.Generable:

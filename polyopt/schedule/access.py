@@ -13,6 +13,8 @@ from fractions import Fraction
 
 import islpy as isl
 
+from .farkas import rank_and_nullspace
+
 
 def multi_aff(relation: isl.Map) -> isl.MultiAff | None:
     """The access function of ``relation`` when it is one affine piece."""
@@ -43,24 +45,13 @@ def along(access: list[tuple[int, ...]], v) -> list:
 
 def direction(rows, target, n: int) -> list[Fraction] | None:
     """The unique v with ``rows . v = 0`` and ``target . v = 1``, or None (not unique / none)."""
-    mat = [[Fraction(x) for x in r] + [Fraction(0)] for r in rows]
-    mat.append([Fraction(x) for x in target] + [Fraction(1)])
-    rank = 0
-    for col in range(n):
-        piv = next((k for k in range(rank, len(mat)) if mat[k][col] != 0), None)
-        if piv is None:
-            return None  # a free variable: the loop does not determine the direction
-        mat[rank], mat[piv] = mat[piv], mat[rank]
-        p = mat[rank][col]
-        mat[rank] = [x / p for x in mat[rank]]
-        for k in range(len(mat)):
-            if k != rank and mat[k][col] != 0:
-                f = mat[k][col]
-                mat[k] = [a - f * b for a, b in zip(mat[k], mat[rank])]
-        rank += 1
-    if any(row[n] != 0 for row in mat[rank:]):
-        return None  # inconsistent: this loop does not move the statement
-    return [mat[k][n] for k in range(n)]
+    _, basis = rank_and_nullspace([tuple(r) for r in rows], n)
+    if len(basis) != 1:
+        return None  # a free variable: the loop does not determine the direction
+    scale = sum(t * b for t, b in zip(target, basis[0]))
+    if scale == 0:
+        return None  # this loop does not move the statement
+    return [Fraction(b, scale) for b in basis[0]]
 
 
 def directions(rows, band_rows, depth: int) -> list:

@@ -256,7 +256,7 @@ def solve(base: isl.BasicSet, constraints: list[isl.BasicSet], layout: Layout) -
 # ---------------------------------------------------------------- linear independence
 
 
-def _rank_and_nullspace(rows: list[tuple[int, ...]], n: int) -> tuple[int, list[tuple[int, ...]]]:
+def rank_and_nullspace(rows: list[tuple[int, ...]], n: int) -> tuple[int, list[tuple[int, ...]]]:
     """Rank of ``rows`` (vectors of length n) and an integer basis of their orthogonal complement."""
     mat = [[Fraction(x) for x in r] for r in rows]
     pivots = []
@@ -290,7 +290,7 @@ def _rank_and_nullspace(rows: list[tuple[int, ...]], n: int) -> tuple[int, list[
 
 def rank(rows: list[tuple[int, ...]], n: int) -> int:
     """Rank of the integer matrix ``rows`` with ``n`` columns."""
-    return _rank_and_nullspace(rows, n)[0] if n else 0
+    return rank_and_nullspace(rows, n)[0] if n else 0
 
 
 def independence_constraints(stmt: str, rows: list[tuple[int, ...]], depth: int,
@@ -306,7 +306,7 @@ def independence_constraints(stmt: str, rows: list[tuple[int, ...]], depth: int,
         return []
     if signs:  # work in the space of the non-negative unknowns
         rows = [tuple(x * s for x, s in zip(row, signs)) for row in rows]
-    r, basis = _rank_and_nullspace(rows, depth)
+    r, basis = rank_and_nullspace(rows, depth)
     if r == depth:
         return []
     terms = []

@@ -82,7 +82,7 @@ def test_operation_cap_gives_no_solution_and_is_lifted(monkeypatch):
 
 @pytest.mark.parametrize("rows, depth", [([(1, 0, 0)], 3), ([(1, 1, 0)], 3), ([(2, 1)], 2)])
 def test_independence_basis_is_orthogonal(rows, depth):
-    r, basis = farkas._rank_and_nullspace(rows, depth)
+    r, basis = farkas.rank_and_nullspace(rows, depth)
     assert r == len(rows) and len(basis) == depth - r
     for vec in basis:
         assert all(sum(a * b for a, b in zip(vec, row)) == 0 for row in rows)
