@@ -12,6 +12,7 @@
 
 from .errors import (
     ArgumentError,
+    BudgetExceeded,
     CodegenError,
     CompileError,
     IllegalScheduleError,
@@ -28,7 +29,7 @@ from .kernel import Kernel, kernel
 from .suite import Case, case
 
 __all__ = [
-    "ArgumentError", "CodegenError", "CompileError", "IllegalScheduleError", "InternalError", "KernelSyntaxError",
+    "ArgumentError", "BudgetExceeded", "CodegenError", "CompileError", "IllegalScheduleError", "InternalError", "KernelSyntaxError",
     "ModelError", "OptionError", "PolyoptError", "ScheduleError", "SourceLocation",
     "f32", "f64", "i32", "i64", "symbols", "Kernel", "kernel", "Case", "case",
 ]

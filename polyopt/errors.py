@@ -101,6 +101,15 @@ class IllegalScheduleError(ScheduleError):
         super().__init__(message, hint=hint)
 
 
+class BudgetExceeded(PolyoptError):
+    """An isl computation (dataflow analysis, scheduling ILP, AST generation, the emitted-code
+    check) used up its operation budget; the message names the computation and a way out."""
+
+    def __init__(self, message: str, *, hint: str = "", operations: int = 0):
+        self.operations = operations
+        super().__init__(message, hint=hint)
+
+
 class OptionError(PolyoptError):
     """An option has an unknown name or value."""
 

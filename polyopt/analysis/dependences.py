@@ -1,22 +1,25 @@
-"""Exact dependences of a Scop.
+"""Exact dependences of a Scop, as per-edge records.
 
 Value-based flow dependences (RAW: each read is linked to the last write of the same element
 before it) come from isl's dataflow analysis.  The memory-based anti (WAR) and output (WAW)
 dependences are kept in their transitively reduced form: each write depends on the previous write
-of the same element (WAW) and on the reads of it since that write (WAR).  Every pair of conflicting
-accesses is ordered by a chain of these edges, so a schedule that respects them respects all
-memory-based dependences, while the scheduler sees far fewer (and more often uniform) constraints.
+of the same element (WAW) and each read is followed by the next write of it (WAR).  Every pair of
+conflicting accesses is ordered by a chain of these edges, so a schedule that respects them
+respects all memory-based dependences, while the scheduler sees far fewer (and more often uniform)
+constraints.  The relations are computed in :mod:`.dataflow` (under an operation budget, with a
+memory-based fallback per array); this module splits them into edges per (source, sink, array).
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import islpy as isl
 
 from ..errors import ModelError
+from ..poly import budget
 from ..poly.scop import Scop
+from .dataflow import dependence_relations
 
 RAW, WAR, WAW = "RAW", "WAR", "WAW"
 
@@ -59,6 +62,9 @@ class Dependences:
     war: isl.UnionMap
     waw: isl.UnionMap
     edges: tuple[Dependence, ...]
+    # Arrays whose dependences are memory-based (isl could not compute them exactly): every earlier
+    # conflicting access, a safe over-approximation (see polyopt.analysis.dataflow).
+    approximate: tuple[str, ...] = ()
 
     @property
     def all(self) -> isl.UnionMap:
@@ -71,6 +77,9 @@ class Dependences:
         if not self.edges:
             return f"{self.scop.name}: no dependences"
         lines = [f"{self.scop.name}: {len(self.edges)} dependence edge(s)"]
+        if self.approximate:
+            lines.append(f"  memory-based (not exact) on {', '.join(self.approximate)}: isl's dataflow "
+                         "analysis gave up there")
         lines += ["  " + e.describe() for e in self.edges]
         return "\n".join(lines)
 
@@ -79,15 +88,6 @@ class Dependences:
     def _repr_html_(self) -> str:
         from ..viz.html import dependences_html
         return dependences_html(self)
-
-
-def _union(maps, space):
-    return functools.reduce(isl.UnionMap.union, maps, isl.UnionMap.empty(space))
-
-
-def _identity(scop: Scop) -> isl.UnionMap:
-    return _union((isl.Map.identity(s.domain.get_space().map_from_set()) for s in scop.statements),
-                  scop.context.get_space())
 
 
 def compute_dependences(scop: Scop) -> Dependences:
@@ -99,31 +99,17 @@ def compute_dependences(scop: Scop) -> Dependences:
 
 
 def _compute(scop: Scop) -> Dependences:
-    order = scop.original_schedule()
+    rel = dependence_relations(scop)
     reads, writes = scop.reads(), scop.writes()
-
-    def flow(sink, must, may=None):
-        info = isl.UnionAccessInfo.from_sink(sink).set_must_source(must)
-        if may is not None:
-            info = info.set_may_source(may)
-        return info.set_schedule_map(order).compute_flow()
-
-    raw = flow(reads, writes).get_may_dependence()
-    waw = flow(writes, writes).get_may_dependence()
-    # Reads since the previous write of the element: may-sources not killed by a must-source.
-    war_flow = flow(writes, writes, reads).get_may_dependence()
-    war = war_flow.subtract(waw).intersect_domain(reads.domain())
-    # A statement that reads and writes the same element in one instance has no edge to itself.
-    war = war.subtract(_identity(scop))
-    raw, war, waw = (m.intersect_params(scop.context).coalesce() for m in (raw, war, waw))
     edges = []
-    for kind, umap, src_acc, dst_acc in (
-        (RAW, raw, writes, reads),
-        (WAR, war, reads, writes),
-        (WAW, waw, writes, writes),
-    ):
-        edges.extend(_split_edges(scop, kind, umap, src_acc, dst_acc))
-    return Dependences(scop, raw, war, waw, tuple(edges))
+    with budget.isl_budget(budget.DEPENDENCES, f"splitting the dependences of '{scop.name}'"):
+        for kind, umap, src_acc, dst_acc in (
+            (RAW, rel.raw, writes, reads),
+            (WAR, rel.war, reads, writes),
+            (WAW, rel.waw, writes, writes),
+        ):
+            edges.extend(_split_edges(scop, kind, umap, src_acc, dst_acc))
+    return Dependences(scop, rel.raw, rel.war, rel.waw, tuple(edges), rel.approximate)
 
 
 def _split_edges(scop, kind, umap, src_acc, dst_acc):

@@ -16,7 +16,8 @@ import islpy as isl
 
 from ..analysis.dependences import Dependences
 from ..analysis.legality import check_legal
-from ..errors import ScheduleError
+from ..errors import BudgetExceeded, ScheduleError
+from ..poly import budget
 from .isl_scheduler import isl_tree
 from .options import ScheduleOptions
 from .original import original_tree
@@ -56,11 +57,12 @@ def _compute(deps: Dependences, options: ScheduleOptions) -> Schedule:
         elif scheduler == "isl":
             tree = _isl_or_original(deps, options, decisions)
         else:
-            pluto = PlutoScheduler(deps, options.fuse)
             try:
-                tree = pluto.schedule()
+                with budget.isl_budget(budget.SCHEDULE, f"our scheduler on '{scop.name}'"):
+                    pluto = PlutoScheduler(deps, options.fuse)
+                    tree = pluto.schedule()
                 decisions += pluto.decisions
-            except PlutoStuck as exc:
+            except (PlutoStuck, BudgetExceeded) as exc:
                 decisions.append(f"pluto: {exc.message}; using isl's scheduler instead")
                 tree = _isl_or_original(deps, options, decisions)
     transforms = {s.name: tuple(r.text(s.iterators) for r in rows_of(tree, s.name)) for s in scop.statements}
@@ -69,14 +71,14 @@ def _compute(deps: Dependences, options: ScheduleOptions) -> Schedule:
         decisions.append("scheduler=none: the original loop order, untransformed")
         final = tree
     else:
-        with _timed(timings, "postprocess"):
+        with _timed(timings, "postprocess"), budget.isl_budget(budget.SCHEDULE, f"tiling '{scop.name}'"):
             post = PostProcessor(deps, options)
             final = post.run(tree)
             bands = tuple(post.bands)
             decisions += post.decisions
     with _timed(timings, "isl tree"):
         isl_schedule = to_isl(final, scop, marks=scheduler != "none")
-    with _timed(timings, "legality"):
+    with _timed(timings, "legality"), budget.isl_budget(budget.SCHEDULE, f"checking '{scop.name}'"):
         check_legal(deps, isl_schedule)
     return Schedule(scop, deps, isl_schedule, options, bands=bands, transforms=transforms,
                     fusion=_fusion(final), decisions=tuple(decisions), timings=tuple(timings))

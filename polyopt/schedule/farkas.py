@@ -26,7 +26,8 @@ from fractions import Fraction
 import islpy as isl
 
 from ..analysis.dependences import RAW, WAR
-from ..errors import ScheduleError
+from ..errors import BudgetExceeded, ScheduleError
+from ..poly import budget
 
 COEFF_MAX = 4  # iterator coefficients: skews up to 4 (seidel-2d needs 2)
 SHIFT_MAX = 8  # constant shifts between fused statements
@@ -143,20 +144,22 @@ class Layout:
         return Hyperplane(rows, tuple(val(f"u{k}") for k in range(len(self.params))), val("w"))
 
 
-def coefficient_set(pieces: list[isl.Map]) -> isl.Set:
-    """All ``(c_cst, c_params, c_src, c_dst)`` non-negative on the union of ``pieces`` (rational).
+def coefficient_sets(pieces: list[isl.Map]) -> list[isl.Set]:
+    """Per basic map of ``pieces``: all ``(c_cst, c_params, c_src, c_dst)`` non-negative on it (rational).
 
-    Valid on a union means valid on each part, so the coefficients are computed per basic map and
-    intersected: isl's ``coefficients()`` of one coalesced stencil dependence (a polytope with dozens
-    of facets) took 0.7 s, the same on its seven simple pieces 4 ms.
+    Valid on a union means valid on each part, so a dependence's Farkas constraints are those of its
+    basic parts together: isl's ``coefficients()`` of one coalesced stencil dependence (a polytope
+    with dozens of facets) took 0.7 s, the same on its seven simple pieces 4 ms.  The parts are never
+    intersected here: isl removes redundant constraints when it intersects rational sets, and on a
+    fuzzed kernel whose dependence had 76 parts that took 6 s, where the scheduler's ILP solves
+    the stack of all their constraints, redundant or not, in 10 ms.
     """
-    out = None
+    out = []
     for piece in pieces:
         for bmap in piece.get_basic_maps():
             # coefficients() rejects local variables (strides such as ``range(0, N, 3)``); non-negative
             # on the rational shadow without them implies non-negative on the set: sound, maybe stricter.
-            part = isl.Set.from_basic_set(bmap.wrap().remove_divs().coefficients().flatten())
-            out = part if out is None else out.intersect(part)
+            out.append(isl.Set.from_basic_set(bmap.wrap().remove_divs().coefficients().flatten()))
     return out
 
 
@@ -184,13 +187,24 @@ def _lin(terms: list[tuple[int, str]]) -> str:
     return "(" + (" + ".join(parts) if parts else "0") + ")"
 
 
-def dependence_constraints(params: tuple[str, ...], relation: isl.Map, coeffs: isl.Set,
+def dependence_constraints(params: tuple[str, ...], pieces: list[isl.Map],
                            source: StmtShape, sink: StmtShape) -> tuple[LinearConstraint, ...]:
-    """Legality and bounding constraints of one dependence over the unknowns it involves.
+    """Legality and bounding constraints of one dependence (the union of ``pieces``) over the
+    unknowns it involves, without duplicates.
 
     They are computed once per dependence in a small space (``u``, ``w`` and the two statements'
-    unknowns) and later stacked into each ILP's space by :meth:`Layout.embed`, which is cheap.
+    unknowns), one basic part at a time (see :func:`coefficient_sets`), and later stacked into each
+    ILP's space by :meth:`Layout.embed`, which is cheap.
     """
+    out: dict[LinearConstraint, None] = {}
+    for coeffs in coefficient_sets(pieces):
+        out.update(dict.fromkeys(_part_constraints(params, pieces[0], coeffs, source, sink)))
+    return tuple(out)
+
+
+def _part_constraints(params, relation: isl.Map, coeffs: isl.Set, source: StmtShape,
+                      sink: StmtShape) -> tuple[LinearConstraint, ...]:
+    """The constraints of one basic part, whose coefficient set is ``coeffs``."""
     rel_params = relation.get_space().get_var_names(isl.dim_type.param)
     c0s, c0t = Layout.const(source.name), Layout.const(sink.name)
     src = [Layout.coeff(source.name, k) for k in range(source.depth)]
@@ -231,23 +245,16 @@ def solve(base: isl.BasicSet, constraints: list[isl.BasicSet], layout: Layout) -
     Running out of the isl operation budget also gives None: the caller then falls back to a
     cut, which is always possible, instead of hanging.
     """
-    ctx = isl.DEFAULT_CONTEXT
     problem = base
     for c in constraints:
         problem = problem.intersect(c)
-    ctx.set_max_operations(MAX_OPERATIONS)
-    ctx.reset_operations()
     try:
-        # detect_equalities first: on adi, lexmin of the raw stack of constraints took 3 s,
-        # after it 20 ms (equalities hidden in pairs of inequalities hurt isl's PIP)
-        point = problem.detect_equalities().lexmin().sample_point()  # void when infeasible
-    except isl.Error as exc:
-        if "operations" in str(exc):
-            return None
-        raise
-    finally:
-        ctx.set_max_operations(0)
-        ctx.reset_operations()
+        with budget.isl_budget(MAX_OPERATIONS, "a scheduling ILP"):
+            # detect_equalities first: on adi, lexmin of the raw stack of constraints took 3 s,
+            # after it 20 ms (equalities hidden in pairs of inequalities hurt isl's PIP)
+            point = problem.detect_equalities().lexmin().sample_point()  # void when infeasible
+    except BudgetExceeded:
+        return None
     if point.is_void():
         return None
     return layout.decode(point)

@@ -3,7 +3,7 @@
 Validity, proximity and coincidence constraints are all the dependences.  The fusion policy maps
 onto isl's options: ``"none"`` serializes strongly connected components, ``"max"`` schedules whole
 components at once, ``"smart"`` keeps isl's defaults.  Options are set on ``isl.DEFAULT_CONTEXT``
-for the call only and restored afterwards, and isl's operation counter is capped.
+for the call only and restored afterwards, and the computation runs under an operation budget.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from contextlib import contextmanager
 import islpy as isl
 
 from ..analysis.dependences import Dependences
-from ..errors import ScheduleError
+from ..errors import BudgetExceeded, ScheduleError
+from ..poly import budget
 from .farkas import dependence_pieces
 from .tree import Node, Sequence, from_isl, statements_of
 
@@ -29,12 +30,8 @@ def _isl_options(**values):
     try:
         for name, value in values.items():
             getattr(ctx, f"set_schedule_{name}")(value)
-        ctx.set_max_operations(MAX_OPERATIONS)
-        ctx.reset_operations()
         yield
     finally:
-        ctx.set_max_operations(0)
-        ctx.reset_operations()
         for name, value in saved.items():
             getattr(ctx, f"set_schedule_{name}")(value)
 
@@ -51,7 +48,10 @@ def isl_tree(deps: Dependences, fuse: str) -> Node:
     with _isl_options(serialize_sccs=int(fuse == "none"), whole_component=int(fuse == "max"),
                       max_coefficient=MAX_COEFFICIENT, outer_coincidence=0):
         try:
-            schedule = constraints.compute_schedule()
+            with budget.isl_budget(MAX_OPERATIONS, f"isl's scheduler on '{scop.name}'"):
+                schedule = constraints.compute_schedule()
+        except BudgetExceeded as exc:
+            raise ScheduleError(exc.message) from exc
         except isl.Error as exc:
             raise ScheduleError(f"isl's scheduler failed on '{scop.name}': {exc}") from exc
     tree = from_isl(schedule, scop)

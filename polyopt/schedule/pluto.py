@@ -313,8 +313,7 @@ class PlutoScheduler:
         if key not in self._cons:
             if e not in self._farkas:
                 self._farkas[e] = farkas.dependence_constraints(
-                    self.scop.params, e.pieces[0], farkas.coefficient_set(list(e.pieces)),
-                    self.shapes[e.source], self.shapes[e.sink])
+                    self.scop.params, list(e.pieces), self.shapes[e.source], self.shapes[e.sink])
             self._cons[key] = layout.embed(self._farkas[e])
         return self._cons[key]
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import islpy as isl
 
 from .schedule import LOOP_MARK
-from .tree import expr_of, from_isl, rows_of
+from .tree import expr_of, from_isl, rows_of, statements_of
 
 
 def format_schedule(schedule) -> str:
@@ -57,8 +57,12 @@ def transformation_lines(schedule) -> list[str]:
     """``T(S1): (i, j, k) -> (...)`` for every statement, from the final tree."""
     scop = schedule.scop
     tree = from_isl(schedule.tree, scop)
+    present = statements_of(tree)
     out = []
     for s in scop.statements:
+        if s.name not in present:  # isl drops statements whose domain is empty from the tree
+            out.append(f"T({s.name}): ({', '.join(s.iterators)}) -> never executed (its domain is empty)")
+            continue
         rows = ", ".join(r.text(s.iterators) for r in rows_of(tree, s.name))
         out.append(f"T({s.name}): ({', '.join(s.iterators)}) -> ({rows})")
     return out

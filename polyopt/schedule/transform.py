@@ -32,7 +32,19 @@ from ..analysis.legality import check_legal, example_pair
 from ..errors import IllegalScheduleError, ScheduleError
 from .options import ScheduleOptions
 from .schedule import LOOP_MARK, PARALLEL, SERIAL, SIMD, BandInfo, LoopInfo, Schedule
-from .tree import Band, Expr, IslBuilder, Leaf, Member, Sequence, from_isl, member_name, rows_of, to_isl
+from .tree import (
+    Band,
+    Expr,
+    IslBuilder,
+    Leaf,
+    Member,
+    Sequence,
+    from_isl,
+    member_name,
+    rows_of,
+    statements_of,
+    to_isl,
+)
 
 
 @dataclass(frozen=True)
@@ -194,7 +206,8 @@ def read_rows(schedule: Schedule) -> _Rows:
     node = from_isl(schedule.tree, scop)
     kinds: dict = {s.name: [] for s in scop.statements}
     _collect_kinds(schedule.tree.get_root(), scop, None, kinds)
-    rows = {s.name: tuple(rows_of(node, s.name)) for s in scop.statements}
+    present = statements_of(node)  # a statement whose domain is empty is in no node: no rows
+    rows = {s.name: tuple(rows_of(node, s.name)) if s.name in present else () for s in scop.statements}
     n = max((len(r) for r in rows.values()), default=0)
     out_rows, out_kinds = {}, {}
     for s in scop.statements:

@@ -13,8 +13,7 @@ def _point(layout: Layout, values: dict) -> isl.Set:
 
 
 def _constraints(layout: Layout, rel: isl.Map, shape: StmtShape) -> isl.BasicSet:
-    coeffs = farkas.coefficient_set([rel])
-    return layout.embed(farkas.dependence_constraints(("N",), rel, coeffs, shape, shape))
+    return layout.embed(farkas.dependence_constraints(("N",), [rel], shape, shape))
 
 
 def test_rank_and_full_rank_needs_no_independence():
@@ -63,11 +62,18 @@ def test_illegal_everywhere_is_infeasible():
     assert farkas.solve(layout.base({"S": farkas.independence_constraints("S", [], 1)}), cons, layout) is None
 
 
-def test_coefficients_of_pieces_equal_coefficients_of_union():
+def test_constraints_of_pieces_equal_constraints_of_union():
     a = isl.Map("[N] -> { S[i] -> S[i + 1] : 0 <= i < N - 1 }")
     b = isl.Map("[N] -> { S[i] -> S[i + 2] : 0 <= i < N - 2 }")
     whole = isl.Set.from_basic_set(a.union(b).wrap().coefficients().flatten())
-    assert farkas.coefficient_set([a, b]).is_equal(whole)
+    parts = farkas.coefficient_sets([a, b])
+    assert len(parts) == 2
+    assert parts[0].intersect(parts[1]).is_equal(whole)
+    shape = StmtShape("S", 1)
+    layout = Layout(("N",), (shape,))
+    together = layout.embed(farkas.dependence_constraints(("N",), [a, b], shape, shape))
+    one = layout.embed(farkas.dependence_constraints(("N",), [a.union(b).coalesce()], shape, shape))
+    assert together.is_equal(one)
 
 
 def test_operation_cap_gives_no_solution_and_is_lifted(monkeypatch):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import polyopt as po
-from polyopt.schedule.farkas import coefficient_set
+from polyopt.schedule.farkas import coefficient_sets
 from tests.agreement import agrees
 
 N, M = po.symbols("N M")
@@ -25,7 +25,7 @@ def _private_cache(tmp_path, monkeypatch):
 
 def test_coefficient_set_accepts_strided_dependences():
     dep = isl.Map("[N] -> { S[i] -> S[i + 3] : (i) mod 3 = 0 and 0 <= i and i + 3 < N }")
-    coeffs = coefficient_set([dep])
+    (coeffs,) = coefficient_sets([dep])
     # (c_cst, c_N, c_src, c_dst): the distance i' - i is valid (non-negative) on the dependence
     assert not coeffs.intersect(isl.Set("{ [0, 0, -1, 1] }")).is_empty()
     assert coeffs.intersect(isl.Set("{ [0, 0, 1, -1] }")).is_empty()
