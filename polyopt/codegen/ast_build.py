@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 import islpy as isl
 
-from ..errors import CodegenError
+from ..errors import BudgetExceeded, CodegenError
+from ..poly import budget
 from ..schedule.schedule import LOOP_MARK
 from . import cexpr as ce
 
@@ -99,7 +100,7 @@ def isl_expr(expr: isl.AstExpr, rename: dict[str, str]) -> ce.CExpr:
 # tile=256); every suite kernel under every scheduler needs fewer than 1e7 operations (5 s at most,
 # conv2d and stencil3d27 under isl's scheduler need more than 3e6), so past this budget the
 # generator is stopped with a clear error instead (jacobi-1d with tile=256: after about a minute).
-AST_MAX_OPERATIONS = 12_000_000
+AST_MAX_OPERATIONS = budget.AST
 
 # Bands whose statement domains are a union of more pieces than this (statements under different
 # guards, parity conditions) are not isolated: isl then spends minutes splitting full tiles (a
@@ -123,8 +124,9 @@ def isolate_full_tiles(tree: isl.Schedule, context: isl.Set) -> tuple[isl.Schedu
         nonlocal count
         if node.get_type() == isl.schedule_node_type.band:
             try:
-                option = _full_tile_option(node, context)
-            except isl.Error:  # e.g. rational bounds of skewed tiles: keep the band as it is
+                with budget.isl_budget(budget.AST, "separating full tiles"):
+                    option = _full_tile_option(node, context)
+            except (isl.Error, BudgetExceeded):  # e.g. rational bounds of skewed tiles: keep the band
                 option = None
             if option is not None:
                 count += 1
@@ -227,18 +229,20 @@ def _full_tile_option(band: isl.ScheduleNode, context: isl.Set) -> isl.UnionSet 
 
 
 def build_ast(tree: isl.Schedule, context: isl.Set, iterators: dict[str, int],
-              rename: dict[str, str], *, separate_tiles: bool = True) -> AstResult:
+              rename: dict[str, str], *, separate_tiles: bool = True, unroll: bool = True) -> AstResult:
     """The isl AST of ``tree`` under the parameter ``context``.
 
     ``iterators`` gives the number of original iterators per statement name; ``rename`` maps
-    parameter names to their C names.
+    parameter names to their C names; ``separate_tiles`` and ``unroll`` turn isl's ``isolate``
+    option on full tiles and the unrolling of loops marked for it on.
     """
     result = AstResult(None)
     errors: list[BaseException] = []
     if not context.is_params():  # a 0-dimensional set over the parameters: isl wants a params set
         context = context.params()
     try:
-        tree = unroll_marked(tree)
+        if unroll:
+            tree = unroll_marked(tree)
         if separate_tiles:
             tree, result.isolated_bands = isolate_full_tiles(tree, context)
     except isl.Error as exc:
@@ -270,27 +274,24 @@ def build_ast(tree: isl.Schedule, context: isl.Set, iterators: dict[str, int],
             errors.append(exc)
             return isl.Id("error")
 
-    ctx = isl.DEFAULT_CONTEXT
     try:
         build = isl.AstBuild.from_context(context)
         build, domain_handle = build.set_at_each_domain(at_domain)
         build, for_handle = build.set_before_each_for(before_for)
-        ctx.set_max_operations(AST_MAX_OPERATIONS)
-        ctx.reset_operations()
-        result.root = build.node_from_schedule(tree)
+        with budget.isl_budget(AST_MAX_OPERATIONS, "isl's code generator"):
+            result.root = build.node_from_schedule(tree)
         del domain_handle, for_handle  # the callbacks must stay alive until here
+    except BudgetExceeded as exc:
+        if errors:
+            raise _as_codegen_error(errors[0]) from exc
+        raise CodegenError(
+            f"isl's code generator gave up on this schedule after {AST_MAX_OPERATIONS:,} operations",
+            hint="some tile sizes make the loops of skewed (wavefront) tiles too hard to generate; "
+                 "use the default tile sizes, other sizes, or tile=False") from None
     except isl.Error as exc:
         if errors:
             raise _as_codegen_error(errors[0]) from exc
-        if "operations" in str(exc):
-            raise CodegenError(
-                f"isl's code generator gave up on this schedule after {AST_MAX_OPERATIONS:,} operations",
-                hint="some tile sizes make the loops of skewed (wavefront) tiles too hard to generate; "
-                     "use the default tile sizes, other sizes, or tile=False") from None
         raise CodegenError(f"isl failed to build the AST: {exc}") from exc
-    finally:
-        ctx.set_max_operations(0)
-        ctx.reset_operations()
     if errors:
         raise _as_codegen_error(errors[0])
     return result

@@ -1,30 +1,33 @@
 """Schedule -> CProgram: the whole code generation pass.
 
-Part of code generation: names every kernel object in C (:mod:`.signature`), builds the isl AST
-(:mod:`.ast_build`), walks it into loops, guards and statement bodies (:mod:`.printer`,
-:mod:`.body`), places the temporaries, and assembles the translation unit: a comment naming each
-statement with its source line, ``#include <math.h>``, the helper functions used, and the kernel
-function.
+Part of code generation: names every kernel object in C (:mod:`.signature`), lowers the schedule
+to a checked loop tree (:mod:`.lower`: the isl AST walked into loops, guards and statement bodies,
+temporaries placed, the order verified against the dependences), and assembles the translation
+unit: a comment naming each statement with its source line, ``#include <math.h>``, the helper
+functions used, and the kernel function.
 """
 
 from __future__ import annotations
 
 import cgen as c
-import islpy as isl
 
 from ..errors import CodegenError
 from ..frontend import syntax as sx
 from ..schedule.schedule import Schedule
 from . import cexpr as ce
-from .ast_build import build_ast
 from .body import ArrayInfo, BodyBuilder
+from .lower import lower
 from .outline import Outliner
-from .printer import CgenEmitter, TreeBuilder, check_private, collapse_parallel, local_depths, place_locals
+from .printer import CgenEmitter
 from .signature import ARRAY, SCALAR, SIZE, CProgram, c_identifier, function_name, make_params
 
 
-def generate_c(schedule: Schedule, *, separate_tiles: bool = True) -> CProgram:
-    """The C translation unit for ``schedule`` (see :class:`~.signature.CProgram`)."""
+def generate_c(schedule: Schedule, *, separate_tiles: bool = True, verify: bool = True) -> CProgram:
+    """The C translation unit for ``schedule`` (see :class:`~.signature.CProgram`).
+
+    Every loop nest is checked against the dependences before it is printed (:mod:`.verify`);
+    ``verify=False`` skips that check, for experiments only.
+    """
     scop = schedule.scop
     kernel = scop.kernel
     if kernel is None:
@@ -41,25 +44,14 @@ def generate_c(schedule: Schedule, *, separate_tiles: bool = True) -> CProgram:
             arrays[a.name] = ArrayInfo(by_name[a.name].c_name, a.dtype, tuple(a.shape), False)
     scalars = {p.name: (p.c_name, kernel.argument(p.name).dtype) for p in params if p.kind == SCALAR}
     bodies = BodyBuilder(arrays, scalars, rename)
-    statements = {s.name: s for s in scop.statements}
 
     items: list = []
     helpers: set[str] = set()
     function_locals: list[str] = []
-    if statements:
-        ast = build_ast(schedule.tree, scop.context, {s.name: s.depth for s in scop.statements}, rename,
-                        separate_tiles=separate_tiles)
-        walker = TreeBuilder(ast, bodies, statements, rename)
-        try:
-            items = walker.walk(ast.root)
-            local_names = [a.name for a in scop.arrays if a.is_local]
-            depths = local_depths(ast, schedule.dependences, local_names)
-        except isl.Error as exc:
-            raise CodegenError(f"isl failed while printing the AST: {exc}") from exc
-        function_locals = place_locals(items, depths)
-        check_private(items)
-        collapse_parallel(items)
-        helpers = walker.helpers
+    checked = None
+    if scop.statements:
+        checked = lower(schedule, bodies, rename, separate_tiles=separate_tiles, verify=verify)
+        items, helpers, function_locals = checked.items, checked.helpers, checked.function_locals
 
     def local_decl(name: str):
         info = arrays[name]
@@ -81,7 +73,9 @@ def generate_c(schedule: Schedule, *, separate_tiles: bool = True) -> CProgram:
         parts += [function, c.Line()]
     parts.append(c.FunctionBody(decl, c.Block(body)))
     text = str(c.Module(parts)) + "\n"
-    return CProgram(text, fname, params, kernel.name)
+    verified = checked.attempt.name if checked is not None and checked.verified else ""
+    return CProgram(text, fname, params, kernel.name, verified,
+                    checked.verify_seconds if checked is not None else 0.0)
 
 
 def _param_value(p) -> c.Value:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import cgen as c
 
+from ..schedule.schedule import PARALLEL
 from . import cexpr as ce
 from .printer import Loop, Stmt, walk_items
 
@@ -36,16 +37,16 @@ class Outliner:
     def wants(self, loop: Loop) -> bool:
         """Whether ``loop``'s body is outlined: a parallel loop with a loop and an accumulating
         statement inside."""
-        if not loop.pragma.startswith("omp parallel for"):
+        if loop.kind != PARALLEL:
             return False
-        body = list(walk_items(_chain(loop)[-1].body))
+        body = list(walk_items(loop.chain()[-1].body))
         return any(isinstance(x, Loop) for x in body) and any(
             isinstance(x, Stmt) and x.emitted.accumulates for x in body)
 
     def emit(self, loop: Loop, outer_vars: list[str], emitter) -> list:
         """The pragma and ``for`` nest of ``loop`` around a call of a new function holding its body
         (emitted by ``emitter``); ``outer_vars`` are the loop variables around ``loop``."""
-        chain = _chain(loop)
+        chain = loop.chain()
         inner = chain[-1]
         loop_vars = list(dict.fromkeys(outer_vars + [x.var for x in chain]))
         body = emitter.items(inner.body, loop_vars)
@@ -67,17 +68,6 @@ class Outliner:
         call = c.Line(f"{name}({', '.join(names)});")
         out = [c.Comment(loop.note)] if loop.note else []
         return out + [c.Pragma(loop.pragma), _for_nest(chain, call)]
-
-
-def _chain(loop: Loop) -> list[Loop]:
-    """``loop`` and the loops collapsed into it (``collapse(n)`` in its pragma)."""
-    n = 1
-    if "collapse(" in loop.pragma:
-        n = int(loop.pragma.split("collapse(")[1].split(")")[0])
-    chain = [loop]
-    while len(chain) < n:
-        chain.append(chain[-1].body[0])
-    return chain
 
 
 def _for_nest(chain: list[Loop], body) -> c.Generable:

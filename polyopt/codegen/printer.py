@@ -39,10 +39,26 @@ class Loop:
     cond: ce.CExpr | None  # None for a degenerate (single-iteration) loop
     inc: ce.CExpr | None
     body: list
-    pragma: str = ""
+    kind: str = ""  # PARALLEL or SIMD when the loop carries that OpenMP pragma, else ""
     collapse: int = 1  # loops the scheduler allows to share this parallel loop's iterations
+    collapsed: int = 1  # loops that do share them (this one and the ones perfectly nested in it)
     note: str = ""
     decls: list[str] = field(default_factory=list)  # temporaries declared at the top of the body
+
+    @property
+    def pragma(self) -> str:
+        """The OpenMP pragma text of this loop ("" for none)."""
+        if not self.kind:
+            return ""
+        text = _PRAGMAS[self.kind]
+        return f"{text} collapse({self.collapsed})" if self.collapsed > 1 else text
+
+    def chain(self) -> list[Loop]:
+        """This loop and the loops collapsed into it, outermost first."""
+        out = [self]
+        while len(out) < self.collapsed:
+            out.append(out[-1].body[0])
+        return out
 
 
 @dataclass(eq=False)
@@ -56,6 +72,7 @@ class Guard:
 class Stmt:
     name: str
     emitted: EmittedStatement
+    iterators: tuple[ce.CExpr, ...] = ()  # the statement's original iterators, in the loop variables
 
 
 # ---------------------------------------------------------------- isl AST -> loop tree
@@ -115,7 +132,7 @@ class TreeBuilder:
                 loop.note = (f"{mark.kind} loop printed serial: reduction on "
                              f"{', '.join(mark.reductions)} has no OpenMP clause here")
             else:
-                loop.pragma = _PRAGMAS[mark.kind]
+                loop.kind = mark.kind
                 loop.collapse = mark.collapse if mark.kind == PARALLEL else 1
         return loop
 
@@ -124,17 +141,17 @@ class TreeBuilder:
         stmt = self.statements[inst.statement]
         emitted = self.bodies.statement(stmt.body, dict(zip(stmt.iterators, inst.iterators)))
         self.helpers |= emitted.helpers
-        return Stmt(inst.statement, emitted)
+        return Stmt(inst.statement, emitted, inst.iterators)
 
 
 def _canonical_test(cond: ce.CExpr, var: str) -> bool:
     """Whether ``cond`` is ``var <op> bound`` with a bound that does not involve ``var``."""
     if not (isinstance(cond, ce.Binary) and cond.op in ("<", "<=", ">", ">=")):
         return False
-    return cond.left == ce.Var(var) and var not in _names(cond.right)
+    return cond.left == ce.Var(var) and var not in names_in(cond.right)
 
 
-def _names(e: ce.CExpr) -> set[str]:
+def names_in(e: ce.CExpr) -> set[str]:
     out: set[str] = set()
     stack = [e]
     while stack:
@@ -232,26 +249,25 @@ def collapse_parallel(items: list) -> None:
     (no declaration, guard or statement between), have OpenMP canonical tests, and have bounds that
     do not depend on the loops they are collapsed with (OpenMP's rectangular nests)."""
     for loop in _loops(items):
-        if loop.collapse < 2 or not loop.pragma:
+        if loop.collapse < 2 or loop.kind != PARALLEL:
             continue
         chain = [loop]
         while len(chain) < loop.collapse:
             outer = chain[-1]
             inner = outer.body[0] if len(outer.body) == 1 else None
-            if not isinstance(inner, Loop) or inner.cond is None or inner.pragma or outer.decls:
+            if not isinstance(inner, Loop) or inner.cond is None or inner.kind or outer.decls:
                 break
-            used = _names(inner.init) | _names(inner.cond.right) | _names(inner.inc)
+            used = names_in(inner.init) | names_in(inner.cond.right) | names_in(inner.inc)
             if not _canonical_test(inner.cond, inner.var) or used & {x.var for x in chain}:
                 break
             chain.append(inner)
-        if len(chain) > 1:
-            loop.pragma = f"{_PRAGMAS[PARALLEL]} collapse({len(chain)})"
+        loop.collapsed = len(chain)
 
 
 def check_private(items: list) -> None:
     """Raise if a temporary written inside a pragma loop is declared outside it (a data race)."""
     for loop in _loops(items):
-        if not loop.pragma:
+        if not loop.kind:
             continue
         inside = {d for inner in [loop, *_loops(loop.body)] for d in inner.decls}
         written = {w for s in _statements(loop.body) for w in s.emitted.locals_written}

@@ -26,7 +26,7 @@ from ..schedule.schedule import Schedule
 from . import cexpr as ce
 from .ast_build import build_ast
 from .body import EmittedStatement
-from .printer import CgenEmitter, Guard, Loop, Stmt, TreeBuilder
+from .printer import CgenEmitter, Guard, Stmt, TreeBuilder
 
 # Macro forms of the helpers the AST build may use (integer arithmetic on longs).
 _MACROS = {
@@ -149,5 +149,5 @@ def _rename_item(item, prefix: str, calls: dict[str, str]):
                      None if item.orelse is None else [_rename_item(x, prefix, calls) for x in item.orelse])
     m = re.fullmatch(r"c(\d+)", item.var)
     var = prefix + m.group(1) if m else item.var
-    return Loop(var, item.dim, r(item.init), r(item.cond), r(item.inc),
-                [_rename_item(x, prefix, calls) for x in item.body], item.pragma, item.note, list(item.decls))
+    return dataclasses.replace(item, var=var, init=r(item.init), cond=r(item.cond), inc=r(item.inc),
+                               body=[_rename_item(x, prefix, calls) for x in item.body], decls=list(item.decls))

@@ -94,6 +94,10 @@ class CProgram:
     function_name: str
     params: tuple[CParam, ...]
     kernel_name: str = ""
+    # How the loop nest was checked against the dependences (polyopt.codegen.verify): "" when the
+    # check was switched off, else the AST build that passed it; and the seconds the check took.
+    verified: str = ""
+    verify_seconds: float = 0.0
 
     @property
     def c_source(self) -> str:

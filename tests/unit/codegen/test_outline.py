@@ -10,6 +10,7 @@ import pytest
 import polyopt as po
 from polyopt.codegen import cexpr as ce
 from polyopt.codegen.printer import Loop, collapse_parallel
+from polyopt.schedule.schedule import PARALLEL
 from tests.agreement import agrees
 
 N, M = po.symbols("N M")
@@ -87,27 +88,25 @@ def test_a_temporary_read_inside_is_passed_by_value():
     assert agrees(scaled, args)
 
 
-def _loop(var, init, cond_bound, body, pragma="", collapse=1):
+def _loop(var, init, cond_bound, body, kind="", collapse=1):
     v = ce.Var(var)
-    loop = Loop(var, 0, init, ce.Binary("<", v, cond_bound), ce.IntLit(32), body, pragma=pragma)
-    loop.collapse = collapse
-    return loop
+    return Loop(var, 0, init, ce.Binary("<", v, cond_bound), ce.IntLit(32), body, kind=kind, collapse=collapse)
 
 
 def test_collapse_needs_a_perfect_rectangular_nest():
     inner = _loop("c1", ce.IntLit(0), ce.Var("M"), [])
-    outer = _loop("c0", ce.IntLit(0), ce.Var("N"), [inner], "omp parallel for", 2)
+    outer = _loop("c0", ce.IntLit(0), ce.Var("N"), [inner], PARALLEL, 2)
     collapse_parallel([outer])
     assert outer.pragma == "omp parallel for collapse(2)"
     # the inner bound depends on the outer variable (a triangle): no collapse
     inner = _loop("c1", ce.IntLit(0), ce.Var("c0"), [])
-    outer = _loop("c0", ce.IntLit(0), ce.Var("N"), [inner], "omp parallel for", 2)
+    outer = _loop("c0", ce.IntLit(0), ce.Var("N"), [inner], PARALLEL, 2)
     collapse_parallel([outer])
     assert outer.pragma == "omp parallel for"
     # something between the two loops: no collapse
     inner = _loop("c1", ce.IntLit(0), ce.Var("M"), [])
     outer = _loop("c0", ce.IntLit(0), ce.Var("N"), [inner, _loop("c2", ce.IntLit(0), ce.Var("M"), [])],
-                  "omp parallel for", 2)
+                  PARALLEL, 2)
     collapse_parallel([outer])
     assert outer.pragma == "omp parallel for"
 

@@ -1,0 +1,117 @@
+"""Schedule -> a checked loop tree (the step of code generation between the isl AST and cgen).
+
+isl's AST generator turns the schedule tree into loops, guards and statement instances; the
+printer (:mod:`.printer`) walks them into a small tree, places the temporaries and the OpenMP
+decisions; the emitted-code check (:mod:`.verify`) then proves that this tree, exactly as it will
+be printed, executes every instance once and respects every dependence.  When the check fails --
+isl's AST generator can emit wrong code from a legal schedule -- the AST is built again another way:
+
+1. as scheduled;
+2. with a universe context node below every band: isl then skips the stride-shifting path
+   (``generate_shift_component``) that put statements of one band at offsets contradicting their
+   schedule (the reproducer of ``islpy-facts.md``: S5[k] ran at ``2k - 1`` instead of ``2k``);
+3. that, without separating full tiles (isl's ``isolate`` option) and without unrolling.
+
+If every way fails the kernel is refused with a :class:`~polyopt.errors.CodegenError` that names
+the violated dependence: wrong code is never emitted.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import islpy as isl
+
+from ..errors import CodegenError
+from .ast_build import build_ast
+from .printer import TreeBuilder, check_private, collapse_parallel, local_depths, place_locals
+from .verify import EmittedOrderError, check_emitted
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One way of building the AST."""
+
+    name: str
+    context_nodes: bool  # a universe context node below every band
+    separate_tiles: bool  # isl's isolate option on full tiles, and unrolling of marked loops
+
+
+ATTEMPTS = (
+    Attempt("as scheduled", False, True),
+    Attempt("with context nodes below the bands", True, True),
+    Attempt("with context nodes, without full-tile separation or unrolling", True, False),
+)
+
+
+@dataclass(eq=False)
+class LoopTree:
+    """The checked loop tree of a schedule, ready for printing."""
+
+    items: list
+    helpers: set[str]
+    function_locals: list[str]  # temporaries declared at function scope
+    attempt: Attempt
+    verified: bool
+    verify_seconds: float  # time spent in the emitted-code check (all attempts)
+    retried: tuple[str, ...] = ()  # why earlier attempts were rejected
+
+
+def lower(schedule, bodies, rename: dict[str, str], *, separate_tiles: bool = True,
+          verify: bool = True) -> LoopTree:
+    """The loop tree of ``schedule`` (see the module docstring); ``bodies`` prints statements,
+    ``rename`` maps parameter names to their C names.  With ``verify=False`` (experiments only)
+    the first AST is used unchecked."""
+    scop = schedule.scop
+    iterators = {s.name: s.depth for s in scop.statements}
+    statements = {s.name: s for s in scop.statements}
+    local_names = [a.name for a in scop.arrays if a.is_local]
+    failures: list[EmittedOrderError] = []
+    spent = 0.0
+    for attempt in ATTEMPTS:
+        tree = _with_context_nodes(schedule.tree, scop) if attempt.context_nodes else schedule.tree
+        ast = build_ast(tree, scop.context, iterators, rename,
+                        separate_tiles=separate_tiles and attempt.separate_tiles, unroll=attempt.separate_tiles)
+        walker = TreeBuilder(ast, bodies, statements, rename)
+        try:
+            items = walker.walk(ast.root)
+            depths = local_depths(ast, schedule.dependences, local_names)
+        except isl.Error as exc:
+            raise CodegenError(f"isl failed while printing the AST: {exc}") from exc
+        function_locals = place_locals(items, depths)
+        check_private(items)
+        collapse_parallel(items)
+        if not verify:
+            return LoopTree(items, walker.helpers, function_locals, attempt, False, spent)
+        start = time.perf_counter()
+        try:
+            check_emitted(items, scop, schedule.dependences, function_locals, rename)
+        except EmittedOrderError as exc:
+            failures.append(exc)
+            continue
+        finally:
+            spent += time.perf_counter() - start
+        return LoopTree(items, walker.helpers, function_locals, attempt, True, spent,
+                        tuple(f.message for f in failures))
+    first = failures[0]
+    raise CodegenError(f"refusing to emit code for '{scop.name}': {first.message}",
+                       hint="isl's code generator produced a wrong loop nest from a legal schedule, in every "
+                            "way polyopt tried; compile with other options (tile=False, fuse='smart') and "
+                            "please report the kernel") from first
+
+
+def _with_context_nodes(tree: isl.Schedule, scop) -> isl.Schedule:
+    """``tree`` with a universe context node (over the bands' dimensions so far) below every band."""
+    params = ", ".join(scop.params)
+
+    def visit(node: isl.ScheduleNode) -> isl.ScheduleNode:
+        if node.get_type() == isl.schedule_node_type.band:
+            below = node.child(0)
+            names = ", ".join(f"x{k}" for k in range(below.get_schedule_depth()))
+            node = below.insert_context(isl.Set(f"[{params}] -> {{ [{names}] }}")).parent()
+        for k in range(node.n_children()):
+            node = visit(node.child(k)).parent()
+        return node
+
+    return visit(tree.get_root()).get_schedule()

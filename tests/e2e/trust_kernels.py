@@ -1,0 +1,81 @@
+"""Kernels that once produced wrong code, hung or were refused (issue: trust every generated kernel).
+
+Written to a module of their own because the frontend reads a kernel's source with ``inspect``.
+"""
+
+import math
+
+import polyopt as po
+
+N, M = po.symbols("N M")
+
+
+@po.kernel
+def fuzz_1010(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, M], C: po.f64[N, N]):
+    """benchmarks/fuzz.py seed 1010: isl's AST generator ran S5[k] at 2k - 1 instead of 2k under
+    fuse="max" (statements of one band with unequal coefficients, guarded by N's parity)."""
+    for i0 in range(N - 1, 1, -1):
+        y[M - 1] = 0.5 * C[i0, i0]
+        s0 = 0.0
+        for j1 in range(N - 3, -1, -2):
+            for k2 in range(2, i0 + 0):
+                if i0 + j1 < 3:
+                    x[0] = 0.25 * (y[0] + x[k2] + s0)
+            for k3 in range(1, M - 1, 2):
+                if j1 % 2 == 0:
+                    t1 = 0.25 * (y[k3 - 1] + x[i0 - 2] + x[j1] + s0)  # noqa: F841 - dead, as fuzzed
+                    y[k3] = 0.25 * (B[i0 // 2, k3] + B[i0 - 1, k3 - 1] + B[i0, k3])
+                else:
+                    y[k3 + 1] *= 0.5 + 0.25 * 0.25 * (C[j1, j1] + B[i0, k3 // 2])
+                B[i0, k3] *= 0.5 + 0.25 * 0.25 * (A[j1, k3 - 1] + B[i0, k3] + C[j1 + 2, i0] + s0)
+            s0 += 0.25 * (C[i0 - 1, i0] + B[i0, M - 1] + y[0])
+        C[i0, i0] = 0.125 * s0
+    for i4 in range(2, N - 0):
+        if i4 != 2:
+            y[0] *= 0.5 + 0.25 * 0.5 * C[i4, i4 - 2]
+        else:
+            B[i4 - 2, 0] = 0.25 * (C[i4 - 1, i4] + A[i4 - 1, M - 1] + A[i4 - 2, M - 1])
+        if i4 % 2 == 0:
+            x[N - 1] += 0.25 * (x[i4] + x[i4])
+    for i5 in range(2, M - 2):
+        x[0] = 0.25 * (B[N - 1, 0] + A[N - 1, 0] + A[N - 1, M - 1])
+        for j6 in range(2, N - 0):
+            C[j6 - 1, j6] = 0.5 * x[j6 - 2]
+
+
+@po.kernel
+def parity_flow(alpha: po.f64, Q: po.f64[N, N], R: po.f64[M, N]):
+    """A fuzzed kernel whose WAR analysis ran for minutes (isl's may-source dataflow on ``//``
+    subscripts and parity conditions), and whose Farkas constraints took half a minute."""
+    for i1 in range(0, M - 2):
+        for j2 in range(0, M - 2, 3):
+            for k3 in range(2, N - 0):
+                for l4 in range(N - 1 - 2, 1, -2):
+                    if k3 < N // 2:
+                        Q[l4, N - 1] = 0.3333 * (Q[l4 - 1, N - 1] + Q[l4, N - 1] + Q[l4 + 1, N - 1])
+                    elif 2 * k3 >= l4 + 1:
+                        Q[k3, k3] *= 0.5 + 0.25 * 0.2500 * (R[i1 + 2, k3 // 2] + alpha + Q[k3, k3 - 1])
+                for l5 in range(N // 2):
+                    if l5 < N // 2:
+                        Q[l5, k3] += 0.3333 * ((alpha if alpha > R[i1 + 2, l5] else R[i1 + 2, l5])
+                                               + Q[k3 - 1, (k3 + l5) // 2])
+                    else:
+                        R[i1, k3 - 2] *= 0.5 + 0.25 * 0.3333 * ((R[i1 + 1, k3] if R[i1 + 1, k3] > R[j2, 0]
+                                                                 else R[j2, 0]) + R[j2, l5])
+                    if k3 + j2 < N - 1:
+                        R[j2, k3] += 0.5 * math.sqrt(abs(0.01 * j2))
+                    elif i1 >= l5:
+                        t6 = 0.2500 * (0.01 * j2 + Q[l5, l5] + Q[k3, k3 - 1])  # noqa: F841 - dead, as fuzzed
+                        R[j2, l5 // 2] = 0.2500 * (Q[k3, l5 // 2 * 2] + R[i1, k3 - 1]
+                                                   + R[i1 // 2 * 2, l5 // 2 * 2])
+                    else:
+                        Q[(k3 + l5) // 2, 0] += 0.5 * alpha
+
+
+@po.kernel
+def never_runs(x: po.f64[N], y: po.f64[N]):
+    """A statement under a condition that is never true (its domain is empty)."""
+    for i in range(N):
+        if i < 0:
+            x[i] = 1.0
+        y[i] = 2.0 * x[i]
