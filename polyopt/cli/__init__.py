@@ -31,6 +31,7 @@ import sys
 from ..errors import PolyoptError
 from ..suite import PRESETS
 from .common import UsageError, add_schedule_options, first_line, make_executor
+from .progress import add_progress_option
 
 __all__ = ["main", "build_parser"]
 
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="polyopt-build", metavar="DIR",
                    help="output directory (default polyopt-build)")
     p.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N", help="parallel processes")
+    add_progress_option(p)
     add_schedule_options(p)
 
     p = sub.add_parser("check", help="run compiled kernels against the Python original")
@@ -82,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "Python by rounding; without it they must agree to the last bit, up to --rtol)")
     p.add_argument("--rtol", type=float, default=None,
                    help="relative tolerance (default 1e-9 for f64, 1e-4 for f32)")
+    add_progress_option(p)
     add_schedule_options(p)
 
     p = sub.add_parser("bench", help="time polyopt against baselines")
@@ -94,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="baselines, comma-separated from none, isl, pluto, numpy (default none,isl,numpy)")
     p.add_argument("-o", "--out", default="polyopt-bench", metavar="DIR",
                    help="directory for bench.csv and bench.json (default polyopt-bench)")
+    add_progress_option(p)
     add_schedule_options(p)
 
     p = sub.add_parser("show", help="print a kernel's model, dependences, schedule or C")

@@ -35,8 +35,8 @@ from .common import (
     error_result,
     first_line,
     format_table,
-    progress_bar,
     schedule_overrides,
+    track,
 )
 
 BASELINES = ("none", "isl", "pluto", "numpy")
@@ -139,6 +139,14 @@ def run_child(target: Target, size: str, repeat: int, variants: list[str], optio
     return data
 
 
+def _detail(result: dict) -> str:
+    """The progress line's fact about a timed kernel: polyopt's median and its speed-ups."""
+    vs = result["variants"]
+    ups = [f"{sp:.2f}x vs {v}" for v, info in vs.items()
+           if v != "polyopt" and (sp := info.get("polyopt_speedup")) is not None]
+    return ", ".join([f"{_ms(vs['polyopt'].get('median_s'))} ms"] + ups)
+
+
 def _ms(v) -> str:
     return "" if v is None else f"{v * 1e3:.3f}"
 
@@ -157,14 +165,13 @@ def run(args) -> int:
         except PolyoptError as exc:
             raise UsageError(exc.message, hint=exc.hint) from None
     out_dir = ensure_dir(args.out)
-    bar, update = progress_bar(len(targets), f"bench {args.size}")
+    progress, starting, finished = track(targets, f"bench {args.size}", args, _detail)
     results = []
-    try:
+    with progress:
         for t in targets:
+            starting(t)
             results.append(run_child(t, args.size, args.repeat, variants, options, args.threads))
-            update(results[-1])
-    finally:
-        bar.close()
+            finished(results[-1])
     _write(out_dir, results, variants)
     headers = ["kernel", "polyopt ms", "GFLOP/s"]
     for b in variants[1:]:
