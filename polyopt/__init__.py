@@ -10,6 +10,9 @@
                 A[i, j] *= alpha
 """
 
+# The one place the version is written: setup.cfg reads it (version = attr: polyopt.__version__).
+__version__ = "0.1.0"
+
 from .errors import (
     ArgumentError,
     CodegenError,
@@ -28,6 +31,7 @@ from .kernel import Kernel, kernel
 from .suite import Case, case
 
 __all__ = [
+    "__version__",
     "ArgumentError", "CodegenError", "CompileError", "IllegalScheduleError", "InternalError", "KernelSyntaxError",
     "ModelError", "OptionError", "PolyoptError", "ScheduleError", "SourceLocation",
     "f32", "f64", "i32", "i64", "symbols", "Kernel", "kernel", "Case", "case",

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from ..errors import PolyoptError
+from ..suite import PRESETS
 from .check import copy_inputs
 from .common import (
     Target,
@@ -40,6 +41,10 @@ from .common import (
 )
 
 BASELINES = ("none", "isl", "pluto", "numpy")
+# Below about a millisecond a call measures its own overheads (argument checks, waking the OpenMP
+# threads, NumPy's dispatch) more than the loops: ratios such as 0.00x then mean nothing.
+MIN_TIMED_S = 1e-3
+SUGGESTED_S = 10e-3  # what a suggested size should take, estimated from the flop counts
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 CSV_FIELDS = ("kernel", "file", "size", "threads", "variant", "status", "median_s", "min_s", "repeat",
               "flops", "gflops", "polyopt_speedup")
@@ -201,10 +206,34 @@ def run(args) -> int:
     for f in failures:
         print(f"\n{f.file}: {f.message}")
     print(f"\nresults in {out_dir / 'bench.csv'} and {out_dir / 'bench.json'}")
+    for t, r in zip(targets, results):
+        warning = too_small_to_time(t.case, r)
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
     n_bad = len(bad) + len(failures) + sum(1 for _, v, _ in bad_baselines if v != "polyopt")
     if n_bad:
         print(f"polyopt bench: {n_bad} failure(s)", file=sys.stderr)
     return 1 if n_bad else 0
+
+
+def too_small_to_time(case, result: dict) -> str:
+    """A warning when some variant ran in under MIN_TIMED_S, with a size preset to use instead:
+    the smallest larger preset of the case at which the fastest variant, scaled by the flop
+    counts, takes SUGGESTED_S (else the largest).  Empty when the timings are long enough."""
+    medians = [v["median_s"] for v in result.get("variants", {}).values() if v.get("median_s") is not None]
+    if result.get("status") != "ok" or not medians or min(medians) >= MIN_TIMED_S:
+        return ""
+    size, fastest = result["size"], min(medians)
+    head = (f"{result['name']}: the fastest variant runs in {fastest * 1e3:.3f} ms at {size}, too short to "
+            "time (call and thread start-up overheads dominate, so the ratios mean little)")
+    larger = [p for p in PRESETS[PRESETS.index(size) + 1:] if p in case.sizes]
+    if not larger:
+        return f"{head}; the kernel declares no larger size preset"
+    flops = case.flop_count(size)
+    if not flops:  # nothing to scale by: the next preset up
+        return f"{head}; try --size {larger[0]}"
+    enough = [p for p in larger if fastest * case.flop_count(p) / flops >= SUGGESTED_S]
+    return f"{head}; try --size {enough[0] if enough else larger[-1]}"
 
 
 def _write(out_dir: Path, results: list[dict], variants: list[str]) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import PolyoptError
 from ..schedule.options import FUSION_POLICIES, SCHEDULERS
-from ..suite import Case, cases_in_file, split_kernel_path, suite_files
+from ..suite import Case, cases_in_file, no_such_kernel, split_kernel_path, suite_files
 from .progress import Progress
 
 
@@ -76,6 +76,7 @@ def collect(paths: Sequence[str]) -> tuple[list[Target], list[LoadFailure]]:
             raise UsageError(f"{path_text}: not a Python file")
         found_here = 0
         failed_here = 0
+        names_here: list[str] = []
         for f in suite_files(path):
             try:
                 cases = cases_in_file(f)
@@ -83,6 +84,7 @@ def collect(paths: Sequence[str]) -> tuple[list[Target], list[LoadFailure]]:
                 failures.append(LoadFailure(str(f), str(exc)))
                 failed_here += 1
                 continue
+            names_here += [c.name for c in cases]
             for i, c in enumerate(cases):
                 if only and c.name != only:
                     continue
@@ -90,7 +92,7 @@ def collect(paths: Sequence[str]) -> tuple[list[Target], list[LoadFailure]]:
                 targets.append(Target(str(f.resolve()), i, c.name, c.name, c))
                 found_here += 1
         if only and not found_here and not failed_here:
-            raise UsageError(f"{path_text}: no kernel named {only!r}")
+            raise UsageError(no_such_kernel(path_text, only, names_here))
         if not found_here and not failed_here:
             raise UsageError(f"{path_text}: no kernels found (define @po.kernel functions)")
     return _unique_names(targets), failures

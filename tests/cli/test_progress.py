@@ -33,7 +33,7 @@ def test_lines_when_not_on_a_terminal(capsys):
     out, err = capsys.readouterr()
     lines = err.splitlines()
     assert len(lines) == 3, err
-    assert re.fullmatch(r"check MINI \[1/3 \d\d:\d\d\] scale: ok \(max rel err 0\.00e\+00\)", lines[0]), lines[0]
+    assert re.fullmatch(r"check SMALL \[1/3 \d\d:\d\d\] scale: ok \(max rel err 0\.00e\+00\)", lines[0]), lines[0]
     assert [ln.split("] ")[1].split(":")[0] for ln in lines] == ["scale", "matmul", "axpy"]
     assert "3 of 3 kernels match" in out and "[1/3" not in out  # the table stays clean on stdout
 
@@ -89,8 +89,8 @@ def test_progress_bar_on_a_pseudo_terminal(cache_dir):
     assert status == 0, terminal
     frames = [f for f in terminal.split("\r") if f.strip()]
     # The bar is redrawn in place: it names each kernel while it runs, then counts it.
-    assert any(re.match(r"check MINI scale +0/3 \[\d\d:\d\d\]", f) for f in frames), frames
-    assert any(re.match(r"check MINI matmul .*█.* 1/3 \[\d\d:\d\d\]", f) for f in frames), frames
-    assert re.match(r"check MINI done +█+ 3/3 \[\d\d:\d\d\]", frames[-1]), frames[-1]
+    assert any(re.match(r"check SMALL scale +0/3 \[\d\d:\d\d\]", f) for f in frames), frames
+    assert any(re.match(r"check SMALL matmul .*█.* 1/3 \[\d\d:\d\d\]", f) for f in frames), frames
+    assert re.match(r"check SMALL done +█+ 3/3 \[\d\d:\d\d\]", frames[-1]), frames[-1]
     assert "\n" not in terminal.rstrip()  # no per-kernel lines on a terminal
     assert "3 of 3 kernels match" in out
