@@ -7,7 +7,9 @@ Points are integer lattice points of a 2-D slice; a *group* is a set of points t
 
 from __future__ import annotations
 
+import io
 import math
+import sys
 
 # A qualitative colour cycle: neighbouring ranks get clearly different colours (a sequential map
 # such as viridis made consecutive tiles look alike).  tab10, reordered so that dark and light alternate.
@@ -23,11 +25,35 @@ def colour(rank: int) -> str:
     return PALETTE[rank % len(PALETTE)]
 
 
+def show_figures_in_notebooks() -> None:
+    """Let IPython/Jupyter show a returned Figure as an image.  Our figures are made without pyplot
+    (no global state), so IPython's figure formatter, which pyplot's inline backend installs, may
+    be missing: the notebook then showed '<Figure size 500x500 with 1 Axes>' instead of the plot.
+    A formatter the user configured (``%matplotlib ...``) is left alone."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return
+    from matplotlib.figure import Figure
+
+    png = shell.display_formatter.formatters["image/png"]
+    if Figure not in png.type_printers:
+        png.for_type(Figure, _png_bytes)
+
+
+def _png_bytes(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    return buf.getvalue()
+
+
 def figure(ax, xy=(), ncols: int = 1, size=(4.6, 4.2)):
     """A new figure whose shape follows the data's extent (or ``ax``'s own figure)."""
     if ax is not None:
         return ax.figure, [ax]
     from matplotlib.figure import Figure
+
+    show_figures_in_notebooks()
 
     w, h = size
     if xy:
@@ -84,20 +110,27 @@ def label_spot(points) -> tuple[float, float]:
     return cx, cy
 
 
-def draw_groups(ax, members: dict, *, outlines: bool = True, numbers: bool = True, arrows: bool = False):
-    """``members``: rank -> list of (x, y) points (several lists per rank are drawn as separate
-    regions when given as a list of lists).  Points and outlines take the rank's colour; numbers
-    sit between points; arrows join consecutive ranks (the execution order)."""
+def draw_groups(ax, members: dict, *, outlines: bool = True, lines: bool = False, numbers: bool = True,
+                arrows: bool = False):
+    """``members``: rank -> list of regions, each a list of (x, y) points.  Points take the rank's
+    colour; each region gets an outline (``outlines``: tiles) or a line through its points
+    (``lines``: the points of one hyperplane, e.g. an untiled wavefront, whose outlines would
+    overlap their neighbours'); numbers sit beside the points; arrows join consecutive ranks."""
     from matplotlib.patches import Polygon
 
     spots = {}
     for rank in sorted(members):
-        regions = members[rank] if members[rank] and isinstance(members[rank][0], list) else [members[rank]]
-        for pts in regions:
-            c = colour(rank)
+        c = colour(rank)
+        for pts in members[rank]:
             ax.scatter([x for x, _ in pts], [y for _, y in pts], s=22, color=c, zorder=3,
                        edgecolors="white", linewidths=0.4)
-            if outlines and len(pts) > 1:  # a lone point needs no outline: its colour and number say it
+            if len(pts) > 1 and lines:
+                ordered = sorted(pts)
+                ax.plot([x for x, _ in ordered], [y for _, y in ordered], color=c, lw=2.2, alpha=0.45, zorder=2,
+                        solid_capstyle="round")
+                spots.setdefault(rank, []).append(label_spot([max(pts, key=lambda p: (p[1], -p[0]))]))
+                continue
+            if len(pts) > 1 and outlines:  # a lone point needs no outline: its colour and number say it
                 ax.add_patch(Polygon(outline(pts), closed=True, facecolor=c, alpha=0.16, edgecolor=c, lw=1.4,
                                      zorder=1))
             spots.setdefault(rank, []).append(label_spot(pts))

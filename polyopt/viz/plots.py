@@ -200,19 +200,24 @@ def plot_tiles(obj, stmt: str, *, dims=(0, 1), fixed=None, ax=None, options=None
 
 def plot_wavefronts(obj, stmt: str, *, dims=(0, 1), fixed=None, ax=None, options=None, **params):
     """The points of ``stmt`` by parallel step: points sharing every schedule row above the
-    outermost parallel loop run in the same step.  Each tile of a step is outlined in the step's
-    colour and carries the step's number."""
+    outermost parallel loop run in the same step.  Each step (each of its tiles, when tiled) is
+    outlined in the step's colour and carries the step's number."""
     schedule = _schedule(obj, options or {})
     sl = _Slice(schedule.scop, stmt, dims, fixed, params)
     times = _times(schedule, sl.domain)
     _, kinds = _rows_and_kinds(schedule, stmt)
     par = next((d for d, k in enumerate(kinds) if k is not None and k.kind == PARALLEL), None)
     ranks = _ranks(times, par if par is not None else len(kinds))
-    tiles = _ranks(times, _tile_prefix(schedule, stmt, times))
+    # A tiled step is cut into its tiles (each outlined); an untiled step is one region: the
+    # points of an affine hyperplane, e.g. a skewed wavefront's diagonal.
+    n_rows = len(next(iter(times.values()), ()))
+    prefix = _tile_prefix(schedule, stmt, times)
+    tiles = _ranks(times, prefix) if prefix < n_rows else None
     xy = [sl.xy(p) for p in times]
     fig, (ax,) = figure(ax, xy)
     n = max(ranks.values(), default=-1) + 1
-    draw_groups(ax, _regions(sl, ranks, tiles), numbers=n <= MAX_LABELS)
+    draw_groups(ax, _regions(sl, ranks, tiles), outlines=tiles is not None, lines=tiles is None,
+                numbers=n <= MAX_LABELS)
     what = f"{n} parallel steps" if par is not None else f"no parallel loop: {n} sequential steps"
     sl.finish(ax, xy, what + (" (numbered)" if n <= MAX_LABELS else ""))
     return fig

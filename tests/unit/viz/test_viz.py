@@ -106,6 +106,15 @@ def test_plot_tiles_outlines_each_tile_and_shows_the_order():
     _png(fig)
 
 
+def test_an_untiled_wavefront_is_drawn_as_lines():
+    w = seidel.schedule(scheduler="none").skew(1, 0, 2).skew(0, 1, 1).interchange(0, 1).parallelize(1)
+    ax = po.plot_wavefronts(w, "S0", T=6, N=10).axes[0]
+    assert ax.get_title().startswith("seidel S0: 18 parallel steps (numbered)")
+    # Neighbouring diagonals are closer than two outlines' width: one line per step instead.
+    assert not ax.patches and len(ax.lines) == 18 - 4  # the first two and last two steps are one point
+    assert sorted(int(t.get_text()) for t in ax.texts) == list(range(18))
+
+
 def test_titles_say_which_coordinate_is_fixed():
     s = smooth.schedule(tile=4)
     first = po.plot_wavefronts(s, "S0", dims=("i", "j"), T=3, N=8, M=6).axes[0].get_title()
