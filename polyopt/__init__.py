@@ -10,6 +10,9 @@
                 A[i, j] *= alpha
 """
 
+# The one place the version is written: setup.cfg reads it (version = attr: polyopt.__version__).
+__version__ = "0.1.0"
+
 from .errors import (
     ArgumentError,
     BudgetExceeded,
@@ -29,7 +32,9 @@ from .kernel import Kernel, kernel
 from .suite import Case, case
 
 __all__ = [
-    "ArgumentError", "BudgetExceeded", "CodegenError", "CompileError", "IllegalScheduleError", "InternalError", "KernelSyntaxError",
+    "__version__",
+    "ArgumentError", "BudgetExceeded", "CodegenError", "CompileError", "IllegalScheduleError", "InternalError",
+    "KernelSyntaxError",
     "ModelError", "OptionError", "PolyoptError", "ScheduleError", "SourceLocation",
     "f32", "f64", "i32", "i64", "symbols", "Kernel", "kernel", "Case", "case",
 ]

@@ -8,6 +8,7 @@ Failures of isl and of the C compiler are translated into these classes at the l
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 
@@ -131,7 +132,9 @@ class ArgumentError(PolyoptError, TypeError):
     """A compiled kernel was called with arguments that do not match its signature."""
 
 
-_PACKAGE_DIR = __file__.rsplit("/", 1)[0] + "/"
+# The package's own folder, with a trailing separator: a frame is internal when its file is
+# inside it.  (Not a "/polyopt/" substring test: a clone is itself usually a folder named polyopt.)
+_PACKAGE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
 
 
 def _user_frames(tb):

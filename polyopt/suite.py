@@ -138,6 +138,18 @@ def cases_in_file(path: str | Path) -> list[Case]:
     return found
 
 
+def no_such_kernel(path_text: str, name: str, existing: list[str]) -> str:
+    """One line for an unknown ``FILE:KERNEL``: the closest name, and the kernels that do exist."""
+    import difflib
+
+    if not existing:
+        return f"{path_text}: no kernel named {name!r} (it defines no kernels)"
+    close = difflib.get_close_matches(name, existing, n=1)
+    guess = f"; did you mean {close[0]!r}?" if close else ""
+    shown = ", ".join(existing[:20]) + (f", ... ({len(existing)} in all)" if len(existing) > 20 else "")
+    return f"{path_text}: no kernel named {name!r}{guess} (kernels there: {shown})"
+
+
 def split_kernel_path(raw: str) -> tuple[str, str]:
     """``FILE:KERNEL`` -> (FILE, KERNEL); a plain path -> (path, "")."""
     if raw.count(":") == 1 and not Path(raw).exists():
@@ -167,8 +179,9 @@ def discover(paths) -> list[Case]:
             raise PolyoptError(f"{path_text}: no such file or directory")
         cases = [c for f in suite_files(path) for c in cases_in_file(f)]
         if only:
+            existing = [c.name for c in cases]
             cases = [c for c in cases if c.name == only]
             if not cases:
-                raise PolyoptError(f"{path_text}: no kernel named {only!r}")
+                raise PolyoptError(no_such_kernel(path_text, only, existing))
         out.extend(cases)
     return out

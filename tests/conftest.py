@@ -7,6 +7,11 @@ import tempfile
 _OWN_CACHE = None
 
 
+def pytest_addoption(parser):
+    parser.addoption("--update-notebooks", action="store_true",
+                     help="write each executed notebook source (notebooks/NN-*.py) to its paired .ipynb")
+
+
 def pytest_configure(config):
     global _OWN_CACHE
     if "POLYOPT_CACHE_DIR" not in os.environ:

@@ -85,6 +85,14 @@ class Dependences:
 
     __str__ = summary
 
+    def __repr__(self) -> str:
+        """One line: the number of edges per kind and the arrays they go through (``str()``: every edge)."""
+        kinds = ", ".join(f"{k} {n}" for k in (RAW, WAR, WAW) if (n := len(self.of_kind(k))))
+        names = list(dict.fromkeys(e.array for e in self.edges))
+        arrays = ", ".join(names[:8]) + (f", ... ({len(names)} arrays)" if len(names) > 8 else "")
+        through = f" ({kinds}) through {arrays}" if self.edges else ""
+        return f"<Dependences of {self.scop.name}: {len(self.edges)} edge(s){through}>"
+
     def _repr_html_(self) -> str:
         from ..viz.html import dependences_html
         return dependences_html(self)

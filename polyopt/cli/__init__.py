@@ -28,9 +28,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .. import __version__
 from ..errors import PolyoptError
 from ..suite import PRESETS
 from .common import UsageError, add_schedule_options, first_line, make_executor
+from .progress import add_progress_option
 
 __all__ = ["main", "build_parser"]
 
@@ -40,6 +42,14 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         raise UsageError(f"{self.prog}: {message}", hint=f"see '{self.prog} --help'")
+
+
+DEFAULT_SIZE = "SMALL"  # check and bench alike: big enough to time, small enough for the Python reference
+
+
+def _add_size(parser) -> None:
+    parser.add_argument("--size", type=_size, default=DEFAULT_SIZE, metavar="PRESET",
+                        help=f"size preset: {', '.join(PRESETS)} (default {DEFAULT_SIZE})")
 
 
 def _size(text: str) -> str:
@@ -62,6 +72,7 @@ def _positive(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``polyopt`` command."""
     parser = _Parser(prog="polyopt", description="Polyhedral optimizer for affine Python kernels.")
+    parser.add_argument("--version", action="version", version=f"polyopt {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     paths_help = "kernel files or folders; FILE:KERNEL selects one kernel"
@@ -71,29 +82,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="polyopt-build", metavar="DIR",
                    help="output directory (default polyopt-build)")
     p.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N", help="parallel processes")
+    add_progress_option(p)
     add_schedule_options(p)
 
     p = sub.add_parser("check", help="run compiled kernels against the Python original")
     p.add_argument("paths", nargs="+", metavar="PATH", help=paths_help)
-    p.add_argument("--size", type=_size, default="MINI", help="size preset (default MINI)")
+    _add_size(p)
     p.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N", help="parallel processes")
     p.add_argument("--fp-contract", action="store_true",
                    help="let gcc fuse multiply-adds as in production builds (results then differ from "
                         "Python by rounding; without it they must agree to the last bit, up to --rtol)")
     p.add_argument("--rtol", type=float, default=None,
                    help="relative tolerance (default 1e-9 for f64, 1e-4 for f32)")
+    add_progress_option(p)
     add_schedule_options(p)
 
     p = sub.add_parser("bench", help="time polyopt against baselines")
     p.add_argument("paths", nargs="+", metavar="PATH", help=paths_help)
-    p.add_argument("--size", type=_size, default="SMALL", help="size preset (default SMALL)")
+    _add_size(p)
     p.add_argument("--threads", type=_positive, default=None, metavar="N",
                    help="OpenMP (and BLAS) threads; default: the environment's")
-    p.add_argument("--repeat", type=_positive, default=5, metavar="R", help="timed runs per variant")
+    p.add_argument("--repeat", type=_positive, default=5, metavar="R", help="timed runs per variant (default 5)")
     p.add_argument("--vs", default="none,isl,numpy", metavar="LIST",
                    help="baselines, comma-separated from none, isl, pluto, numpy (default none,isl,numpy)")
     p.add_argument("-o", "--out", default="polyopt-bench", metavar="DIR",
                    help="directory for bench.csv and bench.json (default polyopt-bench)")
+    add_progress_option(p)
     add_schedule_options(p)
 
     p = sub.add_parser("show", help="print a kernel's model, dependences, schedule or C")

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from ..errors import PolyoptError
+from ..suite import PRESETS
 from .check import copy_inputs
 from .common import (
     Target,
@@ -35,11 +36,15 @@ from .common import (
     error_result,
     first_line,
     format_table,
-    progress_bar,
     schedule_overrides,
+    track,
 )
 
 BASELINES = ("none", "isl", "pluto", "numpy")
+# Below about a millisecond a call measures its own overheads (argument checks, waking the OpenMP
+# threads, NumPy's dispatch) more than the loops: ratios such as 0.00x then mean nothing.
+MIN_TIMED_S = 1e-3
+SUGGESTED_S = 10e-3  # what a suggested size should take, estimated from the flop counts
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 CSV_FIELDS = ("kernel", "file", "size", "threads", "variant", "status", "median_s", "min_s", "repeat",
               "flops", "gflops", "polyopt_speedup")
@@ -139,6 +144,14 @@ def run_child(target: Target, size: str, repeat: int, variants: list[str], optio
     return data
 
 
+def _detail(result: dict) -> str:
+    """The progress line's fact about a timed kernel: polyopt's median and its speed-ups."""
+    vs = result["variants"]
+    ups = [f"{sp:.2f}x vs {v}" for v, info in vs.items()
+           if v != "polyopt" and (sp := info.get("polyopt_speedup")) is not None]
+    return ", ".join([f"{_ms(vs['polyopt'].get('median_s'))} ms"] + ups)
+
+
 def _ms(v) -> str:
     return "" if v is None else f"{v * 1e3:.3f}"
 
@@ -157,14 +170,13 @@ def run(args) -> int:
         except PolyoptError as exc:
             raise UsageError(exc.message, hint=exc.hint) from None
     out_dir = ensure_dir(args.out)
-    bar, update = progress_bar(len(targets), f"bench {args.size}")
+    progress, starting, finished = track(targets, f"bench {args.size}", args, _detail)
     results = []
-    try:
+    with progress:
         for t in targets:
+            starting(t)
             results.append(run_child(t, args.size, args.repeat, variants, options, args.threads))
-            update(results[-1])
-    finally:
-        bar.close()
+            finished(results[-1])
     _write(out_dir, results, variants)
     headers = ["kernel", "polyopt ms", "GFLOP/s"]
     for b in variants[1:]:
@@ -194,10 +206,34 @@ def run(args) -> int:
     for f in failures:
         print(f"\n{f.file}: {f.message}")
     print(f"\nresults in {out_dir / 'bench.csv'} and {out_dir / 'bench.json'}")
+    for t, r in zip(targets, results):
+        warning = too_small_to_time(t.case, r)
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
     n_bad = len(bad) + len(failures) + sum(1 for _, v, _ in bad_baselines if v != "polyopt")
     if n_bad:
         print(f"polyopt bench: {n_bad} failure(s)", file=sys.stderr)
     return 1 if n_bad else 0
+
+
+def too_small_to_time(case, result: dict) -> str:
+    """A warning when some variant ran in under MIN_TIMED_S, with a size preset to use instead:
+    the smallest larger preset of the case at which the fastest variant, scaled by the flop
+    counts, takes SUGGESTED_S (else the largest).  Empty when the timings are long enough."""
+    medians = [v["median_s"] for v in result.get("variants", {}).values() if v.get("median_s") is not None]
+    if result.get("status") != "ok" or not medians or min(medians) >= MIN_TIMED_S:
+        return ""
+    size, fastest = result["size"], min(medians)
+    head = (f"{result['name']}: the fastest variant runs in {fastest * 1e3:.3f} ms at {size}, too short to "
+            "time (call and thread start-up overheads dominate, so the ratios mean little)")
+    larger = [p for p in PRESETS[PRESETS.index(size) + 1:] if p in case.sizes]
+    if not larger:
+        return f"{head}; the kernel declares no larger size preset"
+    flops = case.flop_count(size)
+    if not flops:  # nothing to scale by: the next preset up
+        return f"{head}; try --size {larger[0]}"
+    enough = [p for p in larger if fastest * case.flop_count(p) / flops >= SUGGESTED_S]
+    return f"{head}; try --size {enough[0] if enough else larger[-1]}"
 
 
 def _write(out_dir: Path, results: list[dict], variants: list[str]) -> None:

@@ -30,9 +30,9 @@ from .common import (
     collect,
     first_line,
     format_table,
-    progress_bar,
     run_jobs,
     schedule_overrides,
+    track,
 )
 
 DEFAULT_RTOL = {"f": {4: 1e-4, 8: 1e-9}}
@@ -114,13 +114,10 @@ def run(args, executor=None) -> int:
             t.case.params_for(args.size)
         except PolyoptError as exc:
             raise UsageError(exc.message, hint=exc.hint) from None
-    bar, update = progress_bar(len(targets), f"check {args.size}")
-    try:
+    progress, starting, finished = track(targets, f"check {args.size}", args, _detail)
+    with progress:
         results = run_jobs(check_one, targets, (args.size, options, args.rtol, not args.fp_contract),
-                           executor=executor,
-                           progress=update)
-    finally:
-        bar.close()
+                           executor=executor, progress=finished, starting=starting)
     rows = [[r["name"], r["status"], _fmt(r.get("max_abs_error")), _fmt(r.get("max_rel_error"))]
             for r in results]
     rows += [[Path(f.file).name, "error", "", ""] for f in failures]
@@ -144,6 +141,13 @@ def run(args, executor=None) -> int:
                 else first_line(first["error"]) if first else first_line(failures[0].message))
         print(f"polyopt check: {n_bad} failed (first: {what})", file=sys.stderr)
     return 1 if n_bad else 0
+
+
+def _detail(result: dict) -> str:
+    """The progress line's fact about a checked kernel: its error, or the arrays that differ."""
+    if result["status"] == "mismatch":
+        return "differs in " + ", ".join(n for n, v in result["arrays"].items() if not v["ok"])
+    return f"max rel err {_fmt(result['max_rel_error'])}"
 
 
 def _worst(values) -> float:

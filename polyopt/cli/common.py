@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,7 +18,8 @@ from pathlib import Path
 
 from ..errors import PolyoptError
 from ..schedule.options import FUSION_POLICIES, SCHEDULERS
-from ..suite import Case, cases_in_file, split_kernel_path, suite_files
+from ..suite import Case, cases_in_file, no_such_kernel, split_kernel_path, suite_files
+from .progress import Progress
 
 
 class UsageError(PolyoptError):
@@ -76,6 +76,7 @@ def collect(paths: Sequence[str]) -> tuple[list[Target], list[LoadFailure]]:
             raise UsageError(f"{path_text}: not a Python file")
         found_here = 0
         failed_here = 0
+        names_here: list[str] = []
         for f in suite_files(path):
             try:
                 cases = cases_in_file(f)
@@ -83,6 +84,7 @@ def collect(paths: Sequence[str]) -> tuple[list[Target], list[LoadFailure]]:
                 failures.append(LoadFailure(str(f), str(exc)))
                 failed_here += 1
                 continue
+            names_here += [c.name for c in cases]
             for i, c in enumerate(cases):
                 if only and c.name != only:
                     continue
@@ -90,7 +92,7 @@ def collect(paths: Sequence[str]) -> tuple[list[Target], list[LoadFailure]]:
                 targets.append(Target(str(f.resolve()), i, c.name, c.name, c))
                 found_here += 1
         if only and not found_here and not failed_here:
-            raise UsageError(f"{path_text}: no kernel named {only!r}")
+            raise UsageError(no_such_kernel(path_text, only, names_here))
         if not found_here and not failed_here:
             raise UsageError(f"{path_text}: no kernels found (define @po.kernel functions)")
     return _unique_names(targets), failures
@@ -185,7 +187,8 @@ def schedule_overrides(args) -> dict:
 
 
 def run_jobs(fn: Callable, targets: Sequence[Target], extra: tuple, *, executor=None,
-             progress: Callable[[dict], None] | None = None) -> list[dict]:
+             progress: Callable[[dict], None] | None = None,
+             starting: Callable[[Target], None] | None = None) -> list[dict]:
     """``fn(target, *extra)`` for every target; results in target order.
 
     Without ``executor`` the jobs run here, one after the other, on the already loaded Cases.
@@ -193,10 +196,14 @@ def run_jobs(fn: Callable, targets: Sequence[Target], extra: tuple, *, executor=
     ``submit`` returning an object with ``result()`` works (a ProcessPoolExecutor, a Dask
     ``distributed.Client``).  ``fn`` must return a plain dict and catch its own errors; an error
     that escapes anyway (a worker that died) becomes an error result for that kernel.
+    ``progress(result)`` is called as each job finishes; ``starting(target)`` as each job starts
+    (only without an executor: with one, several run at once and the pool decides when).
     """
     results: list[dict | None] = [None] * len(targets)
     if executor is None:
         for k, t in enumerate(targets):
+            if starting:
+                starting(t)
             results[k] = guarded(fn, t, *extra)
             if progress:
                 progress(results[k])
@@ -244,17 +251,22 @@ def make_executor(jobs: int):
     return concurrent.futures.ProcessPoolExecutor(max_workers=jobs)
 
 
-def progress_bar(total: int, desc: str):
-    """A tqdm bar on stderr (hidden when stderr is not a terminal) and an update callback."""
-    from tqdm import tqdm
+def track(targets: Sequence[Target], label: str, args, detail: Callable[[dict], str] = lambda r: ""):
+    """A :class:`~polyopt.cli.progress.Progress` over ``targets`` and the two callbacks
+    :func:`run_jobs` takes: ``(progress, starting, finished)``.  ``detail(result)`` is the short
+    fact shown for a kernel that did not fail; ``--quiet`` turns progress off."""
+    progress = Progress(len(targets), label, enabled=not getattr(args, "quiet", False),
+                        name_width=max([len(t.out_name) for t in targets] + [4]))
 
-    bar = tqdm(total=total, desc=desc, unit="kernel", file=sys.stderr, disable=None, leave=False)
+    def starting(target: Target) -> None:
+        progress.started(target.out_name)
 
-    def update(result: dict) -> None:
-        bar.set_postfix_str(f"{result.get('name', '')}: {result.get('status', '')}", refresh=False)
-        bar.update(1)
+    def finished(result: dict) -> None:
+        error = result.get("error")
+        progress.finished(result.get("name", "?"), result.get("status", "?"),
+                          first_line(error) if error else detail(result))
 
-    return bar, update
+    return progress, starting, finished
 
 
 # ---------------------------------------------------------------- output

@@ -22,9 +22,9 @@ from .common import (
     ensure_dir,
     first_line,
     format_table,
-    progress_bar,
     run_jobs,
     schedule_overrides,
+    track,
 )
 
 
@@ -94,6 +94,12 @@ def schedule_report(sched) -> dict:
     }
 
 
+def _detail(report: dict) -> str:
+    """The progress line's fact about a compiled kernel."""
+    return (f"{len(report['bands'])} band(s), {len(report['parallel_loops'])} parallel, "
+            f"{report['total_seconds']:.1f} s")
+
+
 def _loop(lp) -> dict:
     return {"name": lp.name, "kind": lp.kind, "reason": lp.reason, "reductions": list(lp.reductions)}
 
@@ -103,15 +109,17 @@ def _where(lp, band) -> str:
 
 
 def compile_targets(targets: list[Target], options: dict, out_dir: str, *, executor=None,
-                    progress=None) -> list[dict]:
+                    progress=None, starting=None) -> list[dict]:
     """Compile every target into ``out_dir`` (created); reports in target order.
 
     ``executor``: None (here, serially) or anything with ``submit`` -- a ProcessPoolExecutor or a
     Dask ``distributed.Client`` (its workers need polyopt and access to the kernel files).
+    ``progress(report)`` / ``starting(target)``: called as each kernel finishes / starts (see
+    :func:`~polyopt.cli.common.run_jobs`).
     """
     ensure_dir(out_dir)
     return run_jobs(compile_one, targets, (options, str(Path(out_dir).resolve())),
-                    executor=executor, progress=progress)
+                    executor=executor, progress=progress, starting=starting)
 
 
 def run(args, executor=None) -> int:
@@ -119,11 +127,10 @@ def run(args, executor=None) -> int:
     options = schedule_overrides(args)
     targets, failures = collect(args.paths)
     out_dir = ensure_dir(args.output)
-    bar, update = progress_bar(len(targets), "compile")
-    try:
-        reports = compile_targets(targets, options, str(out_dir), executor=executor, progress=update)
-    finally:
-        bar.close()
+    progress, starting, finished = track(targets, "compile", args, _detail)
+    with progress:
+        reports = compile_targets(targets, options, str(out_dir), executor=executor, progress=finished,
+                                  starting=starting)
     rows = []
     for r in reports:
         times = {t["pass"]: t["seconds"] for t in r.get("times", [])}

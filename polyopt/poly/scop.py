@@ -118,6 +118,18 @@ class Scop:
 
         return format_scop(self)
 
+    def __repr__(self) -> str:
+        """One line: parameters, statements with their iterators, arrays with their extents
+        (the full model is ``str()``; the dataclass dump ran to thousands of characters)."""
+        stmts = " ".join(s.name + (f"[{', '.join(s.iterators)}]" if s.iterators else "")
+                         for s in self.statements[:6])
+        more = f" ... ({len(self.statements)} in all)" if len(self.statements) > 6 else ""
+        arrays = [a for a in self.arrays if not a.is_local]
+        shown = " ".join(f"{a.name}[{', '.join(map(str, a.shape))}]" for a in arrays[:6])
+        more_arrays = " ..." if len(arrays) > 6 else ""
+        return (f"<Scop {self.name}({', '.join(self.params)}): {len(self.statements)} statement(s) {stmts}{more}; "
+                f"{len(arrays)} array(s) {shown}{more_arrays}>")
+
     def _repr_html_(self) -> str:
         from ..viz.html import scop_html
         return scop_html(self)

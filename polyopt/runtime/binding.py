@@ -132,21 +132,28 @@ class BindingPlan:
         annotation = repr(a.dtype) + "[" + ", ".join(str(s) for s in a.shape) + "]"
         must_write = self.index[a.name] in self.written
 
+        def converted(how: str) -> str:
+            # A converted array is a copy: for an array the kernel writes, the results go to the copy.
+            if not must_write:
+                return f"pass {how}"
+            return (f"the kernel writes '{name}', so a converted copy receives the results: "
+                    f"out = {how}, pass out, then copy back with {name}[...] = out")
+
         def check(x):
             if not isinstance(x, np.ndarray):
                 raise ArgumentError(f"argument '{name}' must be a NumPy array ({annotation}), "
                                     f"got {type(x).__name__}",
-                                    hint=f"pass np.asarray({name}, dtype=np.{dtype.name})")
+                                    hint=converted(f"np.asarray({name}, dtype=np.{dtype.name})"))
             if x.dtype != dtype:
                 raise ArgumentError(f"argument '{name}' has dtype {x.dtype}, expected {dtype} ({annotation})",
-                                    hint=f"convert it with {name}.astype(np.{dtype.name})")
+                                    hint=converted(f"{name}.astype(np.{dtype.name})"))
             if x.ndim != ndim:
                 raise ArgumentError(f"argument '{name}' has {x.ndim} dimension(s) (shape {x.shape}), "
                                     f"expected {ndim} ({annotation})")
             flags = x.flags
             if not flags.c_contiguous:
                 raise ArgumentError(f"argument '{name}' is not C-contiguous (a strided view or Fortran "
-                                    "order)", hint=f"pass np.ascontiguousarray({name})")
+                                    "order)", hint=converted(f"np.ascontiguousarray({name})"))
             if not flags.aligned:
                 raise ArgumentError(f"argument '{name}' is not aligned for its dtype",
                                     hint=f"pass a copy: {name}.copy()")

@@ -10,6 +10,7 @@ the call; the OpenMP runtime honours ``OMP_NUM_THREADS``.
 from __future__ import annotations
 
 import ctypes
+import os
 
 from ..codegen.signature import ARRAY, SCALAR, CParam
 from ..errors import ArgumentError, CompileError
@@ -78,4 +79,8 @@ class CompiledKernel:
         return self.plan.bind(args, kwargs)
 
     def __repr__(self) -> str:
-        return f"<polyopt compiled kernel {self.function_name} from {self.path}>"
+        # The signature a call takes and the library's file name (the cache path is in .path).
+        name = self.meta.get("kernel_name") or self.function_name
+        entry = os.path.basename(self.path).split(".")[0][:12]
+        return (f"<compiled kernel {name}({', '.join(self.plan.names)}): C function {self.function_name}, "
+                f"cache entry {entry}>")

@@ -86,6 +86,21 @@ class Schedule:
 
         return format_schedule(self)
 
+    def __repr__(self) -> str:
+        """One line: the options, then per band its statements, tiling and non-serial loops
+        (``str()`` has the transformations, every loop's reason and the tree)."""
+        def band(b: BandInfo) -> str:
+            facts = ["tiled " + "x".join(map(str, b.tile_sizes)) if b.tile_sizes else "not tiled"]
+            facts += [f"{lp.kind} {lp.name}" for lp in (*b.tile_loops, *b.loops) if lp.kind != SERIAL]
+            s = b.statements
+            stmts = " ".join(s) if len(s) <= 4 else f"{s[0]} ... {s[-1]}: {len(s)} statements"
+            return f"({stmts}) " + ", ".join(facts)
+
+        o = self.options
+        bands = "; ".join(band(b) for b in self.bands[:4]) + (" ..." if len(self.bands) > 4 else "")
+        return (f"<Schedule of {self.scop.name}: {o.scheduler}, fuse={o.fuse}, tile={o.tile}; "
+                f"{len(self.bands)} band(s): {bands}>")
+
     # Hand transformations (polyopt.schedule.transform): each returns a new, checked Schedule.
     def interchange(self, d1: int, d2: int, *, stmts=None) -> Schedule:
         from . import transform

@@ -49,9 +49,9 @@ class Comparison:
 
     def plot(self, ax=None):
         """A bar chart of the medians (a matplotlib Figure)."""
-        from .plots import _figure
+        from .drawing import figure
 
-        fig, (ax,) = _figure(ax, size=(5, 3))
+        fig, (ax,) = figure(ax, size=(5, 3))
         ax.bar(self.names, [m * 1e3 for m in self.medians], color="#0969da")
         ax.set_ylabel("median time (ms)")
         ax.set_title(f"{self.kernel}", fontsize=10)

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
@@ -140,11 +141,35 @@ def test_check_unknown_preset_of_a_case(capsys):
     assert err.strip() == "error: kernel 'matmul' has no size preset 'LARGE'"
 
 
+def test_version(capsys):
+    import importlib.metadata
+
+    import polyopt
+
+    assert run(capsys, "--version")[:2] == (0, f"polyopt {polyopt.__version__}\n")
+    # One source of truth: setup.cfg reads the package's __version__, so the installed metadata agrees.
+    setup_cfg = (Path(polyopt.__file__).parents[1] / "setup.cfg").read_text()
+    assert "version = attr: polyopt.__version__" in setup_cfg
+    assert importlib.metadata.version("polyopt") == polyopt.__version__
+
+
+def test_size_and_repeat_show_their_presets_and_defaults():
+    from polyopt.cli import build_parser
+    from polyopt.suite import PRESETS
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices
+    sizes = [next(a for a in sub[c]._actions if a.dest == "size") for c in ("check", "bench")]
+    assert {a.default for a in sizes} == {"SMALL"}
+    assert all(a.help == f"size preset: {', '.join(PRESETS)} (default SMALL)" for a in sizes)
+    repeat = next(a for a in sub["bench"]._actions if a.dest == "repeat")
+    assert repeat.help.endswith(f"(default {repeat.default})")
+
+
 # ---------------------------------------------------------------- bench
 
 
 def test_bench_writes_csv_and_json(tmp_path, capsys):
-    status, out, _ = run(capsys, "bench", f"{SMALL}:scale", "--size", "MINI", "--repeat", "1",
+    status, out, err = run(capsys, "bench", f"{SMALL}:scale", "--size", "MINI", "--repeat", "1",
                          "--threads", "1", "--vs", "none,numpy", "-o", str(tmp_path))
     assert status == 0
     rows = list(csv.DictReader(open(tmp_path / "bench.csv")))
@@ -154,6 +179,30 @@ def test_bench_writes_csv_and_json(tmp_path, capsys):
     data = json.loads((tmp_path / "bench.json").read_text())
     assert data[0]["variants"]["none"]["polyopt_speedup"] > 0
     assert "vs none" in out and "vs numpy" in out
+    # 30 flops run in microseconds: the ratios are overheads, and bench says so and what to do.
+    assert "warning: scale: the fastest variant runs in" in err and err.rstrip().endswith("try --size SMALL")
+
+
+def test_too_small_to_time_suggests_a_size_from_the_flop_counts():
+    from polyopt.cli.bench import too_small_to_time
+    from polyopt.suite import cases_in_file
+
+    scale, matmul = cases_in_file(SMALL)  # scale: MINI 30 flops, SMALL 108; matmul: MINI and SMALL
+
+    def result(size, *medians):
+        return {"name": "k", "status": "ok", "size": size,
+                "variants": {f"v{k}": {"median_s": m} for k, m in enumerate(medians)}}
+
+    assert too_small_to_time(scale, result("MINI", 2e-3, 5e-3)) == ""
+    assert too_small_to_time(scale, result("MINI", 2e-3, 1e-4)).endswith("0.100 ms at MINI, too short to time "
+                                                                         "(call and thread start-up overheads "
+                                                                         "dominate, so the ratios mean little); "
+                                                                         "try --size SMALL")
+    assert too_small_to_time(scale, result("SMALL", 1e-5)).endswith("the kernel declares no larger size preset")
+    big = type(scale)(scale.kernel, {"MINI": {"N": 1, "M": 1}, "MEDIUM": {"N": 50, "M": 50},
+                                     "LARGE": {"N": 1000, "M": 1000}}, flops=lambda N, M: N * M)
+    # 1 flop in 10 us: MEDIUM (2500 flops) would take 25 ms >= 10 ms, so not the largest preset.
+    assert too_small_to_time(big, result("MINI", 1e-5)).endswith("try --size MEDIUM")
 
 
 def test_bench_without_numpy_formulation(tmp_path, capsys):
@@ -184,7 +233,9 @@ def test_show_parts(capsys):
 @pytest.mark.parametrize("argv, message", [
     (["check", "nowhere/k.py"], "error: nowhere/k.py: no such file or directory"),
     (["compile", str(DATA / "empty.py")], "no kernels found"),
-    (["show", f"{SMALL}:nope"], "no kernel named 'nope'"),
+    (["show", f"{SMALL}:nope"], "no kernel named 'nope' (kernels there: scale, matmul)"),
+    (["check", f"{SMALL}:matmull"],
+     "no kernel named 'matmull'; did you mean 'matmul'? (kernels there: scale, matmul)"),
     (["compile", SMALL, "--tile", "big"], "invalid --tile value 'big'"),
     (["compile", SMALL, "--tile", "0"], "tile sizes must be positive"),
     (["check", SMALL, "--scheduler", "magic"], "invalid choice: 'magic'"),

@@ -78,6 +78,20 @@ def test_written_arrays_must_be_writable_and_not_overlap():
     plan.bind([1.0, buf[4:], buf[:4]])  # adjacent, not overlapping
 
 
+def test_conversion_hints_say_where_the_results_of_a_written_array_go():
+    plan = BindingPlan.from_kernel(axpy_kernel())
+    x, y = np.ones(4), np.zeros(4)
+    with pytest.raises(ArgumentError) as read:
+        plan.bind([1.0, x.astype(np.float32), y])
+    assert read.value.hint == "pass x.astype(np.float64)"  # only read: a converted copy is fine
+    with pytest.raises(ArgumentError) as written:
+        plan.bind([1.0, x, y.astype(np.float32)])
+    assert written.value.hint == ("the kernel writes 'y', so a converted copy receives the results: "
+                                  "out = y.astype(np.float64), pass out, then copy back with y[...] = out")
+    with pytest.raises(ArgumentError, match=r"copy back with y\[\.\.\.\] = out"):
+        plan.bind([1.0, x, np.zeros(8)[::2]])  # not contiguous: np.ascontiguousarray copies too
+
+
 def test_call_shape_errors():
     plan = BindingPlan.from_kernel(axpy_kernel())
     x, y = np.ones(4), np.zeros(4)

@@ -35,5 +35,5 @@ def init_matmul(N, M, K):
     return {"C": np.zeros((N, M)), "A": rng.random((N, K)), "B": rng.random((K, M))}
 
 
-matmul_case = po.case(matmul, sizes={"MINI": dict(N=7, M=6, K=5)}, init=init_matmul,
+matmul_case = po.case(matmul, sizes={"MINI": dict(N=7, M=6, K=5), "SMALL": dict(N=9, M=8, K=6)}, init=init_matmul,
                       flops=lambda N, M, K: 2 * N * M * K)
