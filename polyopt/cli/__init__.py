@@ -1,4 +1,4 @@
-"""The ``polyopt`` command line: compile, check, bench, show (and cc, the C front end's slot).
+"""The ``polyopt`` command line: compile, check, bench, show, and cc for C files.
 
 It sits on top of the whole pipeline and of :mod:`polyopt.suite`; nothing imports it.
 
@@ -6,6 +6,7 @@ It sits on top of the whole pipeline and of :mod:`polyopt.suite`; nothing import
     polyopt check kernels/ --size SMALL
     polyopt bench kernels/polybench/gemm.py --size MEDIUM --threads 2 --vs none,isl,numpy -o results/
     polyopt show kernels/polybench/gemm.py:gemm --schedule --tile off
+    polyopt cc -I utilities -DLARGE_DATASET gemm.c -o gemm_opt.c
 
 Exit status: 0 success; 1 when a kernel failed (compile error, mismatch, ...), after every other
 kernel was still processed; 2 for a mistake on the command line (missing path, file without
@@ -31,6 +32,7 @@ import sys
 from ..errors import PolyoptError
 from ..suite import PRESETS
 from .common import UsageError, add_schedule_options, first_line, make_executor
+from .coptions import add_cpp_options
 
 __all__ = ["main", "build_parser"]
 
@@ -103,29 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(f"--{part}", action="store_true", help=f"show {what}")
     add_schedule_options(p)
 
-    p = sub.add_parser("cc", help="optimize the affine loop nests of a C file (polyopt.cfront)")
+    p = sub.add_parser("cc", help="optimize the #pragma scop regions of a C file (C in, C out)")
     p.add_argument("input", metavar="INPUT.c")
-    p.add_argument("-o", "--output", required=True, metavar="OUTPUT.c")
-    p.add_argument("--keep-going", action="store_true", help="leave nests that cannot be optimized as they are")
+    p.add_argument("-o", "--output", required=True, metavar="OUTPUT.c", help="the output file (- for stdout)")
+    p.add_argument("--keep-going", action="store_true", help="leave regions that cannot be optimized as they are")
+    add_cpp_options(p)
     add_schedule_options(p)
+
     return parser
-
-
-def _cc(args) -> int:
-    """Hand over to the C front end, which owns this command."""
-    import importlib
-
-    try:
-        cfront = importlib.import_module("polyopt.cfront")
-    except ImportError as exc:
-        what = ("is not available in this installation" if exc.name == "polyopt.cfront"
-                else f"cannot be imported: {exc}")
-        raise UsageError(f"polyopt cc: the C front end (polyopt.cfront) {what}") from None
-    handler = getattr(cfront, "cli_cc", None)
-    if handler is None:
-        raise UsageError("polyopt cc: polyopt.cfront has no cli_cc(args) entry point")
-    status = handler(args)
-    return 0 if status is None else int(status)
 
 
 def _dispatch(args, executor) -> int:
@@ -133,16 +120,10 @@ def _dispatch(args, executor) -> int:
         from . import compile as command
     elif args.command == "check":
         from . import check as command
-    elif args.command == "bench":
-        from . import bench as command
-
-        return command.run(args)
-    elif args.command == "show":
-        from . import show as command
-
-        return command.run(args)
     else:
-        return _cc(args)
+        from . import bench, cc, show
+
+        return {"bench": bench.run, "show": show.run, "cc": cc.run}[args.command](args)
     owned = executor is None
     executor = executor if executor is not None else make_executor(args.jobs)
     try:
@@ -158,9 +139,10 @@ def main(argv=None, *, executor=None) -> int:
     ``executor``: for compile and check, any object with ``submit`` (see the module docstring);
     it overrides ``--jobs`` and is not shut down here.
     """
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
+        args = parser.parse_args(argv)
         return _dispatch(args, executor)
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0
