@@ -297,7 +297,9 @@ class _Converter(ExprConverter):
         if start is None or lower is None:
             return None
         count = sx.BinOp("-", sx.Name(var, sx.Name.ITER), lower)
-        c_count = c_ast.BinaryOp("-", c_ast.ID(var), copy.deepcopy(inits[var][0]))
+        c_count = c_ast.ID(var)
+        if not (isinstance(lower, sx.Const) and lower.value == 0):
+            c_count = c_ast.BinaryOp("-", c_count, copy.deepcopy(inits[var][0]))
         if abs(var_step) == 1:
             scale = step * var_step
         else:  # var - lower is a multiple of var_step: the division is exact
@@ -305,9 +307,9 @@ class _Converter(ExprConverter):
             count = sx.BinOp("//", count if var_step > 0 else sx.UnaryOp("-", count), sx.Const(abs(var_step)))
             c_count = c_ast.BinaryOp("/", c_count, c_ast.Constant("int", str(var_step)))
         syntax = sx.BinOp("+", start, sx.BinOp("*", sx.Const(scale), count))
-        c_value = c_ast.BinaryOp("+", copy.deepcopy(init),
-                                 c_ast.BinaryOp("*", c_ast.Constant("int", str(scale)), c_count))
-        return syntax, c_value
+        if abs(scale) != 1:
+            c_count = c_ast.BinaryOp("*", c_ast.Constant("int", str(abs(scale))), c_count)
+        return syntax, c_ast.BinaryOp("+" if scale > 0 else "-", copy.deepcopy(init), c_count)
 
     def _loop_upper(self, cond, var, step):
         if not (isinstance(cond, c_ast.BinaryOp) and cond.op in ("<", "<=", ">", ">=")):

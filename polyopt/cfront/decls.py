@@ -89,13 +89,11 @@ def cvar(decl: c_ast.Decl, typedefs: dict, scope: str = "local") -> CVar:
     pointer = restrict = False
     first = True
     while isinstance(t, (c_ast.ArrayDecl, c_ast.PtrDecl)):
-        if isinstance(t, c_ast.ArrayDecl):
-            if pointer:  # `double *a[10]`: an array of pointers
-                return CVar(decl.name, None, (), indirect=True, decl=decl, scope=scope)
+        if isinstance(t, c_ast.ArrayDecl):  # after a pointer: `double (*p)[M]`, rows of M
             dims.append(t.dim)
             restrict = restrict or (first and "restrict" in (t.dim_quals or []))
         else:
-            if dims or pointer:  # pointer to pointer, or array of pointers
+            if dims or pointer:  # `double **p`, or `double *a[10]` (an array of pointers)
                 return CVar(decl.name, None, (), indirect=True, decl=decl, scope=scope)
             pointer = True
             restrict = "restrict" in (t.quals or [])

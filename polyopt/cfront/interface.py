@@ -44,6 +44,10 @@ def region_interface(region: CRegion, parsed: ParsedFile, function: str, taken: 
         for ident in _inner_extent_names(vars_[name]):
             if ident in vars_ and ident not in ints:
                 ints.append(ident)
+    # in the order of their declarations (the function's parameters first): easy to read
+    order = {name: k for k, name in enumerate(vars_)}
+    ints, scalars, arrays, written_scalars = (sorted(group, key=order.__getitem__)
+                                              for group in (ints, scalars, arrays, written_scalars))
     _check_extents_unchanged(region, parsed, arrays)
     params = [_by_value(vars_[n]) for n in ints + scalars]
     params += [_row_pointer(vars_[n]) for n in arrays]

@@ -1,4 +1,4 @@
-"""The ``polyopt`` command line: compile, check, bench, show, and cc for C files.
+"""The ``polyopt`` command line: compile, check, bench, show, and for C files cc and gcc.
 
 It sits on top of the whole pipeline and of :mod:`polyopt.suite`; nothing imports it.
 
@@ -7,6 +7,7 @@ It sits on top of the whole pipeline and of :mod:`polyopt.suite`; nothing import
     polyopt bench kernels/polybench/gemm.py --size MEDIUM --threads 2 --vs none,isl,numpy -o results/
     polyopt show kernels/polybench/gemm.py:gemm --schedule --tile off
     polyopt cc -I utilities -DLARGE_DATASET gemm.c -o gemm_opt.c
+    polyopt gcc -O3 -I utilities gemm.c utilities/polybench.c -o gemm -lm     (a drop-in gcc)
 
 Exit status: 0 success; 1 when a kernel failed (compile error, mismatch, ...), after every other
 kernel was still processed; 2 for a mistake on the command line (missing path, file without
@@ -112,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_cpp_options(p)
     add_schedule_options(p)
 
+    sub.add_parser("gcc", add_help=False, help="gcc with the #pragma scop regions optimized: polyopt gcc "
+                                               "[gcc options] file.c -o prog (see 'polyopt gcc --polyopt-help')")
     return parser
 
 
@@ -142,6 +145,10 @@ def main(argv=None, *, executor=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     try:
+        if argv and argv[0] == "gcc":  # gcc's own options: not for argparse
+            from . import gcc
+
+            return gcc.run(argv[1:])
         args = parser.parse_args(argv)
         return _dispatch(args, executor)
     except SystemExit as exc:  # --help

@@ -160,7 +160,7 @@ def generate_region(schedule: Schedule, statement_text: Callable[[str, dict[str,
     parts: list = []
     check_call = None
     if check is not None:
-        check_fn, check_helpers = _check_function(check, interface, prefix, rename_call)
+        check_fn, check_helpers = _check_function(check, interface, prefix, rename_call, taken)
         helpers |= check_helpers
         parts += [check_fn, c.Line()]
         check_call = f"{interface.function}_check({', '.join(p.argument for p in interface.params)})"
@@ -176,9 +176,12 @@ def generate_region(schedule: Schedule, statement_text: Callable[[str, dict[str,
     return RegionCode("\n".join(lines) + "\n", call, check_call, prefix)
 
 
-def _check_function(check: RuntimeCheck, interface: RegionInterface, prefix: str,
-                    rename_call: dict[str, str]) -> tuple[c.Generable, set[str]]:
-    """``static int <function>_check(...)``: 1 when the optimized function may run."""
+def _check_function(check: RuntimeCheck, interface: RegionInterface, prefix: str, rename_call: dict[str, str],
+                    taken: frozenset[str] | set[str]) -> tuple[c.Generable, set[str]]:
+    """``static int <function>_check(...)``: 1 when the optimized function may run.
+
+    Addresses are compared as integers (``__UINTPTR_TYPE__``, predefined by gcc and clang):
+    pointers into different objects may not be compared with ``<`` in C."""
     build = isl.AstBuild.from_context(check.context)
     helpers: set[str] = set()
 
@@ -187,23 +190,33 @@ def _check_function(check: RuntimeCheck, interface: RegionInterface, prefix: str
         helpers.update(ce.used_helpers(expr))
         return ce.to_c(_rename(expr, prefix, rename_call))
 
-    def address(fp: Footprint, bound: isl.PwAff, end: bool) -> str:
-        index = text(build.expr_from_pw_aff(bound))
-        rows = f"(({index}) + 1)" if end else f"({index})"
-        scale = f" * (long)({fp.row})" if fp.row else ""
-        return (f"(__UINTPTR_TYPE__)({fp.pointer}) + (__UINTPTR_TYPE__)((long){rows}{scale}"
-                f" * (long)sizeof(*({fp.pointer})))")
-
-    terms = []
-    for a, b in check.disjoint:
-        terms.append(f"({address(a, a.upper, True)} <= {address(b, b.lower, False)}"
-                     f" || {address(b, b.upper, True)} <= {address(a, a.lower, False)})")
-    for cond in check.conditions:
-        terms.append(f"({text(build.expr_from_set(cond))})")
+    lines, names = [], {}
+    used = set(taken) | {p.name for p in interface.params}
+    for pair in check.disjoint:
+        for fp in pair:
+            if fp.pointer in names:
+                continue
+            lo, hi = _unused(f"{prefix}_lo_{fp.pointer}", used), _unused(f"{prefix}_hi_{fp.pointer}", used)
+            names[fp.pointer] = (lo, hi)
+            scale = f" * (long)({fp.row})" if fp.row else ""
+            for var, bound, end in ((lo, fp.lower, ""), (hi, fp.upper, " + 1")):
+                index = text(build.expr_from_pw_aff(bound))
+                lines.append(f"__UINTPTR_TYPE__ {var} = (__UINTPTR_TYPE__)({fp.pointer}) + (__UINTPTR_TYPE__)"
+                             f"((long)({index}{end}){scale} * (long)sizeof(*({fp.pointer})));")
+    terms = [f"({names[a.pointer][1]} <= {names[b.pointer][0]} || {names[b.pointer][1]} <= {names[a.pointer][0]})"
+             for a, b in check.disjoint]
+    terms += [f"({text(build.expr_from_set(cond))})" for cond in check.conditions]
     args = [c.Value(p.ctype, p.check_declarator or p.declarator) for p in interface.params]
     decl = c.FunctionDeclaration(c.Value("static int", f"{interface.function}_check"), args)
-    body = c.Block([c.Line(f"return {' && '.join(terms) or '1'};")])
+    body = c.Block([c.Line(x) for x in lines] + [c.Line(f"return {' && '.join(terms) or '1'};")])
     return c.FunctionBody(decl, body), helpers
+
+
+def _unused(name: str, used: set[str]) -> str:
+    while name in used:
+        name += "_"
+    used.add(name)
+    return name
 
 
 class _RegionBodies:
