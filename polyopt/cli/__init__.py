@@ -87,16 +87,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="relative tolerance (default 1e-9 for f64, 1e-4 for f32)")
     add_schedule_options(p)
 
-    p = sub.add_parser("bench", help="time polyopt against baselines")
-    p.add_argument("paths", nargs="+", metavar="PATH", help=paths_help)
-    p.add_argument("--size", type=_size, default="SMALL", help="size preset (default SMALL)")
+    p = sub.add_parser("bench", help="time polyopt against baselines (kernel files, or C files)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help=paths_help + "; or C files FILE.c")
+    p.add_argument("--size", type=_size, default=None,
+                   help="size preset (default SMALL); for C files it defines <SIZE>_DATASET (PolyBench's)")
     p.add_argument("--threads", type=_positive, default=None, metavar="N",
                    help="OpenMP (and BLAS) threads; default: the environment's")
     p.add_argument("--repeat", type=_positive, default=5, metavar="R", help="timed runs per variant")
-    p.add_argument("--vs", default="none,isl,numpy", metavar="LIST",
-                   help="baselines, comma-separated from none, isl, pluto, numpy (default none,isl,numpy)")
+    p.add_argument("--vs", default=None, metavar="LIST",
+                   help="baselines, comma-separated: none, isl, pluto, numpy (default none,isl,numpy); for C "
+                        "files gcc, clang, polly, none, isl, pluto (default gcc,clang,polly)")
     p.add_argument("-o", "--out", default="polyopt-bench", metavar="DIR",
                    help="directory for bench.csv and bench.json (default polyopt-bench)")
+    add_cpp_options(p)
     add_schedule_options(p)
 
     p = sub.add_parser("show", help="print a kernel's model, dependences, schedule or C")
