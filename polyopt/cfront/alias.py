@@ -11,7 +11,11 @@ guarded by a check computed here and printed by :func:`polyopt.codegen.region.ge
   ``restrict``) and of which at least one is written, the address ranges the region touches are
   disjoint (rows ``min .. max`` of the first subscript over all accesses, functions of the sizes);
 * every delinearised subscript (:mod:`.delinearize`) stays within its row (``0 <= j < m`` for
-  ``a[i * m + j]``), when that is not true for all sizes anyway.
+  ``a[i * m + j]``), when that is not true for all sizes anyway;
+* the sizes are in the *assumed context* (:func:`assumed_context`): those for which some statement
+  runs at all.  Below them the original does nothing either, and above them isl's AST build gets
+  simpler: jacobi-1d's (a 128 x 128 wavefront) went from 1.73 s to 1.06 s and jacobi-2d's from
+  0.24 s to 0.13 s (PolyBench MINI, measured on this 2-core machine).
 
 When the check fails the original code runs, unchanged.
 """
@@ -27,8 +31,19 @@ from ..errors import PolyoptError, SourceLocation
 from .convert import CRegion
 
 
-def runtime_check(region: CRegion, scop) -> RuntimeCheck | None:
-    """The check guarding ``region`` (modelled as ``scop``), or None when none is needed."""
+def assumed_context(scop) -> isl.Set:
+    """The sizes for which some statement instance runs (a simple hull: one conjunction, e.g.
+    ``n >= 3 and tsteps >= 1``), within the model's context."""
+    union = isl.Set.empty(scop.context.get_space())
+    for s in scop.statements:
+        union = union.union(s.domain.params())
+    hull = union.simple_hull()
+    return isl.Set.from_basic_set(hull).intersect(scop.context).coalesce()
+
+
+def runtime_check(region: CRegion, scop, assumed: isl.Set | None = None) -> RuntimeCheck | None:
+    """The check guarding ``region`` (modelled as ``scop``, its code generated for the sizes in
+    ``assumed``), or None when none is needed."""
     vars_ = region.vars
     accessed: dict[str, isl.Set] = {}
     written: set[str] = set()
@@ -46,6 +61,8 @@ def runtime_check(region: CRegion, scop) -> RuntimeCheck | None:
             pairs.append((a, b))
     conditions = [c for c in (_layout_condition(region, scop, name, accessed[name])
                               for name in region.layouts if name in accessed) if c is not None]
+    if assumed is not None and not scop.context.is_subset(assumed):
+        conditions = [assumed] + [c.gist(assumed) for c in conditions]
     if not pairs and not conditions:
         return None
     footprints = {name: _footprint(region, name, accessed[name]) for pair in pairs for name in pair}

@@ -25,7 +25,7 @@ from pycparser import c_ast
 from .. import pipeline
 from ..errors import PolyoptError
 from ..schedule.options import ScheduleOptions
-from .alias import runtime_check
+from .alias import assumed_context, runtime_check
 from .convert import CRegion, convert_region
 from .exprs import c_text
 from .interface import region_interface
@@ -103,8 +103,9 @@ def optimize_region(region: CRegion, parsed: ParsedFile, options: ScheduleOption
     function = _fresh(f"polyopt_{region.kernel.name}", taken)
     with pipeline.run_pass("codegen"):
         interface = region_interface(region, parsed, function, taken)
-        check = runtime_check(region, sched.scop)
-        code = generate_region(sched, statement_text, interface, taken=taken, check=check)
+        assumed = assumed_context(sched.scop)
+        check = runtime_check(region, sched.scop, assumed)
+        code = generate_region(sched, statement_text, interface, taken=taken, check=check, context=assumed)
     taken.update({function + "_check", function + "_par"})
     return OptimizedRegion(code.definitions, code.call, code.check)
 
@@ -153,7 +154,7 @@ def _splice(parsed: ParsedFile, done: list, options: ScheduleOptions, line_direc
             out += [f"{indent}{code.call}{newline}"]
         else:
             out += [f"{indent}if ({code.check}){newline}", f"{indent}  {code.call}{newline}",
-                    f"{indent}else {{  /* the arrays overlap: the original code */{newline}"]
+                    f"{indent}else {{  /* outside what the optimized code assumes: the original code */{newline}"]
             out += resync(first + 2) + lines[first + 1:last]
             out += [f"{indent}}}{newline}"]
         edits.append((first, last, out + resync(last + 2)))

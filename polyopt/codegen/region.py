@@ -122,11 +122,14 @@ def choose_prefix(taken: frozenset[str] | set[str], base: str = "c") -> str:
 
 def generate_region(schedule: Schedule, statement_text: Callable[[str, dict[str, str]], str],
                     interface: RegionInterface, *, taken: frozenset[str] | set[str] = frozenset(),
-                    check: RuntimeCheck | None = None, separate_tiles: bool = True) -> RegionCode:
+                    check: RuntimeCheck | None = None, context: isl.Set | None = None,
+                    separate_tiles: bool = True) -> RegionCode:
     """The optimized region of ``schedule`` (see the module docstring).
 
     ``statement_text(name, iterators)`` returns the C text (without ``;``) of statement ``name``
     when its original iterators are the given C expressions.  Parameters keep their names.
+    ``context`` (default: the Scop's) is the parameter set the code must be right for: a smaller
+    one must be part of ``check``.
     """
     scop = schedule.scop
     prefix = choose_prefix(taken)
@@ -135,8 +138,8 @@ def generate_region(schedule: Schedule, statement_text: Callable[[str, dict[str,
     items: list = []
     helpers: set[str] = set()
     if scop.statements:
-        ast = build_ast(schedule.tree, scop.context, {s.name: s.depth for s in scop.statements}, {},
-                        separate_tiles=separate_tiles)
+        ast = build_ast(schedule.tree, scop.context if context is None else context,
+                        {s.name: s.depth for s in scop.statements}, {}, separate_tiles=separate_tiles)
         bodies = _RegionBodies(scop.statements, statement_text, prefix, rename_call, set(locals_))
         walker = TreeBuilder(ast, bodies, {s.name: s for s in scop.statements}, {})
         try:
