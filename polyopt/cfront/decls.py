@@ -45,19 +45,14 @@ class CVar:
     restrict: bool = False
     indirect: bool = False
     decl: c_ast.Decl | None = None
-    scope: str = "local"  # "global", "param" or "local"
 
     @property
     def is_array(self) -> bool:
         return bool(self.dims)
 
     @property
-    def is_float(self) -> bool:
-        return self.base in FLOAT_TYPES
-
-    @property
     def is_int(self) -> bool:
-        return self.base is not None and not self.is_float and not self.dims and not self.indirect
+        return self.base is not None and self.base not in FLOAT_TYPES and not self.dims and not self.indirect
 
 
 def base_type(t, typedefs: dict | None = None) -> str | None:
@@ -82,7 +77,7 @@ def dtype_of(base: str | None):
     return i64 if base and "long" in base else i32
 
 
-def cvar(decl: c_ast.Decl, typedefs: dict, scope: str = "local") -> CVar:
+def cvar(decl: c_ast.Decl, typedefs: dict) -> CVar:
     """The CVar of one declaration."""
     t = decl.type
     dims: list = []
@@ -94,13 +89,13 @@ def cvar(decl: c_ast.Decl, typedefs: dict, scope: str = "local") -> CVar:
             restrict = restrict or (first and "restrict" in (t.dim_quals or []))
         else:
             if dims or pointer:  # `double **p`, or `double *a[10]` (an array of pointers)
-                return CVar(decl.name, None, (), indirect=True, decl=decl, scope=scope)
+                return CVar(decl.name, None, (), indirect=True, decl=decl)
             pointer = True
             restrict = "restrict" in (t.quals or [])
             dims.append(None)  # `double *p`, `double (*p)[M]`: unknown first extent
         first = False
         t = t.type
-    return CVar(decl.name, base_type(t, typedefs), tuple(dims), pointer, restrict, False, decl, scope)
+    return CVar(decl.name, base_type(t, typedefs), tuple(dims), pointer, restrict, False, decl)
 
 
 def visible_vars(parsed: ParsedFile, region: Region) -> dict[str, CVar]:
@@ -116,11 +111,11 @@ def visible_vars(parsed: ParsedFile, region: Region) -> dict[str, CVar]:
                 if b is not None:
                     typedefs[node.name] = b
         elif isinstance(node, c_ast.Decl) and node.name and not isinstance(node.type, c_ast.FuncDecl):
-            out[node.name] = cvar(node, typedefs, "global")
+            out[node.name] = cvar(node, typedefs)
     params = region.func.decl.type.args
     for p in (params.params if params else []):
         if isinstance(p, c_ast.Decl) and p.name:
-            out[p.name] = cvar(p, typedefs, "param")
+            out[p.name] = cvar(p, typedefs)
     path = region.path
     for k, node in enumerate(path):
         child = path[k + 1] if k + 1 < len(path) else None

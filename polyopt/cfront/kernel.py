@@ -24,7 +24,6 @@ access inside the arrays it was given.
 from __future__ import annotations
 
 import dataclasses
-import re
 
 from pycparser import c_ast
 
@@ -234,8 +233,9 @@ class CKernel(Kernel):
         return CProgram(text, fname, params, kernel.name)
 
     def _typedefs(self) -> list[str]:
-        """The user's typedefs the region's statements name (in casts); the opaque stand-ins the
-        preprocessing step declares for system headers' types are not the user's and are left out."""
+        """The user's typedefs the region's statements (in casts) and the declarations of its
+        variables name; the opaque stand-ins the preprocessing step declares for system headers'
+        types are not the user's and are left out."""
         used: set[str] = set()
 
         def visit(node):
@@ -246,9 +246,11 @@ class CKernel(Kernel):
 
         for item in self.region.region.items:
             visit(item)
+        for a in self.syntax.args:
+            if self._vars[a.name].decl is not None:
+                visit(self._vars[a.name].decl.type)
         return [c_text(n) + ";" for n in self.parsed.ast.ext
-                if isinstance(n, c_ast.Typedef) and n.name in used
-                and re.search(rf"\btypedef\b[^;]*\b{re.escape(n.name)}\b", self.parsed.text)]
+                if isinstance(n, c_ast.Typedef) and n.name in used and n.name not in self.parsed.opaque_types]
 
     def _cache_source(self) -> str:
         # The C statements decide the results, and the KernelDef does not carry their semantics.
