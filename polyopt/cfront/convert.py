@@ -64,6 +64,7 @@ class CRegion:
 
     @property
     def model(self) -> sx.KernelDef:
+        """The kernel without extents (what the polyhedral model is built from)."""
         args = tuple(replace(a, shape=()) if a.kind == sx.Argument.ARRAY else a for a in self.kernel.args)
         return replace(self.kernel, args=args)
 
@@ -108,12 +109,14 @@ class _Converter(ExprConverter):
     # ------------------------------------------------------------ statements
 
     def block(self, items) -> list:
+        """The syntax statements of a list of C block items."""
         out = []
         for item in items or []:
             out.extend(self.stmt(item))
         return out
 
     def stmt(self, node) -> list:
+        """The syntax statements of one C statement (a chain or comma list gives several)."""
         if isinstance(node, c_ast.Compound):
             return self.block(node.block_items)
         if isinstance(node, c_ast.EmptyStatement):
@@ -145,6 +148,7 @@ class _Converter(ExprConverter):
         return []
 
     def assign(self, node):
+        """One assignment or increment as an Assign; its C node is kept for printing."""
         if isinstance(node, c_ast.UnaryOp):
             if node.op not in _INCREMENTS:
                 self.err(node, f"`{c_text(node)}` is not a statement polyopt supports")
@@ -189,6 +193,7 @@ class _Converter(ExprConverter):
     # ------------------------------------------------------------ loops
 
     def loop(self, node: c_ast.For) -> list:
+        """A for loop (after the scalar initialisations of its header, if any)."""
         inits = self._init_list(node)
         if inits is None:
             return []

@@ -48,10 +48,12 @@ class CVar:
 
     @property
     def is_array(self) -> bool:
+        """An array or a pointer used as one (it has dimensions)."""
         return bool(self.dims)
 
     @property
     def is_int(self) -> bool:
+        """An integer scalar (a candidate size parameter)."""
         return self.base is not None and self.base not in FLOAT_TYPES and not self.dims and not self.indirect
 
 

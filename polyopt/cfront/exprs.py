@@ -51,6 +51,7 @@ def int_constant(node: c_ast.Constant):
 
 
 def is_id(node, name: str) -> bool:
+    """Whether ``node`` is the identifier ``name``."""
     return isinstance(node, c_ast.ID) and node.name == name
 
 
@@ -58,14 +59,18 @@ class ExprConverter:
     """Expression conversion; the state (names in scope, what was used) lives in :mod:`.convert`."""
 
     def err(self, node, message: str, hint: str = "") -> None:
+        """Record a problem at ``node``."""
         self.diags.append(Diagnostic(self.loc(node), message, hint))
 
     def loc(self, node):
+        """The SourceLocation of ``node`` in the original file."""
         return self.parsed.loc(getattr(node, "coord", None), self.region.first_line)
 
     # ------------------------------------------------------------ affine expressions
 
     def affine(self, node, what: str):
+        """``node`` as an affine syntax expression (None, reported, when it is not one); ``what``
+        names the context in messages ("loop bound", "subscript")."""
         loc = self.loc(node)
         if isinstance(node, c_ast.Constant):
             k = int_constant(node)
@@ -138,6 +143,7 @@ class ExprConverter:
         return sx.Name(name, sx.Name.PARAM, loc=self.loc(node))
 
     def cond(self, node):
+        """An affine condition (comparisons joined by ``&& || !``)."""
         loc = self.loc(node)
         if isinstance(node, c_ast.BinaryOp) and node.op in CMP:
             a, b = self.affine(node.left, "condition"), self.affine(node.right, "condition")
@@ -157,6 +163,7 @@ class ExprConverter:
     # ------------------------------------------------------------ accesses
 
     def access(self, node, write: bool = False):
+        """An array element or scalar as an Access (the array recorded as used)."""
         split = _split_access(node)
         if split is None:
             self.err(node, f"`{c_text(node)}` is not an access polyopt supports",
@@ -224,6 +231,7 @@ class ExprConverter:
     # ------------------------------------------------------------ values
 
     def value(self, node):
+        """A right-hand side: only what it reads matters (the C text is printed as it is)."""
         loc = self.loc(node)
         if isinstance(node, c_ast.Constant):
             if node.type in ("char", "string"):

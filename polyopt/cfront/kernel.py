@@ -37,7 +37,7 @@ from .decls import visible_vars
 from .exprs import c_text
 from .interface import region_interface
 from .optimize import substitute
-from .preprocess import ParsedFile, parse_file
+from .preprocess import CppOptions, ParsedFile, parse_file
 
 # C element types whose storage is exactly that of the NumPy dtype the front end gives them.
 _EXACT_TYPES = {
@@ -51,15 +51,16 @@ _EXACT_TYPES = {
 
 @user_facing
 def from_c(source_text: str, *, name: str | None = None, filename: str = "<string>", region=0,
-           **options) -> CKernel:
+           cpp: CppOptions | None = None, **options) -> CKernel:
     """The kernel of one ``#pragma scop`` region of C source, callable on NumPy arrays.
 
     ``region`` is the region's index in the file (0 = first) or the name of the C function holding
     it (its first region).  ``name`` renames the kernel (default ``<function>_scop<index>``).
     ``options`` are the default scheduling options, as for ``@po.kernel``.  Arguments of the
     kernel: see :attr:`Kernel.syntax` ``.args`` (arrays by first use, then scalars, then sizes).
+    ``cpp`` are the preprocessor options (``-I -D ...``, see :class:`CppOptions`).
     """
-    parsed = parse_file(source_text, filename)
+    parsed = parse_file(source_text, filename, options=cpp)
     index = _region_index(parsed, region)
     converted = convert_region(parsed, parsed.regions[index], index)
     if name is not None:

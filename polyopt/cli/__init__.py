@@ -107,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     for part, what in (("scop", "the polyhedral model"), ("deps", "the dependences"),
                        ("schedule", "the schedule and its decisions"), ("c", "the generated C")):
         p.add_argument(f"--{part}", action="store_true", help=f"show {what}")
+    add_cpp_options(p)
     add_schedule_options(p)
 
     p = sub.add_parser("cc", help="optimize the #pragma scop regions of a C file (C in, C out)")

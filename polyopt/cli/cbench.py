@@ -76,6 +76,7 @@ class Variant:
 
 
 def parse_vs(text: str) -> list[str]:
+    """``gcc,polly`` -> the baselines for C files; an unknown name is a usage error."""
     names = [v.strip().lower() for v in text.split(",") if v.strip()]
     bad = [v for v in names if v not in C_BASELINES]
     if bad:

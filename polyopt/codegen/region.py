@@ -233,6 +233,7 @@ class _RegionBodies:
         self.locals = locals_
 
     def statement(self, body: sx.Assign, iterators: dict[str, ce.CExpr]) -> EmittedStatement:
+        """The caller's C text of ``body`` and what the outliner must know about it."""
         exprs = {k: "(" + ce.to_c(_rename(v, self.prefix, self.rename_call)) + ")"
                  for k, v in iterators.items()}
         helpers: set[str] = set()

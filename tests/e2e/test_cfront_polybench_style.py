@@ -59,3 +59,9 @@ def test_a_macro_missing_without_its_header_is_a_preprocessor_error(tmp_path, mo
     assert main(["cc", "-DMINI_DATASET", "kernels/mv2.c", "-o", str(tmp_path / "out.c")]) == 1
     err = capsys.readouterr().err
     assert "harness.h" in err and "preprocess" in err
+
+
+def test_show_takes_the_preprocessor_options(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    assert main(["show", "kernels/mv2.c", "-I", "utilities", "-DMINI_DATASET", "--schedule"]) == 0
+    assert "schedule kernel_mv2_scop0" in capsys.readouterr().out
