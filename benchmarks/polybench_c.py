@@ -7,8 +7,9 @@ checkout, for every kernel and dataset this runs exactly
 
 (timed: a fresh process, as a user runs it), compiles the original and the output the same way
 (``gcc -O2 -fopenmp -DPOLYBENCH_DUMP_ARRAYS``, with ``utilities/polybench.c``), runs both on
-2 threads and compares the arrays they print, byte for byte.  Prints one line per kernel, the
-median and slowest ``polyopt cc`` time, and exits 1 if any kernel failed.
+2 threads (``OMP_WAIT_POLICY=passive``) and compares the arrays they print, byte for byte.
+Prints one line per kernel, the median and slowest ``polyopt cc`` time, and exits 1 if any kernel
+failed.
 
     python benchmarks/polybench_c.py /work/polybench/src --datasets MINI,SMALL [--kernels gemm,lu]
 """
@@ -48,7 +49,9 @@ def check(root: Path, kernel: Path, dataset: str, tmp: Path) -> tuple[bool, floa
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         return False, seconds, "polyopt cc failed: " + proc.stderr.strip()[:2000]
-    env = dict(os.environ, OMP_NUM_THREADS="2")
+    # passive: on a shared machine, spinning OpenMP threads that wait for a busy core made
+    # floyd-warshall (a parallel loop in a serial loop) 300 times slower
+    env = dict(os.environ, OMP_NUM_THREADS="2", OMP_WAIT_POLICY="passive")
     dumps = []
     for name, src in (("orig", kernel), ("opt", out)):
         exe = tmp / f"{kernel.stem}_{dataset}_{name}"
