@@ -24,18 +24,20 @@ access inside the arrays it was given.
 from __future__ import annotations
 
 import dataclasses
-import re
 
 from pycparser import c_ast
 
 from .. import pipeline
 from ..codegen.signature import ARRAY, SCALAR, SIZE, CProgram, function_name, make_params
-from ..errors import ArgumentError, KernelSyntaxError, PolyoptError, SourceLocation, user_facing
+from ..errors import ArgumentError, PolyoptError, SourceLocation, user_facing
 from ..frontend import syntax as sx
 from ..kernel import Kernel
-from .convert import CRegion, _visible_vars, c_text, convert_region
+from .convert import CRegion, convert_region
+from .decls import visible_vars
+from .exprs import c_text
+from .interface import region_interface
 from .optimize import substitute
-from .preprocess import ParsedFile, parse_file
+from .preprocess import CppOptions, ParsedFile, parse_file
 
 # C element types whose storage is exactly that of the NumPy dtype the front end gives them.
 _EXACT_TYPES = {
@@ -49,15 +51,16 @@ _EXACT_TYPES = {
 
 @user_facing
 def from_c(source_text: str, *, name: str | None = None, filename: str = "<string>", region=0,
-           **options) -> CKernel:
+           cpp: CppOptions | None = None, **options) -> CKernel:
     """The kernel of one ``#pragma scop`` region of C source, callable on NumPy arrays.
 
     ``region`` is the region's index in the file (0 = first) or the name of the C function holding
     it (its first region).  ``name`` renames the kernel (default ``<function>_scop<index>``).
     ``options`` are the default scheduling options, as for ``@po.kernel``.  Arguments of the
     kernel: see :attr:`Kernel.syntax` ``.args`` (arrays by first use, then scalars, then sizes).
+    ``cpp`` are the preprocessor options (``-I -D ...``, see :class:`CppOptions`).
     """
-    parsed = parse_file(source_text, filename)
+    parsed = parse_file(source_text, filename, options=cpp)
     index = _region_index(parsed, region)
     converted = convert_region(parsed, parsed.regions[index], index)
     if name is not None:
@@ -100,10 +103,16 @@ class CKernel(Kernel):
         self.region = region
         self.parsed = parsed
         self.syntax = region.kernel
-        self._vars = _visible_vars(parsed, region.region)
+        self._vars = visible_vars(parsed, region.region)
         self._reference = None
         self._outside = None  # isl parameter set where some access leaves its array, once known
         self._checked: dict[tuple, bool] = {}
+        if region.unknown_extents:
+            name = region.unknown_extents[0]
+            raise PolyoptError(f"from_c needs the extents of every array, and those of '{name}' are not "
+                               "known (a pointer) or not affine", location=self._region_location(),
+                               hint=f"declare '{name}' with its extents (double {name}[n][m]), or use "
+                                    "`polyopt cc`, which needs no extents")
         self._check_element_types()
         self.__name__ = self.syntax.name
         self.__doc__ = f"C region {parsed.filename}:{region.region.first_line}"
@@ -128,17 +137,13 @@ class CKernel(Kernel):
     @property
     @user_facing
     def scop(self):
-        """The polyhedral model; without the array extents when C's accesses may leave them."""
+        """The polyhedral model, built without the array extents (C does not promise that accesses
+        stay inside them); the sizes for which some access leaves its array are remembered, and
+        calls with such sizes are refused."""
         if self._scop is None:
-            try:
-                self._scop = pipeline.scop(self.syntax, self.times)
-            except KernelSyntaxError as exc:
-                if not all("can fall outside its extents" in d.message for d in exc.diagnostics):
-                    raise
-                args = tuple(dataclasses.replace(a, shape=()) if a.kind == sx.Argument.ARRAY else a
-                             for a in self.syntax.args)
-                self._scop = pipeline.scop(dataclasses.replace(self.syntax, args=args), self.times)
-                self._outside = _outside_params(self._scop, self.syntax)
+            self._scop = pipeline.scop(self.region.model, self.times)
+            outside = _outside_params(self._scop, self.syntax)
+            self._outside = None if outside.is_empty() else outside
         return self._scop
 
     # ------------------------------------------------------------ C
@@ -154,18 +159,24 @@ class CKernel(Kernel):
             def statement_text(stmt: str, exprs: dict[str, str]) -> str:
                 return substitute(by_name[stmt], exprs, iterators[stmt])
 
-            block = generate_region(schedule, statement_text, taken=self._taken()).text
+            taken = self._taken()
+            interface = region_interface(self.region, self.parsed, function_name(self.name) + "_region", taken)
+            code = generate_region(schedule, statement_text, interface, taken=taken)
             comment = f"polyopt C kernel '{self.name}', options: {schedule.options.key()}"
-            return self._wrap(block, comment)
+            return self._wrap("{\n  " + code.call + "\n}", comment, code.definitions)
 
     def _original_block(self) -> str:
         """The region's statements as they are (macros expanded), with its iterators declared."""
         iters: list[str] = []
+        args = {a.name for a in self.syntax.args}
 
         def visit(node):
-            if (isinstance(node, c_ast.For) and isinstance(node.init, c_ast.Assignment)
-                    and isinstance(node.init.lvalue, c_ast.ID) and node.init.lvalue.name not in iters):
-                iters.append(node.init.lvalue.name)
+            if isinstance(node, c_ast.For):
+                inits = node.init.exprs if isinstance(node.init, c_ast.ExprList) else [node.init]
+                for a in inits:
+                    if (isinstance(a, c_ast.Assignment) and isinstance(a.lvalue, c_ast.ID)
+                            and a.lvalue.name not in iters and a.lvalue.name not in args):
+                        iters.append(a.lvalue.name)
             for _, child in node.children():
                 visit(child)
 
@@ -184,8 +195,9 @@ class CKernel(Kernel):
             prefix += "_"
         return prefix
 
-    def _wrap(self, block: str, comment: str) -> CProgram:
-        """``block`` in a function with the flat-pointer ABI, the region's names declared."""
+    def _wrap(self, block: str, comment: str, definitions: str = "") -> CProgram:
+        """``block`` in a function with the flat-pointer ABI, the region's names declared, after
+        the file-scope ``definitions`` it calls."""
         kernel = self.syntax
         prefix = self._arg_prefix()
         written = _assigned(kernel.body)  # written_arrays() leaves out rank-0 arrays (written scalars)
@@ -200,15 +212,14 @@ class CKernel(Kernel):
                 pointers.append(f"{p.ctype} {p.name} = {p.c_name};")
             else:
                 shape = kernel.argument(p.name).shape
-                const = "" if p.written else "const "
                 if not shape:  # a scalar the region writes: a local, stored back at the end
                     pointers.append(f"{p.ctype} {p.name} = *{p.c_name};")
                     if p.written:
                         store.append(f"*{p.c_name} = {p.name};")
                     continue
                 inner = "".join(f"[{_c_extent(e)}]" for e in shape[1:])
-                pointers.append(f"{const}{p.ctype} (*restrict {p.name}){inner} = "
-                                f"({const}{p.ctype} (*){inner}){p.c_name};")
+                # not const: the region's function takes its rows as they are declared in C
+                pointers.append(f"{p.ctype} (*restrict {p.name}){inner} = ({p.ctype} (*){inner}){p.c_name};")
         signature = ", ".join(
             f"{'' if p.written else 'const '}{p.ctype} *restrict {p.c_name}" if p.kind == ARRAY
             else f"{p.ctype} {p.c_name}" for p in params) or "void"
@@ -219,12 +230,13 @@ class CKernel(Kernel):
         body += "".join(f"  {line}\n" for line in store)
         text = (f"/* {comment.replace('*/', '* /')}\n * from {kernel.file}:{kernel.first_line} */\n"
                 "#include <math.h>\n#include <stddef.h>\n" + "".join(t + "\n" for t in typedefs)
-                + f"\nvoid {fname}({signature})\n{{\n{body}}}\n")
+                + (f"\n{definitions}" if definitions else "") + f"\nvoid {fname}({signature})\n{{\n{body}}}\n")
         return CProgram(text, fname, params, kernel.name)
 
     def _typedefs(self) -> list[str]:
-        """The user's typedefs the region's statements name (in casts); the opaque stand-ins the
-        preprocessing step declares for system headers' types are not the user's and are left out."""
+        """The user's typedefs the region's statements (in casts) and the declarations of its
+        variables name; the opaque stand-ins the preprocessing step declares for system headers'
+        types are not the user's and are left out."""
         used: set[str] = set()
 
         def visit(node):
@@ -235,9 +247,11 @@ class CKernel(Kernel):
 
         for item in self.region.region.items:
             visit(item)
+        for a in self.syntax.args:
+            if self._vars[a.name].decl is not None:
+                visit(self._vars[a.name].decl.type)
         return [c_text(n) + ";" for n in self.parsed.ast.ext
-                if isinstance(n, c_ast.Typedef) and n.name in used
-                and re.search(rf"\btypedef\b[^;]*\b{re.escape(n.name)}\b", self.parsed.text)]
+                if isinstance(n, c_ast.Typedef) and n.name in used and n.name not in self.parsed.opaque_types]
 
     def _cache_source(self) -> str:
         # The C statements decide the results, and the KernelDef does not carry their semantics.

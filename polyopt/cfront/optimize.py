@@ -1,75 +1,113 @@
 """Optimize the ``#pragma scop`` regions of a C file: C text in, C text out (``polyopt cc``).
 
-The driver of the C front end: parse (:mod:`.preprocess`), convert each region to a KernelDef
-(:mod:`.convert`), run the ordinary pipeline (scop -> dependences -> schedule), print the new loop
-nest with :func:`polyopt.codegen.region.generate_region`, and splice it into the ORIGINAL text in
-place of the lines from ``#pragma scop`` to ``#pragma endscop``; every other byte is kept.
+The driver of the C front end: parse with the user's preprocessor options (:mod:`.preprocess`),
+convert each region to a KernelDef (:mod:`.convert`), run the ordinary pipeline (scop ->
+dependences -> schedule), decide the region function's interface (:mod:`.interface`) and its
+runtime overlap check (:mod:`.alias`), print them with
+:func:`polyopt.codegen.region.generate_region`, and splice the result into the ORIGINAL text:
+
+* the lines from ``#pragma scop`` to ``#pragma endscop`` become a call of the region's function
+  (``if (check(...)) f(...); else { <the original lines> }`` when a check is needed);
+* the functions are inserted just before the function holding the region;
+* every other byte is kept.  With ``line_directives``, ``#line`` directives after each change keep
+  the compiler's messages pointing at the original lines (what ``polyopt gcc`` uses).
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
-import sys
+import re
 import warnings
+from dataclasses import dataclass
 
 from pycparser import c_ast
 
 from .. import pipeline
-from ..errors import KernelSyntaxError, PolyoptError
-from ..frontend import syntax as sx
+from ..errors import PolyoptError
 from ..schedule.options import ScheduleOptions
-from .convert import CRegion, c_text, convert_region
-from .preprocess import parse_file
+from .alias import assumed_context, runtime_check
+from .convert import CRegion, convert_region
+from .exprs import c_text
+from .interface import region_interface
+from .preprocess import CppOptions, ParsedFile, parse_file
+
+# A line holding only declaration specifiers (`static`, `inline`, `void`, `POLYBENCH_INLINE`):
+# part of the function definition that follows.
+_SPECIFIERS = re.compile(r"[ \t]*[A-Za-z_][\w \t*]*")
 
 
 class RegionWarning(UserWarning):
-    """A region was left unchanged (``keep_going``)."""
+    """A region was left unchanged (``keep_going``): ``error`` is why, ``where`` is ``file:line``."""
+
+    def __init__(self, message: str, error: PolyoptError | None = None, where: str = ""):
+        super().__init__(message)
+        self.error = error
+        self.where = where
+
+
+@dataclass(frozen=True)
+class OptimizedRegion:
+    """What replaces one region: file-scope definitions and the statement at the region."""
+
+    definitions: str
+    call: str
+    check: str | None
 
 
 def optimize_c(text: str, *, filename: str = "<input>", keep_going: bool = False,
-               **schedule_options) -> str:
-    """``text`` with every ``#pragma scop`` region replaced by its optimized loop nest.
+               cpp: CppOptions | None = None, line_directives: bool = False, **schedule_options) -> str:
+    """``text`` with every ``#pragma scop`` region replaced by its optimized code.
 
-    ``schedule_options`` are those of ``Kernel.schedule`` (scheduler, tile, fuse, parallel, ...).
-    With ``keep_going`` a region that cannot be optimized is left as it is and a
-    :class:`RegionWarning` is issued; otherwise its PolyoptError propagates.
+    ``cpp`` are the preprocessor options (``-I -D -U -include -std=``); ``schedule_options`` those
+    of ``Kernel.schedule`` (scheduler, tile, fuse, parallel, vectorize).  With ``keep_going`` a
+    region that cannot be optimized is left as it is and a :class:`RegionWarning` is issued;
+    otherwise its PolyoptError propagates.
     """
     options = ScheduleOptions.make(**schedule_options)
-    parsed = parse_file(text, filename)
-    lines = text.splitlines(keepends=True)
-    replacements = []
+    parsed = parse_file(text, filename, options=cpp)
+    taken = set(parsed_names(parsed))
+    done = []
     for k, region in enumerate(parsed.regions):
         try:
-            replacements.append((region, optimize_region(convert_region(parsed, region, k), options)))
+            done.append((region, optimize_region(convert_region(parsed, region, k), parsed, options, taken)))
         except PolyoptError as exc:
             if not keep_going:
                 raise
-            warnings.warn(f"{filename}:{region.first_line}: region left unchanged: {exc}", RegionWarning,
-                          stacklevel=2)
-    for region, block in sorted(replacements, key=lambda r: -r[0].first_line):
-        first, last = region.first_line - 1, region.last_line - 1
-        indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
-        newline = "\r\n" if lines[last].endswith("\r\n") else "\n"
-        body = _indent(block, indent)
-        header = f"{indent}/* polyopt: optimized scop region ({options.key()}) */"
-        lines[first:last + 1] = [header + newline + body.replace("\n", newline) + newline]
-    return "".join(lines)
+            where = f"{filename}:{region.first_line}"
+            warnings.warn(RegionWarning(f"{where}: region left unchanged: {exc}", exc, where), stacklevel=2)
+    out = _splice(parsed, done, options, line_directives)
+    if line_directives:  # __FILE__ and the compiler's messages name the original file
+        out = f'#line 1 "{_escaped(filename)}"\n' + out
+    return out
 
 
-def optimize_region(region: CRegion, options: ScheduleOptions) -> str:
-    """The optimized C block of one converted region."""
+def parsed_names(parsed: ParsedFile) -> set[str]:
+    """Every identifier of the file (the names new code must avoid)."""
+    from .scan import identifiers
+
+    return identifiers(parsed.ast)
+
+
+def optimize_region(region: CRegion, parsed: ParsedFile, options: ScheduleOptions,
+                    taken: set[str]) -> OptimizedRegion:
+    """The optimized code of one converted region; ``taken`` grows by the names it uses."""
     from ..codegen.region import generate_region
 
     sched = schedule_region(region, options)
     by_name = dict(zip((s.name for s in sched.scop.statements), region.statements))
-    iterators = {s.name: s.iterators for s in sched.scop.statements}
+    iterators = {s.name: set(s.iterators) for s in sched.scop.statements}
 
     def statement_text(name: str, exprs: dict[str, str]) -> str:
-        return substitute(by_name[name], exprs, set(iterators[name]))
+        return substitute(by_name[name], exprs, iterators[name])
 
+    function = _fresh(f"polyopt_{region.kernel.name}", taken)
     with pipeline.run_pass("codegen"):
-        return generate_region(sched, statement_text, taken=region.names).text
+        interface = region_interface(region, parsed, function, taken)
+        assumed = assumed_context(sched.scop)
+        check = runtime_check(region, sched.scop, assumed)
+        code = generate_region(sched, statement_text, interface, taken=taken, check=check, context=assumed)
+    taken.update({function + "_check", function + "_par"})
+    return OptimizedRegion(code.definitions, code.call, code.check)
 
 
 def schedule_region(region: CRegion, options: ScheduleOptions):
@@ -78,17 +116,8 @@ def schedule_region(region: CRegion, options: ScheduleOptions):
 
 
 def region_scop(region: CRegion):
-    """The Scop of a region.  C does not promise that accesses stay within declared extents (an
-    ``A[100]`` indexed up to a parameter ``n``); the original performs exactly the same accesses,
-    so when only the bounds check fails the model is built without the extents."""
-    try:
-        return pipeline.scop(region.kernel)
-    except KernelSyntaxError as exc:
-        if not all("can fall outside its extents" in d.message for d in exc.diagnostics):
-            raise
-    args = tuple(dataclasses.replace(a, shape=()) if a.kind == sx.Argument.ARRAY else a
-                 for a in region.kernel.args)
-    return pipeline.scop(dataclasses.replace(region.kernel, args=args))
+    """The Scop of a region, built without array extents (see :class:`CRegion`)."""
+    return pipeline.scop(region.model)
 
 
 def substitute(node, exprs: dict[str, str], iterators: set[str]) -> str:
@@ -107,62 +136,60 @@ def substitute(node, exprs: dict[str, str], iterators: set[str]) -> str:
     return c_text(node)
 
 
-def _indent(block: str, indent: str) -> str:
-    return "\n".join(indent + ln if ln and not ln.startswith("#") else ln for ln in block.splitlines())
+def _splice(parsed: ParsedFile, done: list, options: ScheduleOptions, line_directives: bool) -> str:
+    lines = parsed.text.splitlines(keepends=True)
+    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    name = _escaped(parsed.filename)
 
+    def resync(line: int) -> list[str]:  # the next line is line `line` of the original
+        return [f'#line {line} "{name}"{newline}'] if line_directives else []
 
-def cli_cc(args) -> int:
-    """``polyopt cc INPUT.c -o OUTPUT.c [--scheduler S] [--tile T] [--fuse F] [--keep-going]``.
-
-    ``args`` is an argparse Namespace with input, output, scheduler, tile, fuse, keep_going (None
-    for options not given).  Returns the exit status: 0 on success, 1 with the error on stderr.
-    """
-    options = {}
-    for key in ("scheduler", "tile", "fuse"):
-        value = getattr(args, key, None)
-        if value is not None:
-            options[key] = _tile_value(value) if key == "tile" else value
-    try:
-        with open(args.input, encoding="utf-8", newline="") as f:
-            text = f.read()
-    except OSError as exc:
-        print(f"polyopt cc: cannot read {args.input}: {exc.strerror}", file=sys.stderr)
-        return 1
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", RegionWarning)
-        try:
-            out = optimize_c(text, filename=args.input, keep_going=bool(getattr(args, "keep_going", False)),
-                             **options)
-        except PolyoptError as exc:
-            print(f"polyopt cc: error: {exc}", file=sys.stderr)
-            return 1
-    for w in caught:
-        if issubclass(w.category, RegionWarning):
-            print(f"polyopt cc: warning: {w.message}", file=sys.stderr)
-    output = getattr(args, "output", None)
-    try:
-        if output in (None, "-"):
-            sys.stdout.write(out)
+    edits = []  # (first line index, last line index, replacement lines), 0-based, inclusive
+    starts: dict[int, list[str]] = {}
+    for region, code in done:
+        first, last = region.first_line - 1, region.last_line - 1
+        indent = _indent(lines[first]) or _indent(lines[first + 1])
+        out = [f"{indent}/* polyopt: optimized scop region ({options.key()}) */{newline}"]
+        if code.check is None:
+            out += [f"{indent}{code.call}{newline}"]
         else:
-            with open(output, "w", encoding="utf-8", newline="") as f:
-                f.write(out)
-    except OSError as exc:
-        print(f"polyopt cc: cannot write {output}: {exc.strerror}", file=sys.stderr)
-        return 1
-    return 0
+            out += [f"{indent}if ({code.check}){newline}", f"{indent}  {code.call}{newline}",
+                    f"{indent}else {{  /* outside what the optimized code assumes: the original code */{newline}"]
+            out += resync(first + 2) + lines[first + 1:last]
+            out += [f"{indent}}}{newline}"]
+        edits.append((first, last, out + resync(last + 2)))
+        start = _function_start(parsed, region.func) - 1
+        starts.setdefault(start, []).append(code.definitions.replace("\n", newline))
+    for start, defs in starts.items():
+        head = f"/* polyopt: the optimized scop region{'s' if len(defs) > 1 else ''} of the next function */"
+        text = head + newline + "".join(d + newline for d in defs)
+        edits.append((start, start - 1, [text] + resync(start + 1)))
+    for first, last, out in sorted(edits, key=lambda e: -e[0]):
+        lines[first:last + 1] = out
+    return "".join(lines)
 
 
-def _tile_value(value):
-    """``--tile`` as given on the command line: on/off, one size or comma-separated sizes."""
-    if not isinstance(value, str):
-        return value
-    low = value.strip().lower()
-    if low in ("on", "true", "yes"):
-        return True
-    if low in ("off", "false", "no", "0"):
-        return False
-    try:
-        sizes = tuple(int(p) for p in low.split(","))
-    except ValueError:
-        return value  # ScheduleOptions reports the bad value
-    return sizes[0] if len(sizes) == 1 else sizes
+def _function_start(parsed: ParsedFile, func: c_ast.FuncDef) -> int:
+    """The first line (1-based) of a function definition: its name's line and the lines of
+    declaration specifiers just before it."""
+    lines = parsed.text.splitlines()
+    line = func.decl.coord.line
+    while line > 1 and lines[line - 2].strip() and _SPECIFIERS.fullmatch(lines[line - 2]):
+        line -= 1
+    return line
+
+
+def _escaped(filename: str) -> str:
+    return filename.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())] if line.strip() else ""
+
+
+def _fresh(base: str, taken: set[str]) -> str:
+    name = base
+    while name in taken or name + "_check" in taken:
+        name += "_"
+    taken.add(name)
+    return name

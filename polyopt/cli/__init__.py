@@ -1,4 +1,4 @@
-"""The ``polyopt`` command line: compile, check, bench, show (and cc, the C front end's slot).
+"""The ``polyopt`` command line: compile, check, bench, show, and for C files cc and gcc.
 
 It sits on top of the whole pipeline and of :mod:`polyopt.suite`; nothing imports it.
 
@@ -6,6 +6,8 @@ It sits on top of the whole pipeline and of :mod:`polyopt.suite`; nothing import
     polyopt check kernels/ --size SMALL
     polyopt bench kernels/polybench/gemm.py --size MEDIUM --threads 2 --vs none,isl,numpy -o results/
     polyopt show kernels/polybench/gemm.py:gemm --schedule --tile off
+    polyopt cc -I utilities -DLARGE_DATASET gemm.c -o gemm_opt.c
+    polyopt gcc -O3 -I utilities gemm.c utilities/polybench.c -o gemm -lm     (a drop-in gcc)
 
 Exit status: 0 success; 1 when a kernel failed (compile error, mismatch, ...), after every other
 kernel was still processed; 2 for a mistake on the command line (missing path, file without
@@ -32,6 +34,7 @@ from .. import __version__
 from ..errors import PolyoptError
 from ..suite import PRESETS
 from .common import UsageError, add_schedule_options, first_line, make_executor
+from .coptions import add_cpp_options
 from .progress import add_progress_option
 
 __all__ = ["main", "build_parser"]
@@ -47,9 +50,9 @@ class _Parser(argparse.ArgumentParser):
 DEFAULT_SIZE = "SMALL"  # check and bench alike: big enough to time, small enough for the Python reference
 
 
-def _add_size(parser) -> None:
+def _add_size(parser, note: str = "") -> None:
     parser.add_argument("--size", type=_size, default=DEFAULT_SIZE, metavar="PRESET",
-                        help=f"size preset: {', '.join(PRESETS)} (default {DEFAULT_SIZE})")
+                        help=f"size preset: {', '.join(PRESETS)} (default {DEFAULT_SIZE}){note}")
 
 
 def _size(text: str) -> str:
@@ -97,16 +100,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_progress_option(p)
     add_schedule_options(p)
 
-    p = sub.add_parser("bench", help="time polyopt against baselines")
-    p.add_argument("paths", nargs="+", metavar="PATH", help=paths_help)
-    _add_size(p)
+    p = sub.add_parser("bench", help="time polyopt against baselines (kernel files, or C files)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help=paths_help + "; or C files FILE.c")
+    _add_size(p, "; for C files it defines <PRESET>_DATASET (PolyBench's)")
     p.add_argument("--threads", type=_positive, default=None, metavar="N",
                    help="OpenMP (and BLAS) threads; default: the environment's")
     p.add_argument("--repeat", type=_positive, default=5, metavar="R", help="timed runs per variant (default 5)")
-    p.add_argument("--vs", default="none,isl,numpy", metavar="LIST",
-                   help="baselines, comma-separated from none, isl, pluto, numpy (default none,isl,numpy)")
+    p.add_argument("--vs", default=None, metavar="LIST",
+                   help="baselines, comma-separated: none, isl, pluto, numpy (default none,isl,numpy); for C "
+                        "files gcc, clang, polly, none, isl, pluto (default gcc,clang,polly)")
     p.add_argument("-o", "--out", default="polyopt-bench", metavar="DIR",
                    help="directory for bench.csv and bench.json (default polyopt-bench)")
+    add_cpp_options(p)
     add_progress_option(p)
     add_schedule_options(p)
 
@@ -115,31 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
     for part, what in (("scop", "the polyhedral model"), ("deps", "the dependences"),
                        ("schedule", "the schedule and its decisions"), ("c", "the generated C")):
         p.add_argument(f"--{part}", action="store_true", help=f"show {what}")
+    add_cpp_options(p)
     add_schedule_options(p)
 
-    p = sub.add_parser("cc", help="optimize the affine loop nests of a C file (polyopt.cfront)")
+    p = sub.add_parser("cc", help="optimize the #pragma scop regions of a C file (C in, C out)")
     p.add_argument("input", metavar="INPUT.c")
-    p.add_argument("-o", "--output", required=True, metavar="OUTPUT.c")
-    p.add_argument("--keep-going", action="store_true", help="leave nests that cannot be optimized as they are")
+    p.add_argument("-o", "--output", required=True, metavar="OUTPUT.c", help="the output file (- for stdout)")
+    p.add_argument("--keep-going", action="store_true", help="leave regions that cannot be optimized as they are")
+    add_cpp_options(p)
     add_schedule_options(p)
+
+    sub.add_parser("gcc", add_help=False, help="gcc with the #pragma scop regions optimized: polyopt gcc "
+                                               "[gcc options] file.c -o prog (see 'polyopt gcc --polyopt-help')")
     return parser
-
-
-def _cc(args) -> int:
-    """Hand over to the C front end, which owns this command."""
-    import importlib
-
-    try:
-        cfront = importlib.import_module("polyopt.cfront")
-    except ImportError as exc:
-        what = ("is not available in this installation" if exc.name == "polyopt.cfront"
-                else f"cannot be imported: {exc}")
-        raise UsageError(f"polyopt cc: the C front end (polyopt.cfront) {what}") from None
-    handler = getattr(cfront, "cli_cc", None)
-    if handler is None:
-        raise UsageError("polyopt cc: polyopt.cfront has no cli_cc(args) entry point")
-    status = handler(args)
-    return 0 if status is None else int(status)
 
 
 def _dispatch(args, executor) -> int:
@@ -147,16 +140,10 @@ def _dispatch(args, executor) -> int:
         from . import compile as command
     elif args.command == "check":
         from . import check as command
-    elif args.command == "bench":
-        from . import bench as command
-
-        return command.run(args)
-    elif args.command == "show":
-        from . import show as command
-
-        return command.run(args)
     else:
-        return _cc(args)
+        from . import bench, cc, show
+
+        return {"bench": bench.run, "show": show.run, "cc": cc.run}[args.command](args)
     owned = executor is None
     executor = executor if executor is not None else make_executor(args.jobs)
     try:
@@ -172,9 +159,14 @@ def main(argv=None, *, executor=None) -> int:
     ``executor``: for compile and check, any object with ``submit`` (see the module docstring);
     it overrides ``--jobs`` and is not shut down here.
     """
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
+        if argv and argv[0] == "gcc":  # gcc's own options: not for argparse
+            from . import gcc
+
+            return gcc.run(argv[1:])
+        args = parser.parse_args(argv)
         return _dispatch(args, executor)
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else 0

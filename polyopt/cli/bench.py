@@ -157,7 +157,15 @@ def _ms(v) -> str:
 
 
 def run(args) -> int:
-    """The ``bench`` command."""
+    """The ``bench`` command (C files: :mod:`.cbench`)."""
+    c_files = [p for p in args.paths if p.endswith(".c")]
+    if c_files:
+        if len(c_files) != len(args.paths):
+            raise UsageError("polyopt bench: give either kernel files or C files, not both")
+        from . import cbench
+
+        return cbench.run(args)
+    args.vs = args.vs if args.vs is not None else "none,isl,numpy"
     options = schedule_overrides(args)
     if "tile" in options and isinstance(options["tile"], tuple):
         options["tile"] = list(options["tile"])  # JSON for the child; ScheduleOptions takes lists

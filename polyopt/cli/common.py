@@ -98,9 +98,10 @@ def collect(paths: Sequence[str]) -> tuple[list[Target], list[LoadFailure]]:
     return _unique_names(targets), failures
 
 
-def c_targets(raw: str) -> list[Target]:
+def c_targets(raw: str, cpp=None) -> list[Target]:
     """The kernels of a C file's ``#pragma scop`` regions, made with :func:`polyopt.from_c`:
-    ``FILE.c`` (every region) or ``FILE.c:REGION`` (a region index or a function name)."""
+    ``FILE.c`` (every region) or ``FILE.c:REGION`` (a region index or a function name);
+    ``cpp`` are the preprocessor options."""
     from .. import cfront
 
     path_text, only = split_kernel_path(raw)
@@ -114,10 +115,10 @@ def c_targets(raw: str) -> list[Target]:
     if only:
         regions = [int(only) if only.isdigit() else only]
     else:
-        regions = list(range(len(cfront.parse_file(text, str(path)).regions))) or [0]
+        regions = list(range(len(cfront.parse_file(text, str(path), options=cpp).regions))) or [0]
     out = []
     for region in regions:
-        kernel = cfront.from_c(text, filename=str(path), region=region)
+        kernel = cfront.from_c(text, filename=str(path), region=region, cpp=cpp)
         out.append(Target(str(path.resolve()), len(out), kernel.name, kernel.name, Case(kernel, {})))
     return out
 

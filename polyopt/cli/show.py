@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from ..suite import split_kernel_path
 from .common import c_targets, collect, schedule_overrides
+from .coptions import cpp_options
 
 
 def run(args) -> int:
     """The ``show`` command; with no part selected, shows all four."""
     options = schedule_overrides(args)
     if split_kernel_path(args.path)[0].endswith(".c"):  # C regions, through po.from_c
-        targets, failures = c_targets(args.path), []
+        targets, failures = c_targets(args.path, cpp_options(args)), []
     else:
         targets, failures = collect([args.path])
     if failures:

@@ -58,12 +58,15 @@ class LoopTree:
     retried: tuple[str, ...] = ()  # why earlier attempts were rejected
 
 
-def lower(schedule, bodies, rename: dict[str, str], *, separate_tiles: bool = True,
-          verify: bool = True) -> LoopTree:
+def lower(schedule, bodies, rename: dict[str, str], *, context: isl.Set | None = None,
+          separate_tiles: bool = True, temporaries: bool = True, verify: bool = True) -> LoopTree:
     """The loop tree of ``schedule`` (see the module docstring); ``bodies`` prints statements,
-    ``rename`` maps parameter names to their C names.  With ``verify=False`` (experiments only)
-    the first AST is used unchecked."""
+    ``rename`` maps parameter names to their C names, ``context`` is the parameter set the code
+    must be right for (default: the Scop's).  ``temporaries`` places the kernel's temporaries in
+    the loops (a C region keeps its scalars at function scope instead).  With ``verify=False``
+    (experiments only) the first AST is used unchecked."""
     scop = schedule.scop
+    context = scop.context if context is None else context
     iterators = {s.name: s.depth for s in scop.statements}
     statements = {s.name: s for s in scop.statements}
     local_names = [a.name for a in scop.arrays if a.is_local]
@@ -71,22 +74,22 @@ def lower(schedule, bodies, rename: dict[str, str], *, separate_tiles: bool = Tr
     spent = 0.0
     for attempt in ATTEMPTS:
         tree = _with_context_nodes(schedule.tree, scop) if attempt.context_nodes else schedule.tree
-        ast = build_ast(tree, scop.context, iterators, rename,
+        ast = build_ast(tree, context, iterators, rename,
                         separate_tiles=separate_tiles and attempt.separate_tiles, unroll=attempt.separate_tiles)
         walker = TreeBuilder(ast, bodies, statements, rename)
         try:
             items = walker.walk(ast.root)
-            depths = local_depths(ast, schedule.dependences, local_names)
+            depths = local_depths(ast, schedule.dependences, local_names) if temporaries else {}
         except isl.Error as exc:
             raise CodegenError(f"isl failed while printing the AST: {exc}") from exc
-        function_locals = place_locals(items, depths)
+        function_locals = place_locals(items, depths) if temporaries else []
         check_private(items)
         collapse_parallel(items)
         if not verify:
             return LoopTree(items, walker.helpers, function_locals, attempt, False, spent)
         start = time.perf_counter()
         try:
-            check_emitted(items, scop, schedule.dependences, function_locals, rename)
+            check_emitted(items, scop, schedule.dependences, rename, context)
         except EmittedOrderError as exc:
             failures.append(exc)
             continue

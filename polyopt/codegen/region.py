@@ -1,14 +1,22 @@
-"""Schedule -> the bare loop nest of a region (no function around it), for source-to-source use.
+"""Schedule -> the C of an optimized ``#pragma scop`` region: file-scope functions and a call.
 
 Part of code generation (Schedule -> isl AST -> cgen tree -> C text), used by the C front end
-(:mod:`polyopt.cfront`) to replace a ``#pragma scop`` region in the user's own file.  It reuses the
-AST build and the loop-tree printer of :mod:`.generate`; what differs is the naming:
+(:mod:`polyopt.cfront`) to replace a region in the user's own file.  The region gets the same code
+shape as a Python kernel (:mod:`.generate`):
 
+* the optimized loop nest is the body of a static function whose array parameters are
+  ``restrict`` pointers declared as the front end says (:class:`RegionInterface`: the region's own
+  names, so its statements are printed as they are), called where the region was;
+* parallel loop bodies with an accumulation are outlined into static functions with ``restrict``
+  parameters (:mod:`.outline`), ``omp simd`` and ``collapse`` as in the DSL path;
 * statement bodies are printed by the caller (``statement_text``), from the original C, given
   each original iterator as a parenthesized C expression in the new loop variables;
 * loop variables are ``<prefix><k>`` with a prefix chosen so that no name in ``taken`` clashes;
-* helpers (``floord``, ``min``, ...) become macros ``<prefix>_floord(...)`` defined at the top of
-  the block and undefined at its end, so the text outside the region is left untouched.
+  helpers (``floord``, ``min``, ...) become macros ``<prefix>_floord(...)`` defined before the
+  functions and undefined after them, so the user's text is left untouched;
+* when the front end could not prove that the region's pointers do not overlap, a
+  :class:`RuntimeCheck` is printed as a static ``int`` function: the region runs the optimized
+  function when it returns 1 and the original code otherwise (the caller prints that ``if``).
 """
 
 from __future__ import annotations
@@ -22,11 +30,14 @@ import cgen as c
 import islpy as isl
 
 from ..errors import CodegenError
+from ..frontend import syntax as sx
 from ..schedule.schedule import Schedule
 from . import cexpr as ce
-from .ast_build import build_ast
+from .ast_build import isl_expr
 from .body import EmittedStatement
-from .printer import CgenEmitter, Guard, Stmt, TreeBuilder
+from .lower import lower
+from .outline import Outliner
+from .printer import CgenEmitter, Guard, Stmt
 
 # Macro forms of the helpers the AST build may use (integer arithmetic on longs).
 _MACROS = {
@@ -38,10 +49,65 @@ _MACROS = {
 
 
 @dataclass(frozen=True)
-class RegionCode:
-    """The generated block: its text (a ``{ ... }`` block) and the loop-variable prefix used."""
+class RegionParam:
+    """One parameter of the region's function.
 
-    text: str
+    ``ctype`` and ``declarator`` declare it (``"const double"``, ``"(*restrict A)[M]"``);
+    ``argument`` is what the call passes (``"A"``, ``"&s"``); ``check_declarator`` declares it in
+    the runtime check's function (without ``restrict``: there the pointers may overlap).
+    """
+
+    name: str
+    ctype: str
+    declarator: str
+    argument: str
+    check_declarator: str = ""
+
+
+@dataclass(frozen=True)
+class RegionInterface:
+    """How the region's function is declared and called (decided by the C front end).
+
+    ``locals`` are the scalars the region writes, as (name, C type): the function works on local
+    copies, loaded by ``prologue`` and stored back by ``epilogue``.
+    """
+
+    function: str
+    params: tuple[RegionParam, ...]
+    prologue: tuple[str, ...] = ()
+    epilogue: tuple[str, ...] = ()
+    locals: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """The rows of one pointer a region touches: ``lower`` .. ``upper`` (functions of the
+    parameters), each row ``row`` elements of the pointer's own element type ("" for one)."""
+
+    pointer: str
+    lower: isl.PwAff
+    upper: isl.PwAff
+    row: str = ""
+
+
+@dataclass(frozen=True)
+class RuntimeCheck:
+    """When the optimized code may run: every pair of footprints is disjoint and every
+    condition (a parameter set) holds."""
+
+    disjoint: tuple[tuple[Footprint, Footprint], ...]
+    conditions: tuple[isl.Set, ...]
+    context: isl.Set
+
+
+@dataclass(frozen=True)
+class RegionCode:
+    """The generated C: ``definitions`` for file scope (before the function holding the region),
+    ``call`` (a statement) and ``check`` (a condition expression, or None when not needed)."""
+
+    definitions: str
+    call: str
+    check: str | None
     prefix: str
 
 
@@ -55,68 +121,140 @@ def choose_prefix(taken: frozenset[str] | set[str], base: str = "c") -> str:
     raise CodegenError("cannot find loop-variable names that do not clash with the file's names")
 
 
-def generate_region(schedule: Schedule,
-                    statement_text: Callable[[str, dict[str, str]], str], *,
-                    taken: frozenset[str] | set[str] = frozenset(), indent: str = "",
+def generate_region(schedule: Schedule, statement_text: Callable[[str, dict[str, str]], str],
+                    interface: RegionInterface, *, taken: frozenset[str] | set[str] = frozenset(),
+                    check: RuntimeCheck | None = None, context: isl.Set | None = None,
                     separate_tiles: bool = True) -> RegionCode:
-    """The optimized loop nest of ``schedule`` as a C block using the file's own names.
+    """The optimized region of ``schedule`` (see the module docstring).
 
     ``statement_text(name, iterators)`` returns the C text (without ``;``) of statement ``name``
     when its original iterators are the given C expressions.  Parameters keep their names.
+    ``context`` (default: the Scop's) is the parameter set the code must be right for: a smaller
+    one must be part of ``check``.
     """
     scop = schedule.scop
     prefix = choose_prefix(taken)
     rename_call = {h: f"{prefix}_{h}" for h in _MACROS}
-    lines: list[str] = []
+    locals_ = dict(interface.locals)
+    items: list = []
+    helpers: set[str] = set()
     if scop.statements:
-        ast = build_ast(schedule.tree, scop.context, {s.name: s.depth for s in scop.statements}, {},
-                        separate_tiles=separate_tiles)
-        bodies = _RegionBodies(scop.statements, statement_text, prefix, rename_call)
-        walker = TreeBuilder(ast, bodies, {s.name: s for s in scop.statements}, {})
-        try:
-            items = walker.walk(ast.root)
-        except isl.Error as exc:
-            raise CodegenError(f"isl failed while printing the AST: {exc}") from exc
-        unknown = walker.helpers - set(_MACROS)
+        bodies = _RegionBodies(scop.statements, statement_text, prefix, rename_call, set(locals_))
+        # the region's scalars are function-level copies (interface.locals), never placed in loops
+        checked = lower(schedule, bodies, {}, context=context, separate_tiles=separate_tiles,
+                        temporaries=False)
+        unknown = checked.helpers - set(_MACROS)
         if unknown:
             raise CodegenError(f"region code needs unsupported helpers {sorted(unknown)}")
-        items = [_rename_item(it, prefix, rename_call) for it in items]
-        used = _closure(walker.helpers)
-        for h in _MACROS:
-            if h in used:
-                lines.append(f"#define {prefix}_{h}{_MACROS[h].format(p=prefix + '_')}")
-        body = CgenEmitter(lambda name: c.Line(f"/* {name} */")).items(items)
-        text = "\n".join(str(n) for n in body)
-        lines.extend(text.splitlines())
-        for h in _MACROS:
-            if h in used:
-                lines.append(f"#undef {prefix}_{h}")
-    out = ["{"] + [("  " + ln if ln and not ln.startswith("#") else ln) for ln in lines] + ["}"]
-    return RegionCode("\n".join(indent + ln if ln and not ln.startswith("#") else ln for ln in out),
-                      prefix)
+        items = [_rename_item(it, prefix, rename_call) for it in checked.items]
+        helpers = set(checked.helpers)
+
+    params = [c.Value(p.ctype, p.declarator) for p in interface.params]
+    outliner = Outliner(interface.function, params, [p.name for p in interface.params],
+                        {n: (t, n) for n, t in locals_.items()})
+    body = [c.Line(line) for line in interface.prologue]
+    body += CgenEmitter(lambda name: c.Line(f"/* {name} */"), outliner).items(items)
+    body += [c.Line(line) for line in interface.epilogue]
+    parts: list = []
+    check_call = None
+    if check is not None:
+        check_fn, check_helpers = _check_function(check, interface, prefix, rename_call, taken)
+        helpers |= check_helpers
+        parts += [check_fn, c.Line()]
+        check_call = f"{interface.function}_check({', '.join(p.argument for p in interface.params)})"
+    for function in outliner.functions:
+        parts += [function, c.Line()]
+    decl = c.FunctionDeclaration(c.Value("static void", interface.function), params or [c.Value("void", "")])
+    parts.append(c.FunctionBody(decl, c.Block(body)))
+    used = helpers | ({"floord"} if "ceild" in helpers else set())
+    lines = [f"#define {prefix}_{h}{_MACROS[h].format(p=prefix + '_')}" for h in _MACROS if h in used]
+    lines += str(c.Module(parts)).splitlines()
+    lines += [f"#undef {prefix}_{h}" for h in _MACROS if h in used]
+    call = f"{interface.function}({', '.join(p.argument for p in interface.params)});"
+    return RegionCode("\n".join(lines) + "\n", call, check_call, prefix)
 
 
-def _closure(helpers: set[str]) -> set[str]:
-    return set(helpers) | ({"floord"} if "ceild" in helpers else set())
+def _check_function(check: RuntimeCheck, interface: RegionInterface, prefix: str, rename_call: dict[str, str],
+                    taken: frozenset[str] | set[str]) -> tuple[c.Generable, set[str]]:
+    """``static int <function>_check(...)``: 1 when the optimized function may run.
+
+    Addresses are compared as integers (``__UINTPTR_TYPE__``, predefined by gcc and clang):
+    pointers into different objects may not be compared with ``<`` in C."""
+    build = isl.AstBuild.from_context(check.context)
+    helpers: set[str] = set()
+
+    def text(e: isl.AstExpr) -> str:
+        expr = isl_expr(e, {})
+        helpers.update(ce.used_helpers(expr))
+        return ce.to_c(_rename(expr, prefix, rename_call))
+
+    lines, names = [], {}
+    used = set(taken) | {p.name for p in interface.params}
+    for pair in check.disjoint:
+        for fp in pair:
+            if fp.pointer in names:
+                continue
+            lo, hi = _unused(f"{prefix}_lo_{fp.pointer}", used), _unused(f"{prefix}_hi_{fp.pointer}", used)
+            names[fp.pointer] = (lo, hi)
+            scale = f" * (long)({fp.row})" if fp.row else ""
+            for var, bound, end in ((lo, fp.lower, ""), (hi, fp.upper, " + 1")):
+                index = text(build.expr_from_pw_aff(bound))
+                lines.append(f"__UINTPTR_TYPE__ {var} = (__UINTPTR_TYPE__)({fp.pointer}) + (__UINTPTR_TYPE__)"
+                             f"((long)({index}{end}){scale} * (long)sizeof(*({fp.pointer})));")
+    terms = [f"({names[a.pointer][1]} <= {names[b.pointer][0]} || {names[b.pointer][1]} <= {names[a.pointer][0]})"
+             for a, b in check.disjoint]
+    terms += [f"({text(build.expr_from_set(cond))})" for cond in check.conditions]
+    args = [c.Value(p.ctype, p.check_declarator or p.declarator) for p in interface.params]
+    decl = c.FunctionDeclaration(c.Value("static int", f"{interface.function}_check"), args)
+    body = c.Block([c.Line(x) for x in lines] + [c.Line(f"return {' && '.join(terms) or '1'};")])
+    return c.FunctionBody(decl, body), helpers
+
+
+def _unused(name: str, used: set[str]) -> str:
+    while name in used:
+        name += "_"
+    used.add(name)
+    return name
 
 
 class _RegionBodies:
     """Stands in for BodyBuilder: the caller prints each statement from its original text."""
 
-    def __init__(self, statements, statement_text, prefix: str, rename_call: dict[str, str]):
+    def __init__(self, statements, statement_text, prefix: str, rename_call: dict[str, str], locals_: set[str]):
         self.names = {id(s.body): s.name for s in statements}
         self.statement_text = statement_text
         self.prefix = prefix
         self.rename_call = rename_call
+        self.locals = locals_
 
-    def statement(self, body, iterators: dict[str, ce.CExpr]) -> EmittedStatement:
+    def statement(self, body: sx.Assign, iterators: dict[str, ce.CExpr]) -> EmittedStatement:
+        """The caller's C text of ``body`` and what the outliner must know about it."""
         exprs = {k: "(" + ce.to_c(_rename(v, self.prefix, self.rename_call)) + ")"
                  for k, v in iterators.items()}
         helpers: set[str] = set()
         for v in iterators.values():
             helpers |= ce.used_helpers(v)
         text = self.statement_text(self.names[id(body)], exprs)
-        return EmittedStatement(text, frozenset(helpers), frozenset(), frozenset())
+        reads = {a.array for a in _accesses(body.value)}
+        target = body.target.array
+        written = {target} & self.locals
+        read = (reads | ({target} if body.op is not None else set())) & self.locals
+        accumulates = body.op is not None or body.target in _accesses(body.value)
+        return EmittedStatement(text, frozenset(helpers), frozenset(read), frozenset(written), accumulates)
+
+
+def _accesses(e) -> list[sx.Access]:
+    """Every array access in a value expression."""
+    if isinstance(e, sx.Access):
+        return [e]
+    out = []
+    if dataclasses.is_dataclass(e):
+        for f in dataclasses.fields(e):
+            v = getattr(e, f.name)
+            for x in (v if isinstance(v, tuple) else (v,)):
+                if isinstance(x, sx.Expr):
+                    out += _accesses(x)
+    return out
 
 
 def _rename(e: ce.CExpr, prefix: str, calls: dict[str, str]) -> ce.CExpr:
@@ -148,6 +286,6 @@ def _rename_item(item, prefix: str, calls: dict[str, str]):
         return Guard(r(item.cond), [_rename_item(x, prefix, calls) for x in item.then],
                      None if item.orelse is None else [_rename_item(x, prefix, calls) for x in item.orelse])
     m = re.fullmatch(r"c(\d+)", item.var)
-    var = prefix + m.group(1) if m else item.var
-    return dataclasses.replace(item, var=var, init=r(item.init), cond=r(item.cond), inc=r(item.inc),
-                               body=[_rename_item(x, prefix, calls) for x in item.body], decls=list(item.decls))
+    return dataclasses.replace(item, var=prefix + m.group(1) if m else item.var, init=r(item.init),
+                               cond=r(item.cond), inc=r(item.inc),
+                               body=[_rename_item(x, prefix, calls) for x in item.body])

@@ -61,22 +61,23 @@ class _Leaf:
         return [x for x in self.path if isinstance(x, Loop)]
 
 
-def check_emitted(items: list, scop, dependences, function_locals, rename: dict[str, str]) -> None:
+def check_emitted(items: list, scop, dependences, rename: dict[str, str], context: isl.Set | None = None) -> None:
     """Raise :class:`EmittedOrderError` unless the loop tree ``items`` executes ``scop`` in an order
-    that respects ``dependences`` (see the module docstring).  ``function_locals`` are the temporaries
-    declared at function scope; ``rename`` maps parameter names to their C names."""
+    that respects ``dependences`` (see the module docstring), for every parameter value in ``context``
+    (default: the Scop's).  ``rename`` maps parameter names to their C names; a temporary that no
+    loop declares is at function scope."""
     try:
         with budget.isl_budget(budget.VERIFY, f"checking the code generated for '{scop.name}'"):
-            _Checker(items, scop, dependences, function_locals, rename).run()
+            _Checker(items, scop, dependences, rename, scop.context if context is None else context).run()
     except BudgetExceeded as exc:
         raise EmittedOrderError(exc.message, hint="the emitted code could not be verified") from exc
 
 
 class _Checker:
-    def __init__(self, items, scop, dependences, function_locals, rename):
+    def __init__(self, items, scop, dependences, rename, context):
         self.scop = scop
         self.deps = dependences
-        self.function_locals = set(function_locals)
+        self.context = context
         self.leaves: list[_Leaf] = []
         self.sites: dict[int, tuple[int, tuple]] = {}  # id(Loop) -> (its entry index, its path's constants)
         self._walk(items, (), [])
@@ -118,7 +119,7 @@ class _Checker:
         key = tuple(id(x) if isinstance(x, Loop) else (id(x[0]), x[1]) for x in path)
         if key not in self._where_cache:
             if not path:
-                out = isl.Set.universe(self.space).intersect_params(self.scop.context)
+                out = isl.Set.universe(self.space).intersect_params(self.context)
             else:
                 outer = self._where(path[:-1])
                 last = path[-1]
@@ -236,7 +237,7 @@ class _Checker:
                 raise EmittedOrderError(f"the emitted code executes {_point(twice.domain())} more than once")
             by_statement.setdefault(leaf.stmt.name, []).append(executed)
         for stmt in self.scop.statements:
-            domain = stmt.domain.intersect_params(self.scop.context)
+            domain = stmt.domain.intersect_params(self.context)
             ran = isl.Set.empty(domain.get_space())
             for executed in by_statement.get(stmt.name, []):
                 here = executed.domain()

@@ -57,3 +57,31 @@ def test_iterator_read_after_region_is_rejected():
 def test_unmatched_pragma():
     with pytest.raises(PolyoptError, match="without a matching #pragma endscop"):
         parse_file(HEAD + "#pragma scop\n x[0] = 1;\n}\n", "t.c")
+
+
+def test_chained_assignment_is_two_statements_in_c_order():
+    parsed = parse_file("void f(double s) {\n  double a, b;\n#pragma scop\n  a = b = s * 2;\n#pragma endscop\n}\n",
+                        "t.c")
+    r = convert_region(parsed, parsed.regions[0])
+    from polyopt.cfront.exprs import c_text
+
+    assert [c_text(s) for s in r.statements] == ["b = s * 2", "a = b"]
+    assert [s.target.array for s in r.kernel.body] == ["b", "a"]
+
+
+def test_comma_in_a_for_header_is_an_induction_variable():
+    r = convert("for (i = 0, j = N - 1; i < n; i++, j--)\n  x[j] = A[i][j];")
+    from polyopt.cfront.exprs import c_text
+
+    assert c_text(r.statements[0]) == "x[(10 - 1) - i] = A[i][(10 - 1) - i]"
+    (loop,) = r.kernel.body
+    assert loop.var == "i" and loop.body[0].target.indices[0] == sx.BinOp(
+        "+", sx.Const(9), sx.BinOp("*", sx.Const(-1), sx.BinOp("-", sx.Name("i", "iter"), sx.Const(0))))
+
+
+def test_pointer_parameters_are_arrays_of_unknown_extent():
+    parsed = parse_file("void f(int n, const double *x, double *restrict y) {\n#pragma scop\n"
+                        "  for (int i = 0; i < n; i++) y[i] += *x * x[i];\n#pragma endscop\n}\n", "t.c")
+    r = convert_region(parsed, parsed.regions[0])
+    assert set(r.unknown_extents) == {"x", "y"}
+    assert r.vars["y"].restrict and not r.vars["x"].restrict and r.vars["x"].pointer

@@ -50,9 +50,9 @@ def _checked_tree(kernel, monkeypatch, **options):
     seen = []
     real = lower.check_emitted
 
-    def capture(items, scop, deps, function_locals, rename):
-        seen.append((items, scop, deps, function_locals, rename))
-        real(items, scop, deps, function_locals, rename)
+    def capture(items, scop, deps, rename, context):
+        seen.append((items, scop, deps, rename, context))
+        real(items, scop, deps, rename, context)
 
     monkeypatch.setattr(lower, "check_emitted", capture)
     program = generate_c(kernel.schedule(**options))
@@ -126,14 +126,14 @@ def test_a_statement_run_twice_is_caught(monkeypatch):
 
 
 def test_a_temporary_declared_too_deep_is_caught(monkeypatch):
-    items, scop, deps, function_locals, rename = _checked_tree(rows, monkeypatch, tile=False)
+    items, *rest = _checked_tree(rows, monkeypatch, tile=False)
     outer = next(_loops(items))
     assert "t" in outer.decls
     inner = next(x for x in _loops(outer.body))
     outer.decls.remove("t")
     inner.decls.append("t")  # each j would see its own t: the sum would be lost
     with pytest.raises(EmittedOrderError, match="does not reach its reader"):
-        check_emitted(items, scop, deps, function_locals, rename)
+        check_emitted(items, *rest)
 
 
 def test_wrong_iterators_are_caught(monkeypatch):
@@ -166,7 +166,7 @@ def test_the_check_runs_by_default_and_its_time_is_reported():
 
 
 def test_when_every_ast_fails_the_kernel_is_refused(monkeypatch):
-    def always_wrong(items, scop, deps, function_locals, rename):
+    def always_wrong(items, scop, deps, rename, context):
         raise EmittedOrderError("the emitted code violates RAW on x from S0[1] to S0[2]: the sink runs "
                                 "before the source")
 
@@ -179,11 +179,11 @@ def test_a_rejected_ast_is_built_again_another_way(monkeypatch):
     calls = []
     real = lower.check_emitted
 
-    def first_fails(items, scop, deps, function_locals, rename):
+    def first_fails(items, scop, deps, rename, context):
         calls.append(1)
         if len(calls) == 1:
             raise EmittedOrderError("simulated wrong code")
-        real(items, scop, deps, function_locals, rename)
+        real(items, scop, deps, rename, context)
 
     monkeypatch.setattr(lower, "check_emitted", first_fails)
     program = generate_c(smooth.schedule())
