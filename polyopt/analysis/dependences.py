@@ -12,7 +12,7 @@ memory-based fallback per array); this module splits them into edges per (source
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import islpy as isl
 
@@ -65,6 +65,9 @@ class Dependences:
     # Arrays whose dependences are memory-based (isl could not compute them exactly): every earlier
     # conflicting access, a safe over-approximation (see polyopt.analysis.dataflow).
     approximate: tuple[str, ...] = ()
+    # Results later stages derive from these dependences alone, kept so that they are computed once
+    # per kernel (the schedulers' trees per fusion policy: every tiling option starts from them).
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def all(self) -> isl.UnionMap:

@@ -168,35 +168,36 @@ class _Checker:
         # transitive reduction) in order, and a parallel loop has a conflict across iterations
         # exactly when an edge crosses them.  (conv2d's edges on out have 25 pieces, its conflicts 4;
         # stencils over time steps are the other way round.)
-        storage = {a.name: self._same_storage(a.name, per_leaf) for a in self.scop.arrays
+        storage = {a.name: self._same_storage(a.name) for a in self.scop.arrays
                    if a.is_local and any(e.array == a.name for e in self.deps.edges)}
         for array, same in storage.items():
             flow = _union((e.relation.to_union_map() for e in self.deps.edges
                            if e.array == array and e.kind == "RAW"), self.space_params)
-            lost = flow.subtract(same)
+            lost = flow.apply_domain(executed).apply_range(executed).subtract(same)
             if not lost.is_empty():
-                self._fail(f"RAW on {array}", lost, f"the value of temporary '{array}' does not reach its "
-                           "reader (they use different declarations of it)")
-        conflicts = self._conflicts(storage)
-        every = self._dependent(conflicts, executed)
+                self._fail(f"RAW on {array}", flow.intersect(executed.apply_range(lost).apply_range(
+                    executed.reverse())), f"the value of temporary '{array}' does not reach its reader (they "
+                    "use different declarations of it)")
+        conflicts = self._conflicts()
+        every = self._dependent(conflicts, executed, storage)
         lex_lt = isl.Map.lex_lt(self.time_space).to_union_map()
         if not every.is_subset(lex_lt):
-            self._explain(conflicts, executed, "the sink runs before the source", lambda t: t.subtract(lex_lt))
+            self._explain(conflicts, executed, storage, "the sink runs before the source",
+                          lambda t: t.subtract(lex_lt))
         # Loops printed parallel or simd: the pairs below the loop, in one execution of it, must not
         # differ in its iterations.
         for loop in {id(x): x for leaf in self.leaves for x in leaf.loops if x.kind}.values():
             under = [m for leaf, m in zip(self.leaves, per_leaf) if any(x is loop for x in leaf.loops)]
             pairs = every if len(under) == len(per_leaf) else self._dependent(
-                conflicts, _union((m.to_union_map() for m in under), self.space_params))
+                conflicts, _union((m.to_union_map() for m in under), self.space_params), storage)
             other = self._other_iteration(loop)
             if not pairs.intersect(other).is_empty():
                 what = "omp parallel for" if loop.kind == PARALLEL else "omp simd"
-                self._explain(conflicts, executed, f"loop {loop.var} is printed '{what}' but two of its "
-                              "iterations access the same element", lambda t, x=other: t.intersect(x))
+                self._explain(conflicts, executed, storage, f"loop {loop.var} is printed '{what}' but two of "
+                              "its iterations access the same element", lambda t, x=other: t.intersect(x))
 
-    def _conflicts(self, storage: dict) -> dict[tuple[str, str], isl.UnionMap]:
-        """``{(kind, array): instance pairs}`` to keep in order, the cheaper form per array (above);
-        on a temporary only the pairs that use the same storage (``storage``)."""
+    def _conflicts(self) -> dict[tuple[str, str], isl.UnionMap]:
+        """``{(kind, array): instance pairs}`` to keep in order, the cheaper form per array (above)."""
         reads, writes = self.scop.reads(), self.scop.writes()
         order = self.scop.original_schedule()
         before = order.lex_lt_union_map(order)
@@ -205,24 +206,28 @@ class _Checker:
             form = {kind: _union((e.relation.to_union_map() for e in self.deps.edges
                                   if e.array == array and e.kind == kind), self.space_params)
                     for kind in ("RAW", "WAR", "WAW")}
-            if array in storage:  # a temporary's conflicts span every iteration: keep its edges
-                form = {kind: pairs.intersect(storage[array]) for kind, pairs in form.items()}
-            else:
+            if not self.scop.array(array).is_local:  # a temporary's conflicts span every iteration
                 rel = memory_based(self.scop, accesses_of(reads, array), accesses_of(writes, array), before)
                 memory = {"RAW": rel.raw, "WAR": rel.war, "WAW": rel.waw}
                 form = min((form, memory), key=lambda f: sum(_pieces(r) for r in f.values()))
             out.update({(kind, array): pairs for kind, pairs in form.items() if not pairs.is_empty()})
         return out
 
-    def _dependent(self, conflicts: dict, executed: isl.UnionMap) -> isl.UnionMap:
-        """The time-vector pairs of all ``conflicts`` between instances of ``executed``."""
-        rel = _union(conflicts.values(), self.space_params)
-        return rel.apply_domain(executed).apply_range(executed)
+    def _dependent(self, conflicts: dict, executed: isl.UnionMap, storage: dict) -> isl.UnionMap:
+        """The time-vector pairs of all ``conflicts`` between instances of ``executed``; those on a
+        temporary only where they use the same storage."""
+        pairs = []
+        for array in {a for _, a in conflicts}:
+            rel = _union((r for (_, a), r in conflicts.items() if a == array), self.space_params)
+            times = rel.apply_domain(executed).apply_range(executed)
+            pairs.append(times.intersect(storage[array]) if array in storage else times)
+        return _union(pairs, self.space_params)
 
-    def _explain(self, conflicts: dict, executed, why: str, bad_part) -> None:
+    def _explain(self, conflicts: dict, executed, storage: dict, why: str, bad_part) -> None:
         """Raise for the first conflict whose time pairs have a non-empty ``bad_part``."""
         for (kind, array), rel in sorted(conflicts.items()):
-            bad = bad_part(rel.apply_domain(executed).apply_range(executed))
+            times = rel.apply_domain(executed).apply_range(executed)
+            bad = bad_part(times.intersect(storage[array]) if array in storage else times)
             if not bad.is_empty():
                 self._fail(f"{kind} on {array}", rel.intersect(
                     executed.apply_range(bad).apply_range(executed.reverse())), why)
@@ -256,34 +261,30 @@ class _Checker:
         it or of the loops it collapses."""
         index, path = self.sites[id(loop)]
         last = self.sites[id(loop.chain()[-1])][0]
-        below = [f"t{i} = {v}" for i, v in path]
         equal = [f"t{k} = u{k}" for k in range(index)]
         differ = " or ".join(f"t{k} != u{k}" for k in range(index, last + 1))
-        return self._pairs(" and ".join(below + equal + [f"({differ})"]))
+        return self._pairs(" and ".join([_conjunction(path)] + equal + [f"({differ})"]))
 
-    def _same_storage(self, name: str, per_leaf: list[isl.Map]) -> isl.UnionMap:
-        """Pairs of instances that use the same declaration of temporary ``name``: the declaration in
-        the innermost loop around them that declares it (then in the same iteration of that loop),
-        or the one at function scope."""
-        keys = []
-        sites: list[int] = []
-        for leaf, executed in zip(self.leaves, per_leaf):
-            if not self._touches(leaf, name):
-                continue
-            site = next((loop for loop in reversed(leaf.loops) if name in loop.decls), None)
-            number = -1 if site is None else (sites.index(id(site)) if id(site) in sites else len(sites))
-            if site is not None and id(site) not in sites:
-                sites.append(id(site))
-            depth = 0 if site is None else self.sites[id(site)][0] + 1
-            t = [f"t{k}" for k in range(self.length)]
-            key = [str(number)] + t[:depth] + ["0"] * (self.length - depth)
-            storage = isl.Map(f"{self._pdecl()}{{ [{', '.join(t)}] -> [{', '.join(key)}] }}")
-            keys.append(executed.apply_range(storage).to_union_map())
-        key = _union(keys, self.space_params)
-        return key.apply_range(key.reverse())
-
-    def _touches(self, leaf: _Leaf, name: str) -> bool:
-        return any(a.array == name for a in self.scop.statement(leaf.stmt.name).accesses)
+    def _same_storage(self, name: str) -> isl.UnionMap:
+        """Pairs of time vectors whose instances use the same declaration of temporary ``name``: the
+        declaration in the innermost loop around them that declares it (then in the same iteration of
+        that loop), or the one at function scope.  Which loops are around an instance is read off the
+        constant entries of its time vector (its path), so these are simple sets."""
+        sites = [self.sites[id(loop)] for leaf in self.leaves for loop in leaf.loops if name in loop.decls]
+        sites = list(dict.fromkeys(sites))
+        t = ", ".join(f"t{k}" for k in range(self.length))
+        below = {site: isl.Set(f"{self._pdecl()}{{ [{t}] : {_conjunction(site[1])} }}") for site in sites}
+        out = isl.UnionMap.empty(self.space_params)
+        anywhere = isl.Set.empty(self.time_space)
+        for site, inside in below.items():
+            anywhere = anywhere.union(inside)
+            for deeper, other in below.items():  # a declaration in a loop inside this one shadows it
+                if deeper[0] > site[0] and set(site[1]) <= set(deeper[1]):
+                    inside = inside.subtract(other)
+            same = self._pairs(" and ".join(f"t{k} = u{k}" for k in range(site[0] + 1)))
+            out = out.union(same.intersect_domain(inside.to_union_set()).intersect_range(inside.to_union_set()))
+        outside = isl.Set.universe(self.time_space).subtract(anywhere)
+        return out.union(isl.Map.from_domain_and_range(outside, outside).to_union_map())
 
     def _pairs(self, condition: str) -> isl.UnionMap:
         """``{ [t] -> [u] : condition }`` over time vectors."""
@@ -307,6 +308,11 @@ class _Checker:
 
     def _pdecl(self) -> str:
         return f"[{', '.join(self.scop.params)}] -> " if self.scop.params else ""
+
+
+def _conjunction(path) -> str:
+    """``t0 = 1 and t3 = 0`` for the constant entries ``path`` ((index, value) pairs)."""
+    return " and ".join(f"t{i} = {v}" for i, v in path) or "0 = 0"
 
 
 def _pieces(umap: isl.UnionMap) -> int:

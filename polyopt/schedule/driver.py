@@ -49,22 +49,13 @@ def compute_schedule(deps: Dependences, options: ScheduleOptions | None = None) 
 def _compute(deps: Dependences, options: ScheduleOptions) -> Schedule:
     scop = deps.scop
     timings: list = []
-    decisions: list[str] = []
     scheduler = options.scheduler
     with _timed(timings, scheduler):
-        if scheduler == "none":
-            tree = original_tree(scop)
-        elif scheduler == "isl":
-            tree = _isl_or_original(deps, options, decisions)
-        else:
-            try:
-                with budget.isl_budget(budget.SCHEDULE, f"our scheduler on '{scop.name}'"):
-                    pluto = PlutoScheduler(deps, options.fuse)
-                    tree = pluto.schedule()
-                decisions += pluto.decisions
-            except (PlutoStuck, BudgetExceeded) as exc:
-                decisions.append(f"pluto: {exc.message}; using isl's scheduler instead")
-                tree = _isl_or_original(deps, options, decisions)
+        key = ("scheduler tree", scheduler, options.fuse)
+        if key not in deps.memo:  # the same for every tiling and loop-kind option
+            deps.memo[key] = _scheduler_tree(deps, options)
+        tree, decisions = deps.memo[key]
+        decisions = list(decisions)
     transforms = {s.name: tuple(r.text(s.iterators) for r in rows_of(tree, s.name)) for s in scop.statements}
     if scheduler == "none":
         bands = _original_bands(tree)
@@ -82,6 +73,24 @@ def _compute(deps: Dependences, options: ScheduleOptions) -> Schedule:
         check_legal(deps, isl_schedule)
     return Schedule(scop, deps, isl_schedule, options, bands=bands, transforms=transforms,
                     fusion=_fusion(final), decisions=tuple(decisions), timings=tuple(timings))
+
+
+def _scheduler_tree(deps: Dependences, options: ScheduleOptions) -> tuple[Node, tuple[str, ...]]:
+    """The chosen scheduler's tree (before post-processing) and its decisions."""
+    decisions: list[str] = []
+    if options.scheduler == "none":
+        return original_tree(deps.scop), ()
+    if options.scheduler == "isl":
+        return _isl_or_original(deps, options, decisions), tuple(decisions)
+    try:
+        with budget.isl_budget(budget.SCHEDULE, f"our scheduler on '{deps.scop.name}'"):
+            pluto = PlutoScheduler(deps, options.fuse)
+            tree = pluto.schedule()
+        decisions += pluto.decisions
+    except (PlutoStuck, BudgetExceeded) as exc:
+        decisions.append(f"pluto: {exc.message}; using isl's scheduler instead")
+        tree = _isl_or_original(deps, options, decisions)
+    return tree, tuple(decisions)
 
 
 def _isl_or_original(deps: Dependences, options: ScheduleOptions, decisions: list[str]) -> Node:

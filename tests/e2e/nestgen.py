@@ -37,6 +37,8 @@ CONFIGS: tuple[tuple[str, dict], ...] = (
     ("pluto-t5", dict(scheduler="pluto", tile=5)),
     ("pluto-t73", dict(scheduler="pluto", tile=(7, 3))),
     ("pluto-max-t4", dict(scheduler="pluto", fuse="max", tile=4)),
+    ("pluto-max-notile", dict(scheduler="pluto", fuse="max", tile=False)),
+    ("isl-notile-serial", dict(scheduler="isl", tile=False, parallel=False)),
     ("pluto-nofuse-serial", dict(scheduler="pluto", fuse="none", tile=(3, 2), parallel=False,
                                  vectorize=False)),
 )
@@ -49,15 +51,18 @@ def copy_args(args: dict) -> dict:
     return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in args.items()}
 
 
-def mismatch(kernel, args: dict, options: dict) -> str | None:
-    """Run ``kernel`` compiled with ``options`` and its reference on copies of ``args``.
+def mismatch(kernel, args: dict, options: dict, expected: dict | None = None) -> str | None:
+    """Run ``kernel`` compiled with ``options`` and its reference on copies of ``args``
+    (``expected``: the reference's results on ``args``, when already known).
 
     Returns None when every array agrees (exactly for integers, to a tight relative tolerance for
     floats: schedules may let gcc contract or vectorize differently), else a one-paragraph
     description of the first differing array.
     """
-    expected, got = copy_args(args), copy_args(args)
-    kernel.reference(**expected)
+    if expected is None:
+        expected = copy_args(args)
+        kernel.reference(**expected)
+    got = copy_args(args)
     kernel.compile(**options)(**got)
     for name, want in expected.items():
         if not isinstance(want, np.ndarray):
@@ -113,12 +118,14 @@ class Chooser:
 
 @dataclass(frozen=True)
 class Var:
-    """A loop variable ranging over ``lo <= v <= P - 1 - hi`` for its parameter P (T: no array axis)."""
+    """A loop variable ranging over ``lo <= v <= P - 1 - hi`` for its parameter P (T: no array axis);
+    a ``doubled`` one ranges over half of that and appears in subscripts as ``2 * v``."""
 
     name: str
     param: str
     lo: int = 0
     hi: int = 0
+    doubled: bool = False
 
 
 @dataclass
@@ -161,6 +168,8 @@ class _Gen:
         if not cands or self.ch.chance(10):
             return self.ch.pick(["0", f"{param} - 1"])
         v = self.ch.pick(cands)
+        if v.doubled:  # 2*v stays in lo <= 2v <= P - 1 - hi: (P - hi) // 2 bounds v
+            return f"2 * {v.name}"
         if self.ch.chance(10):
             return f"{v.name} // 2"
         shift = self.ch.int(-v.lo, v.hi) if self.ch.chance(60) else 0
@@ -184,11 +193,37 @@ class _Gen:
         vs = [v for v in scope if v.param != "T"] or scope
         a, b = self.ch.pick(vs), self.ch.pick(vs)
         k = self.ch.int(0, 3)
+        if self.ch.chance(15):  # a guard on a parameter's parity: statements exist for disjoint sizes
+            return self.ch.pick([f"N % 2 == {k % 2}", f"M % 2 == {k % 2}", f"(N + {a.name}) % 2 == 0",
+                                 f"M % 3 == {k % 3}"])
         return self.ch.pick([f"{a.name} % 2 == 0", f"{a.name} >= {b.name}", f"{a.name} + {b.name} < {k + 2}",
                              f"{a.name} != {k}", f"{a.name} - {b.name} <= {k} and {a.name} > 0"])
 
     # ---- statements and loops
+    def stencil(self, scope: list[Var]) -> Node | None:
+        """An in-place 3-point update along a loop whose bounds leave a cell on each side."""
+        inner = [v for v in scope if v.param in ("N", "M") and v.lo >= 1 and v.hi >= 1]
+        if not inner:
+            return None
+        v = self.ch.pick(inner)
+        array = self.ch.pick([a for a, axes in ARRAYS.items() if v.param in axes])
+        axes = ARRAYS[array]
+        pos = axes.index(v.param)
+
+        subs = [self.subscript(p, scope) for p in axes]
+
+        def at(shift: str) -> str:
+            subs[pos] = f"{v.name}{shift}"
+            return f"{array}[{', '.join(subs)}]"
+
+        centre, left, right = at(""), at(" - 1"), at(" + 1")
+        return Node(f"{centre} = 0.3333 * ({left} + {centre} + {right})")
+
     def statement(self, scope: list[Var], temps: list[str]) -> list[Node]:
+        if self.ch.chance(10):
+            node = self.stencil(scope)
+            if node is not None:
+                return [node]
         out = []
         fresh = None
         if self.ch.chance(20):
@@ -229,6 +264,8 @@ class _Gen:
         elif kind == 5:  # non-unit step
             step = self.ch.pick([2, 3])
             head, var = f"range({lo}, {param} - {hi}, {step})", Var(name, param, lo, hi)
+        elif kind == 6 and self.ch.chance(40):  # half the extent, used as 2*v (unequal coefficients)
+            head, var = f"range({lo}, ({param} - {hi}) // 2)", Var(name, param, lo, hi, doubled=True)
         else:
             head, var = f"range({lo}, {param} - {hi})", Var(name, param, lo, hi)
         return Node(f"for {name} in {head}:", self.block(scope + [var], depth + 1, temps))
@@ -283,18 +320,29 @@ def random_args(ch_seed: int, n: int, m: int, t: int) -> dict:
     return args
 
 
-SIZES = ((1, 1, 1), (2, 3, 2), (5, 4, 2), (7, 9, 1))
+# Sizes 1 and 2, and primes that are multiples of no tile size (the configurations tile by 3, 4, 5, 7).
+SIZES = ((1, 1, 1), (2, 3, 2), (5, 4, 2), (7, 9, 1), (11, 13, 1))
 
 
-def check_program(kern, configs=CONFIGS, sizes=SIZES, seed: int = 0) -> str | None:
-    """The first mismatch of ``kern`` over ``configs`` and ``sizes`` (N, M, T), or None."""
+def check_program(kern, configs=CONFIGS, sizes=SIZES, seed: int = 0, raise_errors: bool = False,
+                  references: dict | None = None) -> str | None:
+    """The first mismatch of ``kern`` over ``configs`` and ``sizes`` (N, M, T), or None; a
+    PolyoptError is reported as a mismatch too, unless ``raise_errors``.  ``references`` caches the
+    reference's results per size across calls (the Python original is the slow part)."""
     from polyopt.errors import PolyoptError
 
+    references = {} if references is None else references
     for cid, options in configs:
         for n, m, t in sizes:
+            args = random_args(seed, n, m, t)
+            if (n, m, t) not in references:
+                references[n, m, t] = copy_args(args)
+                kern.reference(**references[n, m, t])
             try:
-                problem = mismatch(kern, random_args(seed, n, m, t), options)
+                problem = mismatch(kern, args, options, references[n, m, t])
             except PolyoptError as exc:
+                if raise_errors:
+                    raise
                 problem = f"{type(exc).__name__}: {exc}"
             if problem is not None:
                 return f"[{cid}] N={n} M={m} T={t}: {problem}"
