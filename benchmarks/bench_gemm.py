@@ -3,9 +3,10 @@
 Not a test.  Three variants of ``C = alpha * A @ B + beta * C`` (PolyBench loop order i, k, j):
 polyopt's default schedule, the original loop order compiled the same way (``scheduler="none"``),
 and NumPy (``C *= beta; C += alpha * (A @ B)``, i.e. its BLAS).  Each is checked against the others
-on the benchmark data, then timed in interleaved rounds (order rotating) and reported as the median,
-GFLOP/s and ratios from this one run.  Then the overhead of calling a cached tiny kernel (argument
-checking, size binding, the ctypes call) is measured over many calls, in microseconds.
+on the benchmark data, then timed by polyopt's timing loop (polyopt/runtime/timing.py: interleaved
+rounds, order rotating) and reported as the median, GFLOP/s and ratios from this one run.  Then the
+overhead of calling a cached tiny kernel (argument checking, size binding, the ctypes call) is
+measured over many calls, in microseconds, interleaved with as many NumPy ``x += a``.
 
     python benchmarks/bench_gemm.py                 # N=2000, 5 rounds
     python benchmarks/bench_gemm.py --n 1000 --reps 3
@@ -15,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "2")  # before NumPy's BLAS and libgomp start their threads
@@ -25,6 +24,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 
 import polyopt as po  # noqa: E402
+from polyopt.runtime.timing import time_interleaved  # noqa: E402
 
 NI, NJ, NK, N = po.symbols("NI NJ NK N")
 
@@ -50,37 +50,22 @@ def numpy_gemm(alpha, beta, C, A, B):
     C += alpha * (A @ B)
 
 
-def timed_rounds(variants: dict, make_args, reps: int) -> dict:
-    """Median seconds per variant over ``reps`` interleaved rounds, on fresh arguments each call."""
-    names = list(variants)
-    times = {n: [] for n in names}
-    for r in range(reps):
-        for name in names[r % len(names):] + names[:r % len(names)]:
-            args = make_args()
-            start = time.perf_counter()
-            variants[name](*args)
-            times[name].append(time.perf_counter() - start)
-    return {n: statistics.median(v) for n, v in times.items()}
-
-
 def call_overhead(calls: int) -> tuple[float, float]:
     """(microseconds per call of the cached tiny kernel, microseconds per plain NumPy ``x += a``)."""
     fn = tiny.compile()
     x = np.zeros(4)
-    fn(x, 1.0)  # load once
-    best = []
-    for _ in range(5):
-        start = time.perf_counter()
+
+    def polyopt_calls():
         for _ in range(calls):
             fn(x, 1.0)
-        best.append((time.perf_counter() - start) / calls * 1e6)
-    ref = []
-    for _ in range(5):
-        start = time.perf_counter()
+
+    def numpy_calls():
+        nonlocal x  # in place: += rebinds x to the same array
         for _ in range(calls):
             x += 1.0
-        ref.append((time.perf_counter() - start) / calls * 1e6)
-    return statistics.median(best), statistics.median(ref)
+
+    timings = time_interleaved({"polyopt": polyopt_calls, "numpy": numpy_calls}, repeat=5, warmup=1)
+    return timings.median("polyopt") / calls * 1e6, timings.median("numpy") / calls * 1e6
 
 
 def main(argv=None) -> int:
@@ -101,7 +86,10 @@ def main(argv=None) -> int:
     for name in ("polyopt", "none"):
         if not np.allclose(results[name], results["numpy"], rtol=1e-10):
             raise SystemExit(f"gemm ({name}) differs from NumPy")
-    med = timed_rounds(variants, lambda: (1.5, 1.2, C0.copy(), A, B), ns.reps)
+    # The check above ran every variant once on these arrays: that was the warm-up.
+    timings = time_interleaved({name: (lambda args, fn=fn: fn(*args)) for name, fn in variants.items()},
+                               fresh=lambda: (1.5, 1.2, C0.copy(), A, B), repeat=ns.reps, warmup=0)
+    med = {name: timings.median(name) for name in variants}
     flops = 2.0 * n ** 3
     print(f"gemm N={n}, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}, "
           f"{ns.reps} interleaved rounds (median)")

@@ -2,9 +2,10 @@
 
 Not a test.  Every kernel is compiled the same way (same gcc flags, same tiling/parallel options)
 with the three schedulers; each variant is first checked against the Python original on the MINI
-instance, then timed with interleaved repetitions (one call of every variant per round, the order
-rotating between rounds) so that machine noise hits all variants alike.  Reported: median seconds
-per variant, pluto's GFLOP/s and the ratios none/pluto, none/isl, isl/pluto measured in this run.
+instance, then timed by polyopt's timing loop (polyopt/runtime/timing.py: one call of every variant
+per round, the order rotating between rounds) so that machine noise hits all variants alike.
+Reported: median seconds per variant, pluto's GFLOP/s, the ratios none/pluto, none/isl, isl/pluto
+measured in this run, and the noise (the largest spread between rounds of the three).
 
     OMP_NUM_THREADS=2 python benchmarks/bench_schedulers.py             # LARGE, 3 rounds
     python benchmarks/bench_schedulers.py --size MEDIUM --reps 5 gemm lu
@@ -22,10 +23,8 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")  # before libgomp is loaded by the first kernel
@@ -33,6 +32,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")  # before libgomp is loaded by the
 import numpy as np  # noqa: E402
 
 from polyopt.cli.check import compare, copy_inputs  # noqa: E402
+from polyopt.runtime.timing import time_interleaved  # noqa: E402
 from polyopt.suite import PRESETS, Case, cases_in_file  # noqa: E402
 
 SCHEDULERS = ("pluto", "isl", "none")
@@ -92,23 +92,18 @@ def check(name: str, case: Case, compiled: dict) -> None:
 
 
 def bench(name: str, case: Case, size: str, reps: int, options: dict) -> dict:
-    """Median seconds per scheduler for one kernel, measured in interleaved rounds."""
+    """Median seconds per scheduler for one kernel, measured in interleaved rounds, and the noise."""
     compiled = {}
     for sched in SCHEDULERS:
         compiled[sched] = case.kernel.compile(scheduler=sched, **options)
     check(name, case, compiled)
     sizes = params(name, case, size)
     args = case.init(**sizes)
-    times = {s: [] for s in SCHEDULERS}
-    for r in range(reps):
-        order = SCHEDULERS[r % len(SCHEDULERS):] + SCHEDULERS[:r % len(SCHEDULERS)]
-        for sched in order:
-            fresh = copy_inputs(args)
-            start = time.perf_counter()
-            compiled[sched](**fresh)
-            times[sched].append(time.perf_counter() - start)
-    med = {s: statistics.median(v) for s, v in times.items()}
-    return {"median": med, "flops": float(case.flops(**sizes))}
+    # No warm-up run at this size: the MINI check loaded every library and started the threads.
+    timings = time_interleaved({s: (lambda a, fn=compiled[s]: fn(**a)) for s in SCHEDULERS},
+                               fresh=lambda: copy_inputs(args), repeat=reps, warmup=0)
+    return {"median": {s: timings.median(s) for s in SCHEDULERS},
+            "spread": max(timings.spread(s) for s in SCHEDULERS), "flops": float(case.flops(**sizes))}
 
 
 def machine() -> str:
@@ -148,7 +143,7 @@ def main(argv=None) -> int:
     print(machine())
     print(f"size={ns.size} reps={ns.reps} options={options or 'defaults'}\n")
     head = f"{'kernel':<10} {'pluto s':>9} {'isl s':>9} {'none s':>9} {'pluto GF/s':>10} " \
-           f"{'none/pluto':>10} {'none/isl':>9} {'isl/pluto':>9}"
+           f"{'none/pluto':>10} {'none/isl':>9} {'isl/pluto':>9} {'spread':>7}"
     print(head)
     print("-" * len(head))
     for name in names:
@@ -156,8 +151,8 @@ def main(argv=None) -> int:
         t = r["median"]
         gf = r["flops"] / t["pluto"] / 1e9
         print(f"{name:<10} {t['pluto']:9.3f} {t['isl']:9.3f} {t['none']:9.3f} {gf:10.2f} "
-              f"{t['none'] / t['pluto']:10.2f} {t['none'] / t['isl']:9.2f} {t['isl'] / t['pluto']:9.2f}",
-              flush=True)
+              f"{t['none'] / t['pluto']:10.2f} {t['none'] / t['isl']:9.2f} {t['isl'] / t['pluto']:9.2f} "
+              f"{r['spread']:7.1%}", flush=True)
     print("\nafter the run, load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     return 0
 

@@ -2,9 +2,11 @@
 
 Variants: ``polyopt`` (the kernel's options plus the command line's) and the baselines of ``--vs``:
 ``none`` (original loop order, compiled the same way), ``isl`` / ``pluto`` (that scheduler with the
-same options), ``numpy`` (the Case's NumPy formulation, when it has one).  Repetitions are
-interleaved (variant A, B, C, A, B, C, ...) so that drift of the machine hits every variant alike;
-each run gets fresh copies of the inputs, made outside the timed region; the median is reported.
+same options), ``numpy`` (the Case's NumPy formulation, when it has one).  They are timed by
+:func:`polyopt.runtime.timing.time_interleaved`: a warm-up run each, then rounds of one run per
+variant, the order rotating, so that drift of the machine hits every variant alike; each run gets
+fresh copies of the inputs, made outside the timed region; the median, the minimum and the spread
+between rounds (the noise) are reported.
 
 Threads: the OpenMP runtime (and OpenBLAS, for the NumPy baseline) read ``OMP_NUM_THREADS`` once,
 when they start, and NumPy is already loaded in the process running the command.  So every kernel
@@ -18,14 +20,13 @@ from __future__ import annotations
 import csv
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from ..errors import PolyoptError
+from ..runtime.timing import time_interleaved
 from ..suite import PRESETS
 from .check import copy_inputs
 from .common import (
@@ -46,8 +47,8 @@ BASELINES = ("none", "isl", "pluto", "numpy")
 MIN_TIMED_S = 1e-3
 SUGGESTED_S = 10e-3  # what a suggested size should take, estimated from the flop counts
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-CSV_FIELDS = ("kernel", "file", "size", "threads", "variant", "status", "median_s", "min_s", "repeat",
-              "flops", "gflops", "polyopt_speedup")
+CSV_FIELDS = ("kernel", "file", "size", "threads", "variant", "status", "median_s", "min_s", "spread",
+              "repeat", "flops", "gflops", "polyopt_speedup")
 
 
 def parse_vs(text: str) -> list[str]:
@@ -86,21 +87,17 @@ def bench_case(case, size: str, repeat: int, variants: list[str], options: dict)
     """Time every variant on ``case`` at ``size`` in this process (see the module docstring)."""
     base = case.inputs(size)
     fns = _callables(case, variants, options)
-    runnable = [v for v in variants if callable(fns[v])]
-    for v in runnable:  # warm-up: load libraries, start the OpenMP thread pool, touch caches
-        fns[v](**copy_inputs(base))
-    times: dict[str, list[float]] = {v: [] for v in runnable}
-    for _ in range(repeat):
-        for v in runnable:
-            args = copy_inputs(base)
-            start = time.perf_counter()
-            fns[v](**args)
-            times[v].append(time.perf_counter() - start)
+    runnable = {v: (lambda args, fn=fns[v]: fn(**args)) for v in variants if callable(fns[v])}
     flops = case.flop_count(size)
     result = {v: {"status": fns[v] if not callable(fns[v]) else "ok"} for v in variants}
+    if not runnable:  # nothing compiled: the statuses say why
+        return {"flops": flops, "variants": result}
+    # The warm-up run loads the libraries, starts the OpenMP thread pool and touches the caches.
+    timings = time_interleaved(runnable, fresh=lambda: copy_inputs(base), repeat=repeat, warmup=1)
     for v in runnable:
-        med = statistics.median(times[v])
-        result[v].update(median_s=med, min_s=min(times[v]), times=times[v],
+        med = timings.median(v)
+        result[v].update(median_s=med, min_s=timings.minimum(v), spread=timings.spread(v),
+                         times=list(timings.samples[v]),
                          gflops=(flops / med / 1e9) if flops and med > 0 else None)
     mine = result.get("polyopt", {}).get("median_s")
     for v in runnable:
@@ -255,7 +252,8 @@ def _write(out_dir: Path, results: list[dict], variants: list[str]) -> None:
                 w.writerow({"kernel": r["name"], "file": r["file"], "size": r.get("size", ""),
                             "threads": r.get("threads", ""), "variant": v,
                             "status": first_line(info["status"]), "median_s": info.get("median_s"),
-                            "min_s": info.get("min_s"), "repeat": r.get("repeat", ""),
+                            "min_s": info.get("min_s"), "spread": info.get("spread"),
+                            "repeat": r.get("repeat", ""),
                             "flops": r.get("flops"), "gflops": info.get("gflops"),
                             "polyopt_speedup": info.get("polyopt_speedup")})
 

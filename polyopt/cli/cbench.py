@@ -13,10 +13,11 @@ A baseline whose compiler is not installed (or a clang without Polly) is skipped
 says so.  Timing: a program that includes PolyBench's ``polybench.h`` (with ``polybench.c`` next to
 the header found on the include path) is built with ``-DPOLYBENCH_TIME`` and that file, and the
 time it prints is used; any other program gets a timer around each region (a small extra
-translation unit; the region's time is summed over the run).  Runs are interleaved (polyopt,
-gcc, polly, polyopt, ...), every run in a fresh process with ``OMP_NUM_THREADS`` set to
-``--threads``; medians, ratios (baseline time / polyopt time) and their geometric means are
-reported and written to ``bench.csv`` and ``bench.json``.
+translation unit; the region's time is summed over the run).  Runs are interleaved by
+:func:`polyopt.runtime.timing.time_interleaved` (rounds of one run per variant, the order rotating;
+no warm-up: every run is a fresh process anyway), each with ``OMP_NUM_THREADS`` set to
+``--threads``; medians, spreads between rounds, ratios (baseline time / polyopt time) and their
+geometric means are reported and written to ``bench.csv`` and ``bench.json``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import math
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import PolyoptError
+from ..runtime.timing import time_interleaved
 from .common import UsageError, ensure_dir, first_line, format_table, schedule_overrides
 from .coptions import cpp_options
 
@@ -194,22 +195,18 @@ def bench_file(src: Path, variants_: list[Variant], cpp, repeat: int, threads: i
         for v in variants_:
             try:
                 exes[v.name] = build(src, v, cpp, Path(tmp))
-                result["variants"][v.name] = {"status": "ok", "times": []}
+                result["variants"][v.name] = {"status": "ok"}
             except PolyoptError as exc:
                 result["variants"][v.name] = {"status": f"error: {exc}"}
-        for _ in range(repeat):
-            for name, exe in exes.items():
-                info = result["variants"][name]
-                if info["status"] != "ok":
-                    continue
-                try:
-                    info["times"].append(time_run(exe, threads))
-                except PolyoptError as exc:
-                    info["status"] = f"error: {exc}"
-    for info in result["variants"].values():
-        if info["status"] == "ok":
-            info["median_s"] = statistics.median(info["times"])
-            info["min_s"] = min(info["times"])
+        if exes:
+            # A program reports the time of its regions itself; one that fails is dropped.
+            programs = {name: (lambda exe=exe: time_run(exe, threads)) for name, exe in exes.items()}
+            timings = time_interleaved(programs, repeat=repeat, warmup=0, self_timed=True, errors=(PolyoptError,))
+            for name, exc in timings.failed.items():
+                result["variants"][name]["status"] = f"error: {exc}"
+            for name, times in timings.samples.items():
+                result["variants"][name].update(times=list(times), median_s=timings.median(name),
+                                                min_s=timings.minimum(name), spread=timings.spread(name))
     mine = result["variants"].get("polyopt", {}).get("median_s")
     for info in result["variants"].values():
         if "median_s" in info:
@@ -284,7 +281,8 @@ def _ms(v) -> str:
 
 def _write(out_dir: Path, results: list[dict], names: list[str], args) -> None:
     (out_dir / "bench.json").write_text(json.dumps(results, indent=2) + "\n")
-    fields = ("kernel", "file", "threads", "variant", "status", "median_s", "min_s", "repeat", "polyopt_speedup")
+    fields = ("kernel", "file", "threads", "variant", "status", "median_s", "min_s", "spread", "repeat",
+              "polyopt_speedup")
     with open(out_dir / "bench.csv", "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=fields)
         w.writeheader()
@@ -293,5 +291,5 @@ def _write(out_dir: Path, results: list[dict], names: list[str], args) -> None:
                 info = r["variants"][n]
                 w.writerow({"kernel": r["kernel"], "file": r["file"], "threads": args.threads or "",
                             "variant": n, "status": first_line(info["status"]), "median_s": info.get("median_s"),
-                            "min_s": info.get("min_s"), "repeat": args.repeat,
+                            "min_s": info.get("min_s"), "spread": info.get("spread"), "repeat": args.repeat,
                             "polyopt_speedup": info.get("polyopt_speedup")})

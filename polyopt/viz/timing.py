@@ -1,30 +1,33 @@
 """Side-by-side timing of several schedules of one kernel (``po.compare``) for notebooks.
 
-Each variant is compiled once; repetitions are interleaved (A, B, C, A, B, C, ...) so that load
-changes on the machine hit every variant alike, and the median is reported.  Every variant's
-result is checked against the first one before timing.
+Each variant is compiled once and its result checked against the first one; then they are timed
+by the timing loop of :mod:`polyopt.runtime.timing` (interleaved, rotating rounds on fresh copies
+of the arguments) and the median is reported.
 """
 
 from __future__ import annotations
 
 import html
-import statistics
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import PolyoptError
+from ..runtime.timing import Timings, time_interleaved
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """Median seconds per variant (in the order given), and the repetitions behind them."""
+    """Median seconds per variant (in the order given), and the repetitions behind them.
+
+    ``timings`` has the rest of the measurement: minimum, spread between rounds, paired ratios.
+    """
 
     kernel: str
     names: tuple[str, ...]
     medians: tuple[float, ...]
     samples: tuple[tuple[float, ...], ...]
+    timings: Timings | None = field(default=None, compare=False, repr=False)
 
     def speedup(self, name: str, baseline: str | None = None) -> float:
         """How many times faster ``name`` runs than ``baseline`` (default: the last variant)."""
@@ -63,7 +66,7 @@ def compare(kernel, variants: dict, *args, repeat: int = 5, init=None, **params)
 
     Arguments come from ``args``, or from ``init(**params)`` (a function returning the argument
     tuple), or, with only size ``params`` given, from random arrays of the kernel's signature.
-    Each run gets fresh copies of the arguments.
+    Each run gets fresh copies of the arguments; ``repeat`` interleaved rounds, order rotating.
     """
     if not variants:
         raise PolyoptError("compare needs at least one variant")
@@ -78,16 +81,12 @@ def compare(kernel, variants: dict, *args, repeat: int = 5, init=None, **params)
             reference = (name, arrays)
         elif not all(np.allclose(a, b, rtol=1e-9, atol=1e-9) for a, b in zip(arrays, reference[1])):
             raise PolyoptError(f"compare: variant {name!r} computes a different result from {reference[0]!r}")
-    samples: dict = {name: [] for name in funcs}
-    for _ in range(repeat):
-        for name, f in funcs.items():
-            run_args = _copy(base_args)
-            start = time.perf_counter()
-            f(*run_args)
-            samples[name].append(time.perf_counter() - start)
+    # The check above ran every variant once on the same arguments: that was the warm-up.
+    timings = time_interleaved({name: (lambda a, f=f: f(*a)) for name, f in funcs.items()},
+                               fresh=lambda: _copy(base_args), repeat=repeat, warmup=0)
     names = tuple(funcs)
-    return Comparison(kernel.name, names, tuple(statistics.median(samples[n]) for n in names),
-                      tuple(tuple(samples[n]) for n in names))
+    return Comparison(kernel.name, names, tuple(timings.median(n) for n in names),
+                      tuple(timings.samples[n] for n in names), timings)
 
 
 def _compiled(kernel, variant):

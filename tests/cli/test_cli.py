@@ -175,6 +175,7 @@ def test_bench_writes_csv_and_json(tmp_path, capsys):
     rows = list(csv.DictReader(open(tmp_path / "bench.csv")))
     assert [r["variant"] for r in rows] == ["polyopt", "none", "numpy"]
     assert all(r["status"] == "ok" and float(r["median_s"]) > 0 for r in rows)
+    assert all(float(r["spread"]) >= 0 and float(r["min_s"]) <= float(r["median_s"]) for r in rows)
     assert rows[0]["threads"] == "1" and float(rows[0]["flops"]) == 30.0
     data = json.loads((tmp_path / "bench.json").read_text())
     assert data[0]["variants"]["none"]["polyopt_speedup"] > 0

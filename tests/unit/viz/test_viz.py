@@ -139,6 +139,8 @@ def test_compare_table_and_chart():
     s = two.schedule(scheduler="none").fuse(0).fuse(1)
     table = po.compare(two, {"fused": s, "none": "none"}, N=16, M=16, repeat=2)
     assert table.names == ("fused", "none") and all(m > 0 for m in table.medians)
+    assert table.timings.rounds == 2 and all(len(s) == 2 for s in table.samples)
+    assert table.medians[0] == table.timings.median("fused") and table.timings.spread("none") >= 0
     assert "fused" in str(table) and "<table" in table._repr_html_()
     _png(table.plot())
     rng = np.random.default_rng(0)
