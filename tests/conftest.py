@@ -10,6 +10,8 @@ _OWN_CACHE = None
 def pytest_addoption(parser):
     parser.addoption("--update-notebooks", action="store_true",
                      help="write each executed notebook source (notebooks/NN-*.py) to its paired .ipynb")
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite the golden files of tests/golden with what the code generates now")
 
 
 def pytest_configure(config):
