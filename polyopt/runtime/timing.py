@@ -26,7 +26,6 @@ import statistics
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
 from ..errors import PolyoptError
 
@@ -107,7 +106,10 @@ def paired_ratio(a_times, b_times) -> Ratio:
 
     A round in which either time is not positive (a clock too coarse to see the call) is left out.
     """
-    logs = [math.log(a / b) for a, b in zip(a_times, b_times, strict=True) if a > 0 and b > 0]
+    if len(a_times) != len(b_times):
+        raise PolyoptError(f"a paired ratio needs times of the same rounds "
+                           f"(got {len(a_times)} and {len(b_times)})")
+    logs = [math.log(a / b) for a, b in zip(a_times, b_times) if a > 0 and b > 0]
     n = len(logs)
     if n == 0:
         return Ratio(math.nan, 0.0, math.inf, 0)
@@ -178,7 +180,7 @@ def time_interleaved(variants: Mapping[str, Callable], *, repeat: int = 5, warmu
             stopped = True
             break
     samples = {name: tuple(times[name]) for name in variants if name not in failed}
-    return Timings(MappingProxyType(samples), MappingProxyType(failed), rounds, stopped)
+    return Timings(samples, dict(failed), rounds, stopped)
 
 
 def _decided(pair, times, failed, rounds: int, min_rounds: int, margin: float) -> bool:

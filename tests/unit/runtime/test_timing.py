@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import math
+import pickle
 from pathlib import Path
 
 import pytest
@@ -94,7 +95,7 @@ def test_ratio_without_enough_rounds_has_no_interval():
     assert paired_ratio([1.0], [2.0]) == Ratio(0.5, 0.0, math.inf, 1)
     empty = paired_ratio([0.0, 1.0], [1.0, 0.0])  # a clock too coarse to see the calls
     assert empty.rounds == 0 and math.isnan(empty.estimate) and not empty.beyond()
-    with pytest.raises(ValueError):
+    with pytest.raises(PolyoptError, match="same rounds .got 2 and 1"):
         paired_ratio([1.0, 2.0], [1.0])
 
 
@@ -194,3 +195,10 @@ def test_the_module_sits_below_the_pipeline():
     assert {m for level, m in imported if level > 0} == {"errors"}
     assert {m.split(".")[0] for level, m in imported if level == 0} <= {
         "__future__", "math", "statistics", "time", "collections", "dataclasses", "types"}
+
+
+def test_timings_pickle():
+    """An autotuner may time in worker processes: the result travels back by pickle."""
+    clock = FakeClock()
+    t = time_interleaved({"a": clock.variant("a", 1.0), "b": clock.variant("b", 2.0)}, repeat=3, clock=clock)
+    assert pickle.loads(pickle.dumps(t)) == t
