@@ -13,6 +13,9 @@
 # The one place the version is written: setup.cfg reads it (version = attr: polyopt.__version__).
 __version__ = "0.1.0"
 
+import importlib
+
+from . import views as _views
 from .errors import (
     ArgumentError,
     BudgetExceeded,
@@ -31,12 +34,15 @@ from .frontend.types import f32, f64, i32, i64, symbols
 from .kernel import Kernel, kernel
 from .suite import Case, case
 
+# The stages' notebook views live in polyopt.viz, a layer above them: wire them here, on demand.
+_views.set_loader(lambda: importlib.import_module("polyopt.viz.html"))
+
 __all__ = [
     "__version__",
     "ArgumentError", "BudgetExceeded", "CodegenError", "CompileError", "IllegalScheduleError", "InternalError",
     "KernelSyntaxError",
     "ModelError", "OptionError", "PolyoptError", "ScheduleError", "SourceLocation",
-    "f32", "f64", "i32", "i64", "symbols", "Kernel", "kernel", "Case", "case",
+    "f32", "f64", "i32", "i64", "symbols", "Kernel", "kernel", "Case", "case", "Plan",
 ]
 
 _VIZ = ("plot_domain", "plot_tiles", "plot_wavefronts", "plot_fusion", "compare", "Comparison")
@@ -48,6 +54,10 @@ def __getattr__(name: str):
         from .cfront import from_c
 
         return from_c
+    if name == "Plan":  # the plan holds schedule trees: importing polyopt must not import isl
+        from .schedule.plan import Plan
+
+        return Plan
     if name in _VIZ:
         from . import viz
 

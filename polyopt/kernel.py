@@ -11,7 +11,7 @@ import functools
 import types
 
 from . import config, pipeline
-from .errors import user_facing
+from .errors import OptionError, user_facing
 from .schedule.options import ScheduleOptions
 
 
@@ -31,6 +31,11 @@ class Kernel:
 
     def _start(self, options: dict) -> None:
         """The state every kernel starts with (also used by other front ends, e.g. ``po.from_c``)."""
+        options = dict(options)
+        self.plan = _as_plan(options.pop("plan", None))  # the decorator's plan, if any
+        if self.plan is not None and options:
+            raise OptionError("give @po.kernel a plan or options, not both",
+                              hint="the plan carries the options it was made with")
         self.options = ScheduleOptions.make(**options)
         self.times = pipeline.PassTimes()
         self._scop = None
@@ -38,7 +43,7 @@ class Kernel:
         self._schedules: dict[str, object] = {}
         self._programs: dict[str, object] = {}
         self._compiled: dict[str, object] = {}
-        self._plan = None
+        self._binding = None
         self._default: dict[tuple, object] = {}
 
     @property
@@ -49,8 +54,8 @@ class Kernel:
         return f"<polyopt kernel {self.name}({', '.join(a.name for a in self.syntax.args)})>"
 
     def _repr_html_(self) -> str:
-        from .viz.html import kernel_html
-        return kernel_html(self)
+        from . import views
+        return views.html_of("kernel", self)
 
     # ------------------------------------------------------------ model
 
@@ -71,25 +76,34 @@ class Kernel:
 
     # ------------------------------------------------------------ schedule, C, binary
 
-    def _options(self, overrides) -> ScheduleOptions:
-        return ScheduleOptions.make(self.options, **overrides)
+    def _config(self, overrides: dict) -> _Config:
+        """The configuration for ``overrides`` (options, or ``plan=``; the decorator's are the defaults)."""
+        overrides = dict(overrides)
+        plan = _as_plan(overrides.pop("plan", None))
+        if plan is not None and overrides:
+            raise OptionError("give a plan or options, not both", hint="the plan carries its options")
+        if plan is None and not overrides:
+            plan = self.plan
+        if plan is not None:
+            return _Config(plan.schedule_options(), plan)
+        return _Config(ScheduleOptions.make(self.options, **overrides), None)
 
     @user_facing
     def schedule(self, **options):
-        """The schedule for ``options`` (the decorator's options are the defaults)."""
-        return self._schedule(self._options(options))
+        """The schedule for ``options`` (the decorator's options are the defaults), or for ``plan=``
+        (a :class:`~polyopt.schedule.plan.Plan`, e.g. ``kernel.schedule().plan.with_band(0, tile=(64,
+        64))``: its decisions are applied and checked against the dependences)."""
+        return self._schedule(self._config(options))
 
-    def _schedule(self, opts: ScheduleOptions):
-        key = opts.key()
-        if key not in self._schedules:
-            self._schedules[key] = pipeline.schedule(self.dependences(), opts, self.times)
-        return self._schedules[key]
+    def _schedule(self, cfg: _Config):
+        if cfg.key not in self._schedules:
+            self._schedules[cfg.key] = pipeline.schedule(self.dependences(), cfg.options, self.times, cfg.plan)
+        return self._schedules[cfg.key]
 
-    def _program(self, opts: ScheduleOptions):
-        key = opts.key()
-        if key not in self._programs:
-            self._programs[key] = self._codegen(self._schedule(opts))
-        return self._programs[key]
+    def _program(self, cfg: _Config):
+        if cfg.key not in self._programs:
+            self._programs[cfg.key] = self._codegen(self._schedule(cfg))
+        return self._programs[cfg.key]
 
     def _codegen(self, schedule):
         """Schedule -> CProgram (a front end whose statements are not Python overrides this)."""
@@ -97,24 +111,24 @@ class Kernel:
 
     @user_facing
     def c_source(self, **options) -> str:
-        """The whole generated C translation unit for ``options``."""
-        return self._program(self._options(options)).text
+        """The whole generated C translation unit for ``options`` (or ``plan=``)."""
+        return self._program(self._config(options)).text
 
     @user_facing
     def compile(self, schedule=None, **options):
-        """A callable compiled for ``options``; calling it runs the generated code.
+        """A callable compiled for ``options`` (or ``plan=``); calling it runs the generated code.
 
         ``schedule=`` takes a hand-made :class:`~polyopt.schedule.schedule.Schedule` of this kernel
-        (e.g. ``kernel.schedule().interchange(0, 1)``): the scheduler is bypassed, the schedule is
-        checked against the dependences, then generated and compiled as usual.
+        (e.g. ``kernel.schedule().interchange("i", "j")``): the scheduler is bypassed, the schedule
+        is checked against the dependences, then generated and compiled as usual.
         """
         if schedule is not None:
             return self._compile_schedule(schedule)
-        opts = self._options(options)
+        cfg = self._config(options)
         # The compiler settings are part of the key: a library built with other flags is another build.
-        key = (opts.key(), config.toolchain_env())
+        key = (cfg.key, config.toolchain_env())
         if key not in self._compiled:
-            self._compiled[key] = self._load(opts)
+            self._compiled[key] = self._load(cfg)
         return self._compiled[key]
 
     def _compile_schedule(self, schedule):
@@ -131,14 +145,14 @@ class Kernel:
             self._compiled[key] = pipeline.compile_program(program, self.syntax, self.times)
         return self._compiled[key]
 
-    def _load(self, opts: ScheduleOptions):
+    def _load(self, cfg: _Config):
         """Through the front cache: a warm entry skips the polyhedral pipeline and the compiler."""
         from . import runtime
 
-        fkey = runtime.front_key(self._cache_source(), opts.key())
+        fkey = runtime.front_key(self._cache_source(), cfg.key)
         compiled = runtime.load_meta(runtime.lookup_front(fkey), self.syntax)
         if compiled is None:
-            compiled = pipeline.compile_program(self._program(opts), self.syntax, self.times)
+            compiled = pipeline.compile_program(self._program(cfg), self.syntax, self.times)
             runtime.store_front(fkey, compiled.meta)
         return compiled
 
@@ -161,17 +175,41 @@ class Kernel:
     @user_facing
     def bind(self, *args, **kwargs) -> dict[str, int]:
         """The size parameters implied by the arguments (checked like a real call)."""
-        if self._plan is None:
+        if self._binding is None:
             from .runtime.binding import BindingPlan
 
-            self._plan = BindingPlan.from_kernel(self.syntax)
-        return self._plan.bind(args, kwargs)
+            self._binding = BindingPlan.from_kernel(self.syntax)
+        return self._binding.bind(args, kwargs)
 
     @user_facing
     def reference(self, *args, **kwargs):
         """Run the original Python function on the arguments, with size symbols bound to their values."""
         values = self.bind(*args, **kwargs)
         return _rebind(self.py_func, values)(*args, **kwargs)
+
+
+class _Config:
+    """One configuration of a kernel: its options, and the plan that decides instead of the passes."""
+
+    def __init__(self, options: ScheduleOptions, plan=None):
+        self.options = options
+        self.plan = plan
+        # a plan is keyed by its decisions: two equal plans share a schedule, a program, a build
+        self.key = options.key() if plan is None else f"{options.key()};plan={plan.digest()}"
+
+
+def _as_plan(plan):
+    """``plan`` as a Plan: a Plan, its JSON text, or None."""
+    if plan is None:
+        return None
+    from .schedule.plan import Plan
+
+    if isinstance(plan, str):
+        return Plan.from_json(plan)
+    if not isinstance(plan, Plan):
+        raise OptionError(f"plan= takes a Plan or its JSON text, not {type(plan).__name__}",
+                          hint="kernel.schedule().plan is one")
+    return plan
 
 
 def _rebind(func, values: dict[str, int]):

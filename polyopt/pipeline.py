@@ -23,19 +23,35 @@ from .errors import InternalError, PolyoptError
 
 @dataclass
 class PassTimes:
-    """Seconds spent per pass, in the order the passes ran."""
+    """Seconds spent per pass, in the order the passes ran; ``parts`` splits a pass's time into its
+    own passes (``("schedule", "tile", 0.01)``: the schedule stage's tile pass)."""
 
     entries: list[tuple[str, float]] = field(default_factory=list)
+    parts: list[tuple[str, str, float]] = field(default_factory=list)
 
     def add(self, name: str, seconds: float) -> None:
         self.entries.append((name, seconds))
+
+    def add_part(self, stage: str, name: str, seconds: float) -> None:
+        self.parts.append((stage, name, seconds))
 
     def total(self) -> float:
         return sum(s for _, s in self.entries)
 
     def __str__(self) -> str:
-        width = max((len(n) for n, _ in self.entries), default=4)
-        lines = [f"{n:<{width}}  {s * 1e3:9.2f} ms" for n, s in self.entries]
+        width = max([len(n) for n, _ in self.entries] + [len(n) + 2 for _, n, _ in self.parts], default=4)
+        lines = []
+        shown = set()
+        for n, s in self.entries:
+            lines.append(f"{n:<{width}}  {s * 1e3:9.2f} ms")
+            if n in shown:
+                continue
+            shown.add(n)
+            parts: dict[str, float] = {}
+            for stage, part, sec in self.parts:
+                if stage == n:
+                    parts[part] = parts.get(part, 0.0) + sec
+            lines += [f"  {part:<{width - 2}}  {sec * 1e3:9.2f} ms" for part, sec in parts.items()]
         lines.append(f"{'total':<{width}}  {self.total() * 1e3:9.2f} ms")
         return "\n".join(lines)
 
@@ -77,18 +93,25 @@ def dependences(scop_, times: PassTimes | None = None):
         return compute_dependences(scop_)
 
 
-def schedule(deps, options, times: PassTimes | None = None):
+def schedule(deps, options, times: PassTimes | None = None, plan=None):
     from .schedule import compute_schedule
 
     with run_pass("schedule", times):
-        return compute_schedule(deps, options)
+        result = compute_schedule(deps, options, plan)
+    if times is not None:
+        for name, seconds in result.timings:
+            times.add_part("schedule", name, seconds)
+    return result
 
 
 def codegen(sched, times: PassTimes | None = None):
     from .codegen import generate_c
 
     with run_pass("codegen", times):
-        return generate_c(sched)
+        program = generate_c(sched)
+    if times is not None and program.verified:
+        times.add_part("codegen", "emitted-code check", program.verify_seconds)
+    return program
 
 
 def compile_program(program, kernel_def, times: PassTimes | None = None):

@@ -97,8 +97,8 @@ class Dependences:
         return f"<Dependences of {self.scop.name}: {len(self.edges)} edge(s){through}>"
 
     def _repr_html_(self) -> str:
-        from ..viz.html import dependences_html
-        return dependences_html(self)
+        from .. import views
+        return views.html_of("dependences", self)
 
 
 def compute_dependences(scop: Scop) -> Dependences:

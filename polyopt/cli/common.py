@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..errors import PolyoptError
+from ..errors import OptionError, PolyoptError
 from ..schedule.options import FUSION_POLICIES, SCHEDULERS
+from ..schedule.options import parse_tile as options_parse_tile
 from ..suite import Case, cases_in_file, no_such_kernel, split_kernel_path, suite_files
 from .progress import Progress
 
@@ -144,27 +145,20 @@ def _unique_names(targets: list[Target]) -> list[Target]:
 
 
 def parse_tile(text: str):
-    """``on|off|N|N,M,K`` -> the ``tile`` option (True, False, int, tuple)."""
-    value = text.strip().lower()
-    if value in ("on", "true", "yes"):
-        return True
-    if value in ("off", "false", "no"):
-        return False
-    parts = value.split(",")
+    """``on|off|N|N,M,K`` -> the ``tile`` option: the schedule stage's own parser, with its errors
+    as command-line mistakes."""
     try:
-        sizes = tuple(int(p) for p in parts)
-    except ValueError:
-        raise UsageError(f"invalid --tile value {text!r}", hint="use on, off, N or N,M,K") from None
-    if any(s < 1 for s in sizes):
-        raise UsageError(f"invalid --tile value {text!r}: tile sizes must be positive")
-    return sizes[0] if len(sizes) == 1 else sizes
+        return options_parse_tile(text)
+    except OptionError as exc:
+        raise UsageError(f"invalid --tile value {text!r}: {exc.message}", hint=exc.hint) from None
 
 
 def add_schedule_options(parser) -> None:
     """The scheduling options shared by compile, check, bench, show and cc."""
     g = parser.add_argument_group("scheduling")
     g.add_argument("--scheduler", choices=SCHEDULERS, help="pluto (default), isl, or none (original order)")
-    g.add_argument("--tile", metavar="on|off|N|N,M,K", help="tiling: on (32), off, N, or sizes per dimension")
+    g.add_argument("--tile", metavar="on|off|N|N,M,K",
+                   help="tiling: on (the tile policy's sizes), off, N, or sizes per dimension")
     g.add_argument("--fuse", choices=FUSION_POLICIES, help="fusion policy (default smart)")
     g.add_argument("--no-parallel", dest="parallel", action="store_false", default=None,
                    help="no OpenMP parallel loops")

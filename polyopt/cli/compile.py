@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import config
 from ..errors import PolyoptError
-from ..schedule.schedule import PARALLEL, PIPELINED, SIMD
+from ..schedule.loops import PARALLEL, PIPELINED, SIMD
 from .common import (
     Target,
     collect,

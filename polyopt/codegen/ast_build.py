@@ -24,7 +24,7 @@ import islpy as isl
 
 from ..errors import BudgetExceeded, CodegenError
 from ..poly import budget
-from ..schedule.schedule import LOOP_MARK
+from ..schedule.loops import LOOP_MARK
 from . import cexpr as ce
 
 # Isolate only when a full tile holds at least this many points: below that the extra code

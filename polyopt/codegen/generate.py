@@ -73,7 +73,9 @@ def generate_c(schedule: Schedule, *, separate_tiles: bool = True, verify: bool 
         parts += [function, c.Line()]
     parts.append(c.FunctionBody(decl, c.Block(body)))
     text = str(c.Module(parts)) + "\n"
-    verified = checked.attempt.name if checked is not None and checked.verified else ""
+    verified = ""
+    if checked is not None and checked.verified:
+        verified = checked.attempt.name + ("" if checked.instances_checked else " (instances not checked)")
     return CProgram(text, fname, params, kernel.name, verified,
                     checked.verify_seconds if checked is not None else 0.0)
 

@@ -56,6 +56,7 @@ class LoopTree:
     verified: bool
     verify_seconds: float  # time spent in the emitted-code check (all attempts)
     retried: tuple[str, ...] = ()  # why earlier attempts were rejected
+    instances_checked: bool = False  # the check's rule 4 finished within its budget
 
 
 def lower(schedule, bodies, rename: dict[str, str], *, context: isl.Set | None = None,
@@ -89,14 +90,14 @@ def lower(schedule, bodies, rename: dict[str, str], *, context: isl.Set | None =
             return LoopTree(items, walker.helpers, function_locals, attempt, False, spent)
         start = time.perf_counter()
         try:
-            check_emitted(items, scop, schedule.dependences, rename, context)
+            instances = check_emitted(items, scop, schedule.dependences, rename, context)
         except EmittedOrderError as exc:
             failures.append(exc)
             continue
         finally:
             spent += time.perf_counter() - start
         return LoopTree(items, walker.helpers, function_locals, attempt, True, spent,
-                        tuple(f.message for f in failures))
+                        tuple(f.message for f in failures), instances)
     first = failures[0]
     raise CodegenError(f"refusing to emit code for '{scop.name}': {first.message}",
                        hint="isl's code generator produced a wrong loop nest from a legal schedule, in every "

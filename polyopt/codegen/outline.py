@@ -8,8 +8,9 @@ gesummv ran 4x slower than the same loops without the pragma.  Giving the body i
 function whose parameters are ``restrict`` pointers restores the aliasing information; gcc inlines
 it (one call site) and keeps the qualifiers through inlining.
 
-Only parallel loops with a loop inside and a statement that accumulates (``+=``, ``x = x - ...``)
-are outlined: the aliasing information matters for keeping the accumulated value in a register.
+The scheduler asks for it on parallel loops with a loop inside and a statement that accumulates
+(``+=``, ``x = x - ...``): the aliasing information matters for keeping the accumulated value in a
+register.
 Measured at LARGE on 2 threads, time inline / time outlined: gesummv 3.5, atax 1.7, gemm 1.7,
 stencil3d27 1.4, 2mm 1.4, covariance 1.4, syrk 1.25; without accumulation: jacobi-2d 0.82,
 heat-3d 0.98 (so those stay inline); with it and a wavefront: fdtd-2d 0.94, lu 0.96.
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import cgen as c
 
-from ..schedule.schedule import PARALLEL
+from ..schedule.loops import PARALLEL
 from . import cexpr as ce
 from .printer import Loop, Stmt, walk_items
 
@@ -35,13 +36,9 @@ class Outliner:
         self.functions: list = []
 
     def wants(self, loop: Loop) -> bool:
-        """Whether ``loop``'s body is outlined: a parallel loop with a loop and an accumulating
-        statement inside."""
-        if loop.kind != PARALLEL:
-            return False
-        body = list(walk_items(loop.chain()[-1].body))
-        return any(isinstance(x, Loop) for x in body) and any(
-            isinstance(x, Stmt) and x.emitted.accumulates for x in body)
+        """Whether ``loop``'s body is outlined (the scheduler decides: see
+        :mod:`polyopt.schedule.passes.kinds`)."""
+        return loop.kind == PARALLEL and loop.outline
 
     def emit(self, loop: Loop, outer_vars: list[str], emitter) -> list:
         """The pragma and ``for`` nest of ``loop`` around a call of a new function holding its body

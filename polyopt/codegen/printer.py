@@ -23,7 +23,7 @@ import cgen as c
 import islpy as isl
 
 from ..errors import CodegenError
-from ..schedule.schedule import LOOP_MARK, PARALLEL, SIMD, LoopInfo
+from ..schedule.loops import LOOP_MARK, PARALLEL, SIMD, LoopInfo
 from . import cexpr as ce
 from .ast_build import AstResult, isl_expr
 from .body import BodyBuilder, EmittedStatement
@@ -42,6 +42,7 @@ class Loop:
     kind: str = ""  # PARALLEL or SIMD when the loop carries that OpenMP pragma, else ""
     collapse: int = 1  # loops the scheduler allows to share this parallel loop's iterations
     collapsed: int = 1  # loops that do share them (this one and the ones perfectly nested in it)
+    outline: bool = False  # the scheduler asks for this parallel loop's body in a function of its own
     note: str = ""
     decls: list[str] = field(default_factory=list)  # temporaries declared at the top of the body
 
@@ -134,6 +135,7 @@ class TreeBuilder:
             else:
                 loop.kind = mark.kind
                 loop.collapse = mark.collapse if mark.kind == PARALLEL else 1
+                loop.outline = mark.outline and mark.kind == PARALLEL
         return loop
 
     def _statement(self, node: isl.AstNode) -> Stmt:

@@ -131,5 +131,5 @@ class Scop:
                 f"{len(arrays)} array(s) {shown}{more_arrays}>")
 
     def _repr_html_(self) -> str:
-        from ..viz.html import scop_html
-        return scop_html(self)
+        from .. import views
+        return views.html_of("scop", self)

@@ -1,16 +1,17 @@
 """The schedule stage driver: Dependences -> Schedule (see :func:`compute_schedule`).
 
 Runs the chosen scheduler (ours in :mod:`.pluto`, isl's in :mod:`.isl_scheduler`, or the original
-order in :mod:`.original`), post-processes the tree (:mod:`.postprocess`: tiling, wavefront,
-intra-tile order, loop kinds), builds the final isl schedule tree with loop marks (:mod:`.tree`)
-and checks it against every dependence (:func:`polyopt.analysis.legality.check_legal`) before
-returning it.
+order in :mod:`.original`) -- or takes a plan's tree --, names the loops (:mod:`.names`), runs the
+passes (:mod:`.passes`: order, tile, wavefront, sink, distribute, kinds), builds the final isl
+schedule tree with loop marks (:mod:`.tree`) and checks it against every dependence
+(:func:`polyopt.analysis.legality.check_legal`) before returning it with its plan.
 """
 
 from __future__ import annotations
 
 import time
 from contextlib import contextmanager
+from dataclasses import asdict, replace
 
 import islpy as isl
 
@@ -19,12 +20,15 @@ from ..analysis.legality import check_legal
 from ..errors import BudgetExceeded, ScheduleError
 from ..poly import budget
 from .isl_scheduler import isl_tree
+from .loops import SERIAL, BandInfo, LoopInfo
+from .names import name_loops
 from .options import ScheduleOptions
 from .original import original_tree
+from .passes import run_passes
+from .plan import BandPlan, Plan
 from .pluto import PlutoScheduler, PlutoStuck
-from .postprocess import PostProcessor
-from .schedule import SERIAL, BandInfo, LoopInfo, Schedule
-from .tree import Band, Node, Sequence, rows_of, statements_of, to_isl, walk
+from .schedule import Schedule
+from .tree import Band, Node, Sequence, fusion_groups, member_name, rows_of, statements_of, to_isl, walk
 
 
 @contextmanager
@@ -36,61 +40,99 @@ def _timed(timings: list, name: str):
         timings.append((name, time.perf_counter() - start))
 
 
-def compute_schedule(deps: Dependences, options: ScheduleOptions | None = None) -> Schedule:
-    """A legal, post-processed schedule of ``deps.scop`` for ``options`` (default options if None)."""
+def compute_schedule(deps: Dependences, options: ScheduleOptions | None = None,
+                     plan: Plan | None = None) -> Schedule:
+    """A legal schedule of ``deps.scop`` for ``options`` (default options if None); with ``plan``,
+    the plan's tree and decisions (its options replace ``options``), checked like any other."""
+    if plan is not None:
+        options = plan.schedule_options()
     options = options or ScheduleOptions()
     try:
-        return _compute(deps, options)
+        return _compute(deps, options, plan)
     except isl.Error as exc:  # translate at the layer boundary
         raise ScheduleError(f"scheduling '{deps.scop.name}' failed in isl: {exc}",
                             hint="this is a polyopt bug; please report the kernel") from exc
 
 
-def _compute(deps: Dependences, options: ScheduleOptions) -> Schedule:
+def _compute(deps: Dependences, options: ScheduleOptions, plan: Plan | None) -> Schedule:
     scop = deps.scop
     timings: list = []
     scheduler = options.scheduler
-    with _timed(timings, scheduler):
-        key = ("scheduler tree", scheduler, options.fuse)
-        if key not in deps.memo:  # the same for every tiling and loop-kind option
-            deps.memo[key] = _scheduler_tree(deps, options)
-        tree, decisions = deps.memo[key]
-        decisions = list(decisions)
-    transforms = {s.name: tuple(r.text(s.iterators) for r in rows_of(tree, s.name)) for s in scop.statements}
+    with _timed(timings, scheduler if plan is None else "plan"):
+        if plan is not None:
+            tree, notes = _plan_tree(plan, scop), plan.notes
+        else:
+            key = ("scheduler tree", scheduler, options.fuse)
+            if key not in deps.memo:  # the same for every tiling and loop-kind option
+                deps.memo[key] = _scheduler_tree(deps, options)
+            tree, notes = deps.memo[key]
+    decisions = list(notes)
+    transforms = {s.name: tuple(r.text(s.iterators) for r in rows_of(tree, s.name)) for s in scop.statements
+                  if s.name in statements_of(tree)}
     if scheduler == "none":
-        bands = _original_bands(tree)
+        if plan is not None:
+            _check_untransformed(plan)
+        final = _serial(tree, scop)
+        bands, band_plans = _original_bands(final)
         decisions.append("scheduler=none: the original loop order, untransformed")
-        final = tree
     else:
-        with _timed(timings, "postprocess"), budget.isl_budget(budget.SCHEDULE, f"tiling '{scop.name}'"):
-            post = PostProcessor(deps, options)
-            final = post.run(tree)
-            bands = tuple(post.bands)
-            decisions += post.decisions
+        with budget.isl_budget(budget.SCHEDULE, f"tiling '{scop.name}'"):
+            given = plan.bands if plan is not None and plan.bands else None
+            result = run_passes(tree, deps, options, given)
+        final, bands, band_plans = result.tree, result.bands, result.plan
+        decisions += result.decisions
+        timings += list(result.timings)
     with _timed(timings, "isl tree"):
-        isl_schedule = to_isl(final, scop, marks=scheduler != "none")
+        isl_schedule = to_isl(final, scop, marks=True)
     with _timed(timings, "legality"), budget.isl_budget(budget.SCHEDULE, f"checking '{scop.name}'"):
         check_legal(deps, isl_schedule)
+    fusion = fusion_groups(final)
+    made = Plan(scop.name, _options_dict(options), tree, band_plans, fusion, tuple(notes))
     return Schedule(scop, deps, isl_schedule, options, bands=bands, transforms=transforms,
-                    fusion=_fusion(final), decisions=tuple(decisions), timings=tuple(timings))
+                    fusion=fusion, decisions=tuple(decisions), timings=tuple(timings), plan=made)
+
+
+def _options_dict(options: ScheduleOptions) -> dict:
+    return asdict(options)
+
+
+def _plan_tree(plan: Plan, scop) -> Node:
+    """The scheduler's tree a plan carries, once it is shown to schedule exactly this kernel."""
+    if plan.kernel != scop.name:
+        raise ScheduleError(f"the plan is for kernel '{plan.kernel}', not '{scop.name}'")
+    present = set(statements_of(plan.tree))
+    known = {s.name for s in scop.statements}
+    if not present <= known:
+        raise ScheduleError(f"the plan schedules {', '.join(sorted(present - known))}, which '{scop.name}' "
+                            "does not have")
+    for s in scop.statements:
+        if s.name not in present and not s.domain.is_empty():
+            raise ScheduleError(f"the plan does not schedule {s.name}")
+        for e in rows_of(plan.tree, s.name) if s.name in present else ():
+            if e.coeffs and len(e.coeffs) != s.depth:
+                raise ScheduleError(f"the plan's rows for {s.name} have {len(e.coeffs)} iterators, "
+                                    f"{s.name} has {s.depth}")
+    return plan.tree
 
 
 def _scheduler_tree(deps: Dependences, options: ScheduleOptions) -> tuple[Node, tuple[str, ...]]:
-    """The chosen scheduler's tree (before post-processing) and its decisions."""
+    """The chosen scheduler's tree (before the passes), its loops named, and its decisions."""
     decisions: list[str] = []
+    scop = deps.scop
     if options.scheduler == "none":
-        return original_tree(deps.scop), ()
-    if options.scheduler == "isl":
-        return _isl_or_original(deps, options, decisions), tuple(decisions)
-    try:
-        with budget.isl_budget(budget.SCHEDULE, f"our scheduler on '{deps.scop.name}'"):
-            pluto = PlutoScheduler(deps, options.fuse)
-            tree = pluto.schedule()
-        decisions += pluto.decisions
-    except (PlutoStuck, BudgetExceeded) as exc:
-        decisions.append(f"pluto: {exc.message}; using isl's scheduler instead")
+        tree = original_tree(scop)
+    elif options.scheduler == "isl":
         tree = _isl_or_original(deps, options, decisions)
-    return tree, tuple(decisions)
+    else:
+        try:
+            with budget.isl_budget(budget.SCHEDULE, f"our scheduler on '{scop.name}'"):
+                pluto = PlutoScheduler(deps, options.fuse)
+                tree = pluto.schedule()
+            decisions += pluto.decisions
+        except (PlutoStuck, BudgetExceeded) as exc:
+            decisions.append(f"pluto: {exc.message}; using isl's scheduler instead")
+            tree = _isl_or_original(deps, options, decisions)
+    return name_loops(tree, scop), tuple(decisions)
 
 
 def _isl_or_original(deps: Dependences, options: ScheduleOptions, decisions: list[str]) -> Node:
@@ -102,21 +144,33 @@ def _isl_or_original(deps: Dependences, options: ScheduleOptions, decisions: lis
         return original_tree(deps.scop)
 
 
-def _original_bands(tree: Node) -> tuple[BandInfo, ...]:
-    out = []
+def _check_untransformed(plan: Plan) -> None:
+    """A plan of the original loops may repeat what they are, not change them."""
+    for k, b in enumerate(plan.bands):
+        changed = ((b.order is not None and b.order != b.loops) or b.tile or b.wavefront or b.sink or b.distribute
+                   or any(lp.kind != SERIAL for lp in b.kinds or ()))
+        if changed:
+            raise ScheduleError(f"band {k} of a scheduler='none' plan changes the original loops",
+                                hint="scheduler='none' keeps the original order; plan another scheduler's "
+                                     "schedule (kernel.schedule(scheduler='pluto').plan)")
+
+
+def _serial(tree: Node, scop) -> Node:
+    """``tree`` (the original loops) with every loop marked serial, so that it keeps its name."""
+    if isinstance(tree, Sequence):
+        return Sequence(tuple((names, _serial(child, scop)) for names, child in tree.children))
+    if not isinstance(tree, Band):
+        return tree
+    infos = tuple(LoopInfo(m.name, SERIAL, "scheduler=none keeps the original loop order",
+                           row=member_name(m.exprs, scop)) for m in tree.members)
+    return replace(tree, infos=infos, child=_serial(tree.child, scop))
+
+
+def _original_bands(tree: Node) -> tuple[tuple[BandInfo, ...], tuple[BandPlan, ...]]:
+    infos, plans = [], []
     for node in walk(tree):
         if isinstance(node, Band):
-            loops = tuple(LoopInfo(m.name, SERIAL, "scheduler=none keeps the original loop order")
-                          for m in node.members)
-            out.append(BandInfo(node.members[0].statements, loops, False, note="original order"))
-    return tuple(out)
-
-
-def _fusion(tree: Node) -> tuple[tuple[str, ...], ...]:
-    """Groups of statements sharing their outermost loop (one group per top-level loop nest)."""
-    if isinstance(tree, Sequence):
-        groups = []
-        for names, child in tree.children:
-            groups += list(_fusion(child)) if isinstance(child, Sequence) else [tuple(names)]
-        return tuple(groups)
-    return (statements_of(tree),)
+            stmts = node.members[0].statements
+            infos.append(BandInfo(stmts, node.infos, False, note="original order"))
+            plans.append(BandPlan(stmts, tuple(m.name for m in node.members), False, note="original order"))
+    return tuple(infos), tuple(plans)

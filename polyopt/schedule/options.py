@@ -1,6 +1,7 @@
 """Scheduling options: one frozen, validated object per configuration.
 
-Accepted by ``@po.kernel(...)``, ``kernel.schedule(...)``, ``kernel.compile(...)`` and the CLI.
+Accepted by ``@po.kernel(...)``, ``kernel.schedule(...)``, ``kernel.compile(...)`` and the CLI, whose
+``--tile`` text goes through the same parser (:func:`parse_tile`) as the Python values.
 """
 
 from __future__ import annotations
@@ -11,7 +12,41 @@ from ..errors import OptionError
 
 SCHEDULERS = ("pluto", "isl", "none")
 FUSION_POLICIES = ("smart", "max", "none")
-DEFAULT_TILE = 32
+TILE_HELP = ("True (the tile policy's sizes: 32, 128 along an innermost SIMD loop, wavefront bands "
+             "their own; see polyopt.schedule.policy), False, a size for every dimension, or sizes "
+             "per dimension (the last repeated)")
+
+
+def parse_tile(value) -> bool | int | tuple[int, ...]:
+    """The ``tile`` option from a Python value or the CLI's text (``on``, ``off``, ``N``, ``N,M,K``).
+
+    ``True``: the tile policy's sizes; ``False``: no tiling; an int: that size for every tiled
+    dimension; a tuple: sizes per dimension of a band, the last one repeated for deeper bands.
+    """
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("on", "true", "yes"):
+            return True
+        if text in ("off", "false", "no"):
+            return False
+        try:
+            sizes = tuple(int(p) for p in text.split(","))
+        except ValueError:
+            raise OptionError(f"invalid tile value {value!r}", hint="use on, off, N or N,M,K") from None
+        value = sizes[0] if len(sizes) == 1 else sizes
+    if isinstance(value, list):
+        value = tuple(value)
+    ok = (isinstance(value, bool)
+          or (isinstance(value, int) and value >= 1)
+          or (isinstance(value, tuple) and value and all(isinstance(t, int) and not isinstance(t, bool)
+                                                         and t >= 1 for t in value)))
+    if not ok:
+        sizes = value if isinstance(value, tuple) else (value,)
+        nonpositive = all(isinstance(t, int) and not isinstance(t, bool) for t in sizes) and sizes
+        why = ": tile sizes must be positive" if nonpositive else ""
+        raise OptionError(f"invalid tile option {value!r}{why}",
+                          hint="use True, False, a positive int, or a tuple of positive ints")
+    return value
 
 
 @dataclass(frozen=True)
@@ -20,7 +55,7 @@ class ScheduleOptions:
 
     - ``scheduler``: ``"pluto"`` (ours), ``"isl"`` (isl's own, then the same post-processing), or
       ``"none"`` (the original loop order, the baseline every benchmark compares against).
-    - ``tile``: ``True`` (32 per dimension), ``False``, an int, or a tuple of ints per band dimension.
+    - ``tile``: see :func:`parse_tile`.
     - ``fuse``: ``"smart"``, ``"max"`` or ``"none"``.
     - ``parallel`` / ``vectorize``: allow OpenMP ``parallel for`` / ``simd`` marks.
     """
@@ -37,27 +72,16 @@ class ScheduleOptions:
         if self.fuse not in FUSION_POLICIES:
             raise OptionError(f"unknown fusion policy {self.fuse!r}",
                               hint=f"use one of {', '.join(FUSION_POLICIES)}")
-        tile = self.tile
-        if isinstance(tile, list):
-            object.__setattr__(self, "tile", tuple(tile))
-            tile = self.tile
-        ok = (isinstance(tile, bool)
-              or (isinstance(tile, int) and tile >= 1)
-              or (isinstance(tile, tuple) and tile and all(isinstance(t, int) and not isinstance(t, bool)
-                                                           and t >= 1 for t in tile)))
-        if not ok:
-            raise OptionError(f"invalid tile option {self.tile!r}",
-                              hint="use True, False, a positive int, or a tuple of positive ints")
+        object.__setattr__(self, "tile", parse_tile(self.tile))
         for name in ("parallel", "vectorize"):
             if not isinstance(getattr(self, name), bool):
                 raise OptionError(f"option {name} must be True or False, not {getattr(self, name)!r}")
 
-    def tile_sizes(self, depth: int) -> tuple[int, ...] | None:
-        """Tile sizes for a band of ``depth`` members, or None when tiling is off."""
-        if self.tile is False:
+    def explicit_sizes(self, depth: int) -> tuple[int, ...] | None:
+        """The sizes given by ``tile`` for a band of ``depth`` members; None for ``True`` (the
+        policy decides) and ``False`` (no tiling)."""
+        if isinstance(self.tile, bool):
             return None
-        if self.tile is True:
-            return (DEFAULT_TILE,) * depth
         if isinstance(self.tile, int):
             return (self.tile,) * depth
         sizes = self.tile[:depth]

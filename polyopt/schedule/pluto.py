@@ -31,7 +31,8 @@ from ..analysis.dependences import Dependences
 from ..errors import ScheduleError
 from . import access, farkas
 from .original import original_rows
-from .tree import NARROW_EXTENT, Band, Expr, IslBuilder, Leaf, Member, Node, Sequence, member_name
+from .policy import DEFAULT_POLICY
+from .tree import Band, Expr, IslBuilder, Leaf, Member, Node, Sequence, member_name
 
 
 class PlutoStuck(ScheduleError):
@@ -74,10 +75,10 @@ class PlutoScheduler:
                        for s in self.scop.statements}
         self.isl = IslBuilder(self.scop)
         self.access = {s.name: access.access_matrices(s) for s in self.scop.statements}
-        # per statement, its loops of fewer than NARROW_EXTENT iterations (once the outer ones are fixed)
+        # per statement, its loops of fewer than the policy's narrow_extent iterations (outer ones fixed)
         self.narrow = {s.name: frozenset(k for k in range(s.depth)
                                          if self.isl.narrow(s.name, [_unit(j, s.depth) for j in range(k)],
-                                                            _unit(k, s.depth), NARROW_EXTENT))
+                                                            _unit(k, s.depth), DEFAULT_POLICY.narrow_extent))
                        for s in self.scop.statements}
         self.parts = tuple(DepPart(e, tuple(farkas.dependence_pieces(e, self.scop)))
                            for e in deps.edges if not e.relation.is_empty())
@@ -125,7 +126,7 @@ class PlutoScheduler:
         stop = self._stops.get((stmts, edges, tuple(rows[s] for s in stmts)))
         if stop:
             self.decisions.append(f"band {band_id} stops before {stop}: it would only add loops of fewer "
-                                  f"than {NARROW_EXTENT} iterations")
+                                  f"than {DEFAULT_POLICY.narrow_extent} iterations")
         child = self._group(stmts, remaining, new_rows)
         return Band(members, child, permutable=True, band_id=band_id)
 
@@ -279,7 +280,8 @@ class PlutoScheduler:
             if not any(coeffs) or farkas.rank(list(rows[s]) + [coeffs], len(coeffs)) == farkas.rank(
                     list(rows[s]), len(coeffs)):
                 continue  # no new loop for this statement
-            if not self.isl.narrow(s, [Expr(r) for r in rows[s]], Expr(coeffs, const), NARROW_EXTENT):
+            narrow_extent = DEFAULT_POLICY.narrow_extent
+            if not self.isl.narrow(s, [Expr(r) for r in rows[s]], Expr(coeffs, const), narrow_extent):
                 return False
             narrow = True
         return narrow

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import islpy as isl
 
-from .schedule import LOOP_MARK
+from .loops import LOOP_MARK
 from .tree import expr_of, from_isl, rows_of, statements_of
 
 

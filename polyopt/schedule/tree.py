@@ -1,8 +1,8 @@
 """The scheduler's own schedule tree, and its conversion to and from isl schedule trees.
 
 Every scheduler (Pluto-style, isl's, the original order) produces a :class:`Band` / :class:`Sequence`
-tree whose band members are per-statement quasi-affine :class:`Expr` rows.  Post-processing
-(tiling, intra-tile permutation, wavefront, loop marks) rewrites this tree; :func:`to_isl` then
+tree whose band members are per-statement quasi-affine :class:`Expr` rows.  The passes
+(:mod:`polyopt.schedule.passes`: tiling, loop order, wavefront, loop kinds) rewrite this tree; :func:`to_isl` then
 builds the final ``isl.Schedule`` following the contract in :mod:`polyopt.schedule.schedule`.
 Keeping the rows as small Python values makes the printed ``T(S)`` transformations exact and lets
 the post-processing reason about strides without round trips through isl.
@@ -15,11 +15,7 @@ from dataclasses import dataclass, field
 import islpy as isl
 
 from ..errors import ScheduleError
-from .schedule import LOOP_MARK, LoopInfo
-
-# A loop with fewer iterations than this, once the outer loops are fixed, is "narrow" (a filter's
-# taps): not worth a skew, kept innermost, not a place for SIMD (see IslBuilder.narrow).
-NARROW_EXTENT = 8
+from .loops import LOOP_MARK, LoopInfo
 
 
 @dataclass(frozen=True)
@@ -92,7 +88,7 @@ class Member:
 
     exprs: tuple[tuple[str, Expr], ...]  # (statement name, row), in statement order
     name: str
-    role: str = "loop"  # "loop", "tile", "point", "wavefront" or "sunk" (see postprocess)
+    role: str = "loop"  # "loop", "tile", "wavefront" or "sunk" (see polyopt.schedule.passes)
 
     def expr(self, stmt: str) -> Expr:
         for name, e in self.exprs:
@@ -139,6 +135,16 @@ def statements_of(node: Node) -> tuple[str, ...]:
     if isinstance(node, Sequence):
         return tuple(s for names, _ in node.children for s in names)
     return node.statements
+
+
+def fusion_groups(tree: Node) -> tuple[tuple[str, ...], ...]:
+    """Groups of statements sharing their outermost loop (one group per top-level loop nest)."""
+    if isinstance(tree, Sequence):
+        groups = []
+        for names, child in tree.children:
+            groups += list(fusion_groups(child)) if isinstance(child, Sequence) else [tuple(names)]
+        return tuple(groups)
+    return (statements_of(tree),)
 
 
 def walk(node: Node):

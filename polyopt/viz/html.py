@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 import re
 
+from .. import views
+
 _STYLE = ("font-family: monospace; font-size: 12px; border-collapse: collapse; margin: 4px 0")
 _PRAGMA = re.compile(r"^(\s*)(#pragma omp [^\n]*)$", re.M)
 
@@ -96,3 +98,9 @@ def kernel_html(kernel) -> str:
     n_simd = c.count("#pragma omp simd")
     return (f"<div><b>{_esc(repr(kernel))}</b> &mdash; {n_par} parallel loop(s), {n_simd} simd loop(s)"
             + c_html(c) + "</div>")
+
+
+views.register("scop", scop_html)
+views.register("dependences", dependences_html)
+views.register("schedule", schedule_html)
+views.register("kernel", kernel_html)

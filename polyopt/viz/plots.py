@@ -20,7 +20,7 @@ from __future__ import annotations
 import islpy as isl
 
 from ..errors import PolyoptError
-from ..schedule.schedule import PARALLEL
+from ..schedule.loops import PARALLEL
 from .drawing import MAX_LABELS, draw_groups, figure, finish_axes
 
 _KIND_COLOR = {"RAW": "#cf222e", "WAR": "#0969da", "WAW": "#8250df"}
@@ -147,7 +147,7 @@ def plot_domain(obj, stmt: str, *, dims=(0, 1), fixed=None, deps: bool = True, a
 
 
 def _rows_and_kinds(schedule, stmt):
-    from ..schedule.transform import read_rows
+    from ..schedule.rows import read_rows
 
     r = read_rows(schedule)
     return r.rows[stmt], r.kinds[stmt]
@@ -227,7 +227,8 @@ def plot_fusion(obj, stmts=None, *, dims=(0, 1), fixed=None, options=None, **par
     """Two (or more) statements side by side, points coloured by the iteration of the loops they
     share: same colour and number = run in the same iteration of the fused loops.  ``dims`` may be
     a dict ``{stmt: (d0, d1)}`` when the statements have different depths."""
-    from ..schedule.transform import _paths, read_rows
+    from ..schedule.rows import paths as _paths
+    from ..schedule.rows import read_rows
 
     schedule = _schedule(obj, options or {})
     scop = schedule.scop

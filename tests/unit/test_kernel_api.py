@@ -162,7 +162,7 @@ def test_plain_text_views_are_short_and_say_what_they_are():
     sched = views["schedule"][0]
     assert sched.startswith("<Schedule of mm: pluto, fuse=smart, tile=16; ")
     bands = sched.split(" band(s): ")[1]
-    assert bands.count("tiled 16x") == len(mm.schedule(tile=16).bands) and "parallel T(i)" in bands
+    assert bands.count("tiled 16x") == len(mm.schedule(tile=16).bands) and "parallel i_tile" in bands
     for short, full in views.values():
         assert len(short) < 160 and "\n" not in short and "isl" not in short
         assert len(full) > len(short)  # str() keeps the full printed form

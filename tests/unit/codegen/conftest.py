@@ -19,8 +19,9 @@ from polyopt.codegen import generate_c
 from polyopt.frontend import parse_kernel
 from polyopt.poly.build import build_scop
 from polyopt.runtime import load
+from polyopt.schedule.loops import LOOP_MARK, LoopInfo
 from polyopt.schedule.options import ScheduleOptions
-from polyopt.schedule.schedule import LOOP_MARK, LoopInfo, Schedule
+from polyopt.schedule.schedule import Schedule
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ import pytest
 import polyopt as po
 from polyopt.codegen import cexpr as ce
 from polyopt.codegen.printer import Loop, collapse_parallel
-from polyopt.schedule.schedule import PARALLEL
+from polyopt.schedule.loops import PARALLEL
 from tests.agreement import agrees
 
 N, M = po.symbols("N M")

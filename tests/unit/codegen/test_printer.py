@@ -11,7 +11,7 @@ import pytest
 
 import polyopt as po
 from polyopt.errors import CodegenError
-from polyopt.schedule.schedule import PARALLEL, PIPELINED, SERIAL, SIMD
+from polyopt.schedule.loops import PARALLEL, PIPELINED, SERIAL, SIMD
 
 from .conftest import compile_kernel, mark, mupa
 

@@ -16,7 +16,7 @@ from polyopt.codegen import lower
 from polyopt.codegen.generate import generate_c
 from polyopt.codegen.printer import Guard, Loop, Stmt
 from polyopt.codegen.verify import EmittedOrderError, _Converter, check_emitted
-from polyopt.schedule.schedule import PARALLEL, SIMD
+from polyopt.schedule.loops import PARALLEL, SIMD
 
 N, M = po.symbols("N M")
 
@@ -52,7 +52,7 @@ def _checked_tree(kernel, monkeypatch, **options):
 
     def capture(items, scop, deps, rename, context):
         seen.append((items, scop, deps, rename, context))
-        real(items, scop, deps, rename, context)
+        return real(items, scop, deps, rename, context)
 
     monkeypatch.setattr(lower, "check_emitted", capture)
     program = generate_c(kernel.schedule(**options))
@@ -183,7 +183,7 @@ def test_a_rejected_ast_is_built_again_another_way(monkeypatch):
         calls.append(1)
         if len(calls) == 1:
             raise EmittedOrderError("simulated wrong code")
-        real(items, scop, deps, rename, context)
+        return real(items, scop, deps, rename, context)
 
     monkeypatch.setattr(lower, "check_emitted", first_fails)
     program = generate_c(smooth.schedule())

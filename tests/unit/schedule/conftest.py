@@ -246,14 +246,20 @@ KERNELS = {
 
 
 @pytest.fixture(scope="session")
-def kernel_deps():
-    """Dependences per kernel name, computed once per session."""
-    cache: dict[str, object] = {}
+def _deps_cache():
+    return {}
+
+
+@pytest.fixture
+def kernel_deps(_deps_cache):
+    """Dependences per kernel name, computed once per session; what the schedule stage memoizes on
+    them (the schedulers' trees) is dropped for each test, which may change how they are computed."""
 
     def get(name: str):
-        if name not in cache:
-            cache[name] = KERNELS[name]()
-        return cache[name]
+        if name not in _deps_cache:
+            _deps_cache[name] = KERNELS[name]()
+        _deps_cache[name].memo.clear()
+        return _deps_cache[name]
 
     return get
 
@@ -306,7 +312,7 @@ def filecheck(text: str, checks: str) -> None:
 
 def loop_marks(tree: isl.Schedule) -> list:
     """``(LoopInfo, band node, LoopInfos of enclosing marks)`` for every loop mark, top-down."""
-    from polyopt.schedule.schedule import LOOP_MARK
+    from polyopt.schedule.loops import LOOP_MARK
 
     out = []
 

@@ -6,7 +6,7 @@ import pytest
 from polyopt.analysis.legality import Violation, check_legal
 from polyopt.errors import IllegalScheduleError
 from polyopt.schedule import ScheduleOptions, compute_schedule
-from polyopt.schedule.schedule import PARALLEL, SIMD
+from polyopt.schedule.loops import PARALLEL, SIMD
 
 from .conftest import KERNELS, carries_dependence, loop_marks
 

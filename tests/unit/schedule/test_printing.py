@@ -18,9 +18,9 @@ def test_gemm(kernel_deps):
         CHECK-NEXT: T(S1): (i, j, k) -> (1, 32*floor(i/32), 128*floor(j/128), 32*floor(k/32), i, k, j)
         CHECK-NEXT: band 0 (S0): permutable, tiled 32x128
         CHECK: band 1 (S1): permutable, tiled 32x128x32
-        CHECK-NEXT:   tile T(i): parallel (collapse 2) -- carries no dependence
-        CHECK-NEXT:   tile T(j): serial -- carries no dependence; collapsed into parallel loop T(i)
-        CHECK-NEXT:   tile T(k): serial -- reduction on C[i, j] along T(k)
+        CHECK-NEXT:   tile i_tile: parallel (collapse 2) -- carries no dependence
+        CHECK-NEXT:   tile j_tile: serial -- carries no dependence; collapsed into parallel loop i_tile
+        CHECK-NEXT:   tile k_tile: serial -- reduction on C[i, j] along k_tile
         CHECK-NEXT:   loop i: serial
         CHECK-NEXT:   loop k: serial -- reduction on C[i, j] along k: kept serial
         CHECK-NEXT:   loop j: simd -- innermost, carries no dependence
@@ -29,7 +29,7 @@ def test_gemm(kernel_deps):
         CHECK: point loops ordered (i, k, j): j innermost
         CHECK: tree:
         CHECK-NEXT:   sequence
-        CHECK: for 32*floor(i/32) [parallel T(i)]
+        CHECK: for 32*floor(i/32) [parallel i_tile]
         CHECK: for k [serial k]
         CHECK-NEXT: for j [simd j]
         CHECK-NEXT: S1
@@ -54,18 +54,18 @@ def test_jacobi_1d_wavefront(kernel_deps):
         CHECK-NEXT: T(S1): (t, i) -> (floor(t/128) + floor((2*t + i + 1)/128), 128*floor((2*t + i + 1)/128),
         CHECK-SAME: t, 1, 2*t + i + 1)
         CHECK-NEXT: band 0 (S0, S1): permutable, tiled 128x128
-        CHECK-NEXT:   tile wavefront(T(t), T(2*t + i)): pipelined
-        CHECK-NEXT:   tile T(2*t + i): parallel
+        CHECK-NEXT:   tile t_t_i_wave: pipelined
+        CHECK-NEXT:   tile t_i_tile: parallel
         CHECK-NEXT:   loop t: serial -- carries RAW on A from S1[0, 1] to S0[1, 1]
-        CHECK-NEXT:   loop 2*t + i: simd -- distributed over (S0, S1): simd (innermost, carries no dependence)
-        CHECK: no tile loop is parallel; wavefront wavefront(T(t), T(2*t + i)) makes T(2*t + i) parallel
-        CHECK: innermost loop 2*t + i distributed over (S0, S1) so that it carries no dependence between statements
+        CHECK-NEXT:   loop t_i: simd -- distributed over (S0, S1): simd (innermost, carries no dependence)
+        CHECK: no tile loop is parallel; wavefront t_t_i_wave makes t_i_tile parallel
+        CHECK: innermost loop t_i distributed over (S0, S1) so that it carries no dependence between statements
         CHECK: tree:
         CHECK: for t [serial t]
         CHECK-NEXT: sequence
-        CHECK-NEXT: for 2*t + i [simd 2*t + i]
+        CHECK-NEXT: for 2*t + i [simd t_i]
         CHECK-NEXT: S0
-        CHECK-NEXT: for 2*t + i + 1 [simd 2*t + i]
+        CHECK-NEXT: for 2*t + i + 1 [simd t_i]
         CHECK-NEXT: S1
     """)
 
@@ -103,13 +103,13 @@ def test_original_order(kernel_deps):
         CHECK: fusion: (S0, S1) (S2, S3)
         CHECK: tree:
         CHECK-NEXT:   sequence
-        CHECK-NEXT:     for i
-        CHECK-NEXT:       for j
+        CHECK-NEXT:     for i [serial i]
+        CHECK-NEXT:       for j [serial j]
         CHECK-NEXT:         sequence
         CHECK-NEXT:           S0
-        CHECK-NEXT:           for k
+        CHECK-NEXT:           for k [serial k]
         CHECK-NEXT:             S1
-        CHECK-NOT: [
+        CHECK-NOT: parallel
     """)
 
 

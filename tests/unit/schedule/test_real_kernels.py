@@ -7,7 +7,7 @@ from polyopt.analysis.dependences import compute_dependences
 from polyopt.frontend import parse_kernel
 from polyopt.poly.build import build_scop
 from polyopt.schedule import ScheduleOptions, compute_schedule
-from polyopt.schedule.schedule import PARALLEL, PIPELINED, SERIAL, SIMD
+from polyopt.schedule.loops import PARALLEL, PIPELINED, SERIAL, SIMD
 
 from .conftest import filecheck
 

@@ -105,8 +105,8 @@ def test_fixed_taps_match_python():
 def test_four_deep_wavefront_band_gets_small_wavefront_tiles():
     filecheck(str(heat.schedule()), """
         CHECK: band 0 (S0, S1): permutable, tiled 8x8x128x1024
-        CHECK-NEXT: tile wavefront(T(t), T(2*t + i)): pipelined
-        CHECK-NEXT: tile T(2*t + i): parallel
+        CHECK-NEXT: tile t_t_i_wave: pipelined
+        CHECK-NEXT: tile t_i_tile: parallel
     """)
     rng = np.random.default_rng(4)
     args = dict(A=rng.random((9, 9, 9)), B=rng.random((9, 9, 9)), tsteps=5)

@@ -1,10 +1,11 @@
-"""Tiling, intra-tile order, wavefront, loop kinds, reductions, and the mark contract for codegen."""
+"""The schedule stage's passes (polyopt.schedule.passes): loop order, tiling, wavefront, sinking,
+distribution, loop kinds, reductions, the decisions given by a plan, and the mark contract."""
 
 import islpy as isl
 import pytest
 
 from polyopt.schedule import ScheduleOptions, compute_schedule
-from polyopt.schedule.schedule import LOOP_MARK, PARALLEL, PIPELINED, SERIAL, SIMD, LoopInfo
+from polyopt.schedule.loops import LOOP_MARK, PARALLEL, PIPELINED, SERIAL, SIMD, LoopInfo
 
 from .conftest import carries_dependence, loop, loop_marks, make_deps, stmt
 
@@ -23,10 +24,10 @@ def test_gemm_tiled_parallel_outer_point_order_ikj_simd_j(kernel_deps, scheduler
     band = s.bands[-1]  # the product (ours puts C *= beta in a loop nest of its own before it)
     assert band.statements[-1] == "S1" and band.permutable
     assert band.tile_sizes == (32, 128, 32)  # j, the SIMD loop, gets 128
-    assert kinds(band.tile_loops) == [("T(i)", PARALLEL), ("T(j)", SERIAL), ("T(k)", SERIAL)]
+    assert kinds(band.tile_loops) == [("i_tile", PARALLEL), ("j_tile", SERIAL), ("k_tile", SERIAL)]
     assert kinds(band.loops) == [("i", SERIAL), ("k", SERIAL), ("j", SIMD)]
     assert band.loops[1].reductions == ("C[i, j]",)
-    assert "inside parallel loop T(i)" in band.loops[0].reason
+    assert "inside parallel loop i_tile" in band.loops[0].reason
 
 
 def test_gemm_untiled_is_still_reordered(kernel_deps):
@@ -53,7 +54,7 @@ def test_reduction_is_recognised_and_kept_serial(kernel_deps):
     s = schedule(kernel_deps("matvec"))
     init, band = s.bands
     assert init.statements == ("S0",) and kinds(init.loops) == [("i", PARALLEL)]
-    assert kinds(band.tile_loops) == [("T(i)", PARALLEL), ("T(j)", SERIAL)]
+    assert kinds(band.tile_loops) == [("i_tile", PARALLEL), ("j_tile", SERIAL)]
     # j stays innermost: with i innermost each step of A[i, j] would fetch a new cache line and no
     # loop of the band reuses A's elements (they stream), whatever j carries
     i, j = band.loops
@@ -76,7 +77,7 @@ def test_stencils_get_a_wavefront_over_tiles(kernel_deps, name):
     (band,) = s.bands
     depth = len(band.loops)
     assert band.tile_sizes[0] == (128 if depth == 2 else 32) and len(band.tile_sizes) == depth
-    assert band.tile_loops[0].kind == PIPELINED and band.tile_loops[0].name.startswith("wavefront(T(t), ")
+    assert band.tile_loops[0].kind == PIPELINED and band.tile_loops[0].name.startswith("t_")
     assert band.tile_loops[1].kind == PARALLEL
     assert band.loops[0].name == "t"
     assert any("wavefront" in d and "parallel" in d for d in s.decisions)
@@ -92,7 +93,7 @@ def test_stencils_get_a_wavefront_over_tiles(kernel_deps, name):
 
 def test_distributed_innermost_loops_are_simd_copies_in_dependence_order(kernel_deps):
     s = schedule(kernel_deps("jacobi_2d"))
-    assert any("innermost loop 2*t + j distributed over (S0, S1)" in d for d in s.decisions)
+    assert any("innermost loop t_j distributed over (S0, S1)" in d for d in s.decisions)
     simd = [node for info, node, _ in loop_marks(s.tree) if info.kind == SIMD]
     # one copy per statement, S0 (writes B) before S1 (reads B), each free of carried dependences
     assert [n.get_domain().get_set_list().get_at(0).get_tuple_name() for n in simd] == ["S0", "S1"]
@@ -134,7 +135,7 @@ def test_inner_parallel_loop_when_outer_carries():
     assert band.loops[1].reason.endswith("not parallel: an innermost loop inside a serial loop")
     # tiled, the tile loop over j is the parallel one
     (band,) = schedule(deps).bands
-    assert kinds(band.tile_loops)[0] == ("T(j)", PARALLEL)
+    assert kinds(band.tile_loops)[0] == ("j_tile", PARALLEL)
 
 
 def test_serial_reason_names_the_dependence_in_decisions():
@@ -165,7 +166,32 @@ def _marks(tree):
     return out
 
 
-def test_none_scheduler_has_no_marks_and_no_tiling(kernel_deps):
+def test_none_scheduler_has_serial_marks_and_no_tiling(kernel_deps):
+    """The original loops keep their names (serial marks) and are neither tiled nor parallel."""
     s = schedule(kernel_deps("gemm"), scheduler="none")
-    assert _marks(s.tree) == []
-    assert all(b.tile_sizes is None and len(b.loops) == 1 for b in s.bands)
+    assert set(_marks(s.tree)) == {LOOP_MARK}
+    assert all(b.tile_sizes is None and len(b.loops) == 1 and b.loops[0].kind == SERIAL for b in s.bands)
+    assert [b.loops[0].name for b in s.bands] == ["i", "j", "k"]
+
+
+def test_every_pass_is_timed_under_its_name(kernel_deps):
+    s = schedule(kernel_deps("jacobi_2d"))
+    names = [n for n, _ in s.timings]
+    assert names[0] == "pluto" and names[-2:] == ["isl tree", "legality"]
+    assert names[1:-2] == ["order", "tile", "wavefront", "sink", "distribute", "kinds"]
+
+
+def test_a_plan_of_the_original_loops_cannot_change_them(kernel_deps):
+    from dataclasses import replace
+
+    from polyopt.errors import ScheduleError
+
+    s = schedule(kernel_deps("gemm"), scheduler="none")
+    plan = s.plan
+    band = plan.bands[0]
+    assert not band.permutable
+    other = replace(plan, bands=(replace(band, order=band.loops),) + plan.bands[1:])
+    compute_schedule(kernel_deps("gemm"), plan=other)  # its own order is fine
+    with pytest.raises(ScheduleError, match="changes the original loops"):
+        compute_schedule(kernel_deps("gemm"), plan=replace(plan, bands=(replace(band, order=("q",)),)
+                                                             + plan.bands[1:]))

@@ -1,0 +1,72 @@
+"""What the schedule stage says about each loop: its kind, and the mark that carries it to codegen.
+
+A leaf module (it imports nothing of polyopt): the scheduler's passes write these records, the
+printed schedule shows them, and code generation reads them from the isl schedule tree.
+
+Contract with code generation (codegen only prints what is recorded here):
+
+* every loop that must carry an OpenMP pragma is a *single-member* band node directly below a
+  mark node whose ``isl.Id`` is named :data:`LOOP_MARK` and whose user object is the
+  :class:`LoopInfo` of that loop;
+* codegen puts ``#pragma omp parallel for`` on the ``for`` loops generated for a mark whose kind is
+  :attr:`LoopKind.PARALLEL` and ``#pragma omp simd`` for :attr:`LoopKind.SIMD`; any other kind
+  prints no pragma.  The pragma applies to the outermost ``for`` nodes generated inside the mark
+  (through blocks and ifs, not into loop bodies);
+* loops without a mark are serial.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+LOOP_MARK = "polyopt_loop"
+
+
+class LoopKind(str, Enum):
+    """How a loop runs.  A ``str`` enum: it compares equal to its value and prints in JSON as it."""
+
+    PARALLEL = "parallel"  # no dependence carried: omp parallel for
+    PIPELINED = "pipelined"  # wavefront loop: serial itself, makes the loop below it parallel
+    SIMD = "simd"  # innermost, no dependence carried, stride-1 where possible: omp simd
+    SERIAL = "serial"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+PARALLEL, PIPELINED, SIMD, SERIAL = LoopKind.PARALLEL, LoopKind.PIPELINED, LoopKind.SIMD, LoopKind.SERIAL
+
+
+@dataclass(frozen=True)
+class LoopInfo:
+    """What the scheduler decided about one loop (one band member)."""
+
+    name: str  # the loop's stable name: "i", "i_tile", "wave" (see polyopt.schedule.names)
+    kind: LoopKind
+    reason: str = ""  # why; for SERIAL names the dependence that prevents parallelism
+    # Arrays (with the element accessed) updated by a recognised reduction along this loop.  Empty
+    # when the loop carries no reduction.
+    reductions: tuple[str, ...] = ()
+    # For a PARALLEL tile loop: how many loops, this one and the tile loops directly inside it, carry
+    # no dependence and may share the parallel iterations (OpenMP ``collapse``).  Codegen collapses
+    # them only when they are perfectly nested with bounds independent of each other.
+    collapse: int = 1
+    # Unroll this loop completely in the generated code (a few taps with fixed bounds inside a SIMD loop).
+    unroll: bool = False
+    # For a PARALLEL loop: give its body a function of its own with restrict parameters (see
+    # polyopt.codegen.outline for why and when that pays).
+    outline: bool = False
+    row: str = ""  # the loop's schedule row as text, for the printed tree ("2*t + i")
+
+
+@dataclass(frozen=True)
+class BandInfo:
+    """One permutable band of the final schedule."""
+
+    statements: tuple[str, ...]
+    loops: tuple[LoopInfo, ...]  # point loops of the band, outermost first
+    permutable: bool
+    tile_sizes: tuple[int, ...] | None = None  # None when not tiled
+    tile_loops: tuple[LoopInfo, ...] = ()  # the tile loops, when tiled
+    note: str = ""  # e.g. why the band was not tiled

@@ -1,0 +1,242 @@
+"""Pass ``kinds``: how every loop of a band runs, from the dependences it carries.
+
+Tile loops first, then point loops, each with the pairs the loops outside it left:
+
+* a wavefront loop is PIPELINED;
+* the first loop that carries nothing, with no parallel loop around it, is PARALLEL -- unless it is
+  an innermost loop inside a serial loop (a parallel region per outer iteration for one row of work:
+  durbin's two such loops ran 2.5x slower than serial code, AMD Zen 3);
+* dependence-free tile loops right inside a parallel tile loop are collapsed into it, up to the
+  policy's ``max_collapse`` (conv2d's batch loop has a single 32-tile at batch size 8);
+* the innermost loop that carries nothing is SIMD (never inside another SIMD loop);
+* every other loop is SERIAL, with the reason: the dependence it carries (or the reduction), or the
+  parallel loop around it;
+* a parallel or SIMD loop stays serial when a temporary's value may cross its iterations (see
+  :func:`_private_temporaries`); loops inside a SIMD loop (fixed taps) are unrolled;
+* a parallel loop with a loop inside and a statement that accumulates gets its body outlined into a
+  function with ``restrict`` parameters (see :mod:`polyopt.codegen.outline` for the measurements).
+
+A plan's ``kinds`` are applied by loop name and checked: a loop given as parallel or simd that
+carries a dependence is refused, naming the dependence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import islpy as isl
+
+from ...errors import IllegalScheduleError
+from ..loops import PARALLEL, PIPELINED, SERIAL, SIMD, LoopInfo
+from ..plan import LoopPlan
+from ..tree import Member, has_band, member_name
+from .work import BandWork, Context, Env
+
+
+def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
+    members = list(work.members)
+    last = members.pop() if work.split else None
+    nested = any(ctx.rows[st] for st in work.statements)
+    given = {lp.name: lp for lp in work.given_value("kinds") or ()}
+    vector_last = work.innermost or work.fixed_taps
+    tile_infos, active, above = _band(work.tiles, ctx.active, ctx.parallel_above, False, nested, ctx, env, given)
+    point_infos, active, above = _band(members, active, above, vector_last and not work.split,
+                                       nested or bool(work.tiles), ctx, env, given)
+    split_infos = ()
+    if last is not None:
+        split_infos = tuple(_copy(last, s, active, above, ctx, env, given) for s in work.split)
+    stmts = work.statements
+    kept = members + ([last] if last is not None else [])
+    rows = {**ctx.rows, **{s: ctx.rows[s] + tuple(m.expr(s).coeffs for m in kept if m.expr(s).is_affine)
+                           for s in stmts}}
+    simd_above = bool(point_infos) and work.fixed_taps and point_infos[-1].kind == SIMD
+    after = Context(active, above, rows, ctx.in_simd or simd_above)
+    tile_infos = _outlined(tile_infos, work, env, given)
+    point_infos = _outlined(point_infos, work, env, given)
+    return replace(work, tile_infos=tuple(tile_infos), point_infos=tuple(point_infos), split_infos=split_infos,
+                   after=after)
+
+
+def copy_name(name: str, stmt: str) -> str:
+    """The plan's name for the copy of loop ``name`` that runs ``stmt`` (a distributed loop)."""
+    return f"{name}:{stmt}"
+
+
+def _band(members: list[Member], active, above, innermost: bool, nested: bool, ctx: Context, env: Env,
+          given: dict):
+    """The LoopInfo of each of ``members`` (outermost first); ``nested``: loops are around them."""
+    infos: list[LoopInfo] = []
+    opened = None  # index of a parallel tile loop that later tile loops may be collapsed into
+    for k, m in enumerate(members):
+        before = active
+        carried, active = env.carried.split(m, active)
+        last = innermost and k == len(members) - 1
+        if m.name in given:
+            info = _apply(m, given[m.name], carried, before, above, infos, ctx, env)
+            if info.kind == SERIAL and "collapsed into" in info.reason:
+                infos.append(info)
+                continue
+        else:
+            if (opened is not None and m.role == "tile" and not carried
+                    and infos[opened].collapse < env.policy.max_collapse
+                    and _private_temporaries(m, before, infos[opened], env).kind == PARALLEL):
+                head = infos[opened]
+                infos[opened] = replace(head, collapse=head.collapse + 1)
+                infos.append(LoopInfo(m.name, SERIAL, f"carries no dependence; collapsed into parallel loop "
+                                                      f"{head.name}", row=_row(m, env)))
+                continue
+            opened = None
+            info = _decide(m, carried, above, last, nested or k > 0, ctx, env)
+            if info.kind in (PARALLEL, SIMD):
+                info = _private_temporaries(m, before, info, env)
+            if ctx.in_simd:
+                info = replace(info, unroll=True, reason=f"{info.reason}; unrolled inside a SIMD loop")
+        if info.kind == PARALLEL:
+            above = m.name
+            opened = k if m.role == "tile" else None
+        infos.append(info)
+    return infos, active, above
+
+
+def _decide(m: Member, carried, above, last: bool, nested: bool, ctx: Context, env: Env) -> LoopInfo:
+    opts = env.options
+    row = _row(m, env)
+    if m.role == "wavefront":
+        return LoopInfo(m.name, PIPELINED, "wavefront over tiles: in order, makes the next loop parallel", row=row)
+    if not carried:
+        small = nested and last
+        if opts.parallel and above is None and not small:
+            return LoopInfo(m.name, PARALLEL, "carries no dependence", row=row)
+        if last and opts.vectorize and not ctx.in_simd:
+            why = "; not parallel: an innermost loop inside a serial loop" \
+                if small and opts.parallel and above is None else ""
+            return LoopInfo(m.name, SIMD, f"innermost, carries no dependence{why}", row=row)
+        if above is not None:
+            return LoopInfo(m.name, SERIAL, f"carries no dependence; inside parallel loop {above}", row=row)
+        return LoopInfo(m.name, SERIAL, "carries no dependence; parallel=False", row=row)
+    reductions = env.carried.reduction(carried)
+    if reductions:
+        reason = (f"reduction on {', '.join(reductions)} along {m.name}: kept serial "
+                  f"(parallel reductions are not generated yet)")
+        if above is None:
+            env.note(f"{m.name} not parallel: {reason}")
+        return LoopInfo(m.name, SERIAL, reason, reductions, row=row)
+    what = env.carried.describe(*carried[0])
+    if above is None or last:
+        env.note(f"{m.name} not {'parallel' if above is None else 'simd'}: {what}")
+    return LoopInfo(m.name, SERIAL, f"carries {what}", row=row)
+
+
+def _copy(last: Member, stmt: str, active, above, ctx: Context, env: Env, given: dict) -> LoopInfo:
+    """The LoopInfo of the copy of ``last`` that runs ``stmt`` (distributed innermost loop)."""
+    mine = env.carried.inside(active, (stmt,))
+    member = Member(((stmt, last.expr(stmt)),), last.name, last.role)
+    carried, _ = env.carried.split(member, mine)
+    name = copy_name(last.name, stmt)
+    if name in given:
+        return _apply(member, given[name], carried, mine, above, [], ctx, env)
+    info = _decide(member, carried, above, True, True, ctx, env)
+    if info.kind in (PARALLEL, SIMD):
+        info = _private_temporaries(member, mine, info, env)
+    return info
+
+
+def _row(m: Member, env: Env) -> str:
+    return member_name(m.exprs, env.scop)
+
+
+def _apply(m: Member, lp: LoopPlan, carried, active, above, infos, ctx: Context, env: Env) -> LoopInfo:
+    """The given decision ``lp`` for loop ``m``, checked."""
+    row = _row(m, env)
+    kind = lp.kind
+    if kind in (PARALLEL, SIMD):
+        if carried:
+            raise IllegalScheduleError(f"loop {m.name} cannot be {kind}: it carries "
+                                       f"{env.carried.describe(*carried[0])}",
+                                       hint="only a loop that carries no dependence can run in parallel")
+        if kind == PARALLEL and above is not None:
+            raise IllegalScheduleError(f"loop {m.name} cannot be parallel: it is inside parallel loop {above}",
+                                       hint="one parallel loop per loop nest")
+        checked = _private_temporaries(m, active, LoopInfo(m.name, kind, lp.reason, row=row), env)
+        if checked.kind != kind:
+            raise IllegalScheduleError(f"loop {m.name} cannot be {kind}: {checked.reason}")
+    if kind == PIPELINED and m.role != "wavefront":
+        raise IllegalScheduleError(f"loop {m.name} cannot be pipelined: only a wavefront loop is")
+    if "collapsed into" in lp.reason and not (infos and infos[-1].kind in (PARALLEL, SERIAL) and not carried):
+        raise IllegalScheduleError(f"loop {m.name} cannot be collapsed into the loop around it")
+    if lp.collapse > 1 and kind != PARALLEL:
+        raise IllegalScheduleError(f"loop {m.name} is {kind}: only a parallel loop collapses others")
+    return LoopInfo(m.name, kind, lp.reason, lp.reductions, lp.collapse, lp.unroll, lp.outline, row)
+
+
+def _outlined(infos, work: BandWork, env: Env, given: dict) -> list[LoopInfo]:
+    """Parallel loops whose body is outlined: a loop inside and a statement that accumulates."""
+    names = [m.name for m in work.tiles] + [m.name for m in work.members]
+    total = len(names)
+    accumulates = any(_accumulates(env.scop.statement(s)) for s in work.statements)
+    out = []
+    for info in infos:
+        if info.kind == PARALLEL and info.name not in given:
+            inside = total - names.index(info.name) - info.collapse > 0 or has_band(work.child)
+            info = replace(info, outline=accumulates and inside)
+        out.append(info)
+    return out
+
+
+def _accumulates(stmt) -> bool:
+    """``x op= e`` or ``x = x op e``: the statement reads what it writes."""
+    body = stmt.body
+    if body is None:
+        return False
+    return body.op is not None or any(r.array == w.array and r.relation.is_equal(w.relation)
+                                      for w in stmt.writes for r in stmt.reads)
+
+
+def _private_temporaries(m: Member, active, info: LoopInfo, env: Env) -> LoopInfo:
+    """``info``, or SERIAL when a value of a temporary written under ``m`` may cross its iterations.
+
+    Code generation makes a temporary private to a parallel / simd loop only when every value
+    of it is written and read in the same iteration of that loop and of all enclosing ones, in
+    the generated code (see :mod:`polyopt.codegen.printer`); otherwise the temporary is shared,
+    which code generation refuses under a pragma.  So the loop stays serial when
+
+    * an enclosing loop or sequence carries a value of it (written in one wavefront of tiles,
+      read in the next), or
+    * a statement that writes or reads a value of it runs at a single iteration of ``m`` (its
+      row has no iterator) while ``m`` loops for another statement: isl's AST generation may
+      then put that statement outside the loop, before or after it or in a branch of its own
+      (``s0 = 0.0`` hoisted above a parallel loop whose first iteration accumulates into
+      ``s0``), and the value crosses the loop's boundary.
+    """
+    stmts = set(m.statements)
+    loops = any(not _iterator_free(e) for _, e in m.exprs)
+    scop = env.scop
+    for e in env.deps.edges:
+        if e.kind != "RAW" or not any(a.name == e.array and a.is_local for a in scop.arrays):
+            continue
+        if not (e.source in stmts or e.sink in stmts):
+            continue
+        if not any(e.array in (w.array for w in scop.statement(s).writes) for s in stmts):
+            continue
+        live = isl.UnionMap.empty(e.relation.get_space())
+        for e2, rel in active:
+            if e2 is e:
+                live = live.union(rel)
+        single = [s for s in (e.source, e.sink) if s in stmts and _iterator_free(m.expr(s))]
+        if not e.relation.to_union_map().is_subset(live):
+            reason = f"temporary '{e.array}' carries a value across an enclosing loop or sequence"
+        elif loops and single and not live.is_empty():
+            reason = (f"temporary '{e.array}' is {'written' if single[0] == e.source else 'read'} by "
+                      f"{single[0]}, which runs at a single iteration of {m.name} and may be generated "
+                      f"outside the loop")
+        else:
+            continue
+        env.note(f"{m.name} not {info.kind}: {reason}")
+        return LoopInfo(m.name, SERIAL, reason, row=info.row)
+    return info
+
+
+def _iterator_free(e) -> bool:
+    """Whether a row takes one value over its statement's whole domain (``0``, ``N``,
+    ``32*floor(N/32)``): no iterator occurs in it."""
+    return not any(e.coeffs) and all(_iterator_free(inner) for _, inner, _ in e.floors)

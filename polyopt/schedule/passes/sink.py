@@ -1,0 +1,93 @@
+"""Pass ``sink``: the innermost point loop moved below a filter's taps.
+
+stencil3d27's and conv2d's point loops enclose 3x3 filter taps (loops of fewer than the policy's
+``narrow_extent`` iterations); gcc vectorizes neither the taps nor a loop around them, so the
+original loops (whose taps gcc unrolls, leaving the stride-1 loop innermost) ran 7x faster.  When
+the taps' bounds vary (conv2d's padding) the innermost point loop gets a copy above each statement
+below the taps, a SIMD loop; when their bounds are fixed (stencil3d27) the loop stays around them
+and they are unrolled instead (the kinds pass).  The move is made only when the new order respects
+every dependence not ordered by the outer loops and no copy carries a dependence of its statement
+on itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ...errors import IllegalScheduleError
+from ..tree import Band, Expr, Leaf, Member, Node, Sequence, has_band, rows_of
+from .work import BandWork, Context, Env
+
+SUNK = "sunk"  # the role of the copies of a loop moved below the taps
+
+
+def taps(band: Band, ctx: Context, env: Env) -> tuple[bool, bool]:
+    """(only taps below ``band``, and their bounds fixed everywhere) for a permutable band."""
+    if not band.permutable or not has_band(band.child):
+        return False, False
+    stmts = band.members[0].statements
+    outer = {st: [Expr(r) for r in ctx.rows[st]] + [m.expr(st) for m in band.members] for st in stmts}
+    if not _narrow_subtree(band.child, outer, env):
+        return False, False
+    limit = env.policy.max_unroll
+    fixed = all((env.isl.fixed_count(st, outer[st], rows_of(band.child, st)) or limit + 1) <= limit
+                for st in stmts)
+    return True, fixed
+
+
+def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
+    given = work.given_value("sink")
+    wanted = given if given is not None else (work.taps_below and not work.fixed_taps and env.options.vectorize)
+    if not wanted:
+        return work
+    sunk = _sink_innermost(work, ctx, env)
+    if sunk is None:
+        if given:
+            raise IllegalScheduleError(f"{work.label}: loop {work.members[-1].name} cannot move below the "
+                                       "taps: the new order would break a dependence or a copy would carry one")
+        return work
+    return replace(work, members=work.members[:-1], child=sunk, sunk=True)
+
+
+def _sink_innermost(work: BandWork, ctx: Context, env: Env) -> Node | None:
+    members = work.members
+    last = members[-1]
+    sunk = _sink(work.child, last)
+    rest = Band(tuple(members[:-1]), sunk, True) if len(members) > 1 else sunk
+    order = env.isl.flat_order(rest, last.statements)
+    if any(not rel.is_subset(order) for _, rel in ctx.active):
+        return None
+    flat = env.isl.flat_map(rest, last.statements, drop_last=True)
+    same = flat.apply_range(flat.reverse())  # pairs left to the copies of the sunk loop
+    if any(e.source == e.sink and not rel.intersect(same).is_empty() for e, rel in ctx.active):
+        return None  # a copy would carry a dependence of its statement: no SIMD loop
+    env.note(f"{work.label}: loop {last.name} moved below the loops of a few iterations inside it, "
+             f"one copy per statement")
+    return sunk
+
+
+def _sink(node: Node, loop: Member) -> Node:
+    """``node`` with a one-statement copy of ``loop`` directly above each (one-statement) leaf."""
+    if isinstance(node, Leaf):
+        st = node.statements[0]
+        return Band((Member(((st, loop.expr(st)),), loop.name, SUNK),), node, True)
+    if isinstance(node, Sequence):
+        return Sequence(tuple((names, _sink(child, loop)) for names, child in node.children))
+    return replace(node, child=_sink(node.child, loop))
+
+
+def _narrow_subtree(node: Node, rows: dict, env: Env) -> bool:
+    """Whether every loop in ``node`` runs fewer than ``narrow_extent`` iterations (given ``rows``,
+    the rows of the enclosing loops per statement) and every leaf holds one statement."""
+    if isinstance(node, Leaf):
+        return len(node.statements) == 1
+    if isinstance(node, Sequence):
+        return all(_narrow_subtree(child, rows, env) for _, child in node.children)
+    if any(m.role == SUNK for m in node.members):
+        return False  # already sunk here: a loop moves below the taps once
+    for m in node.members:
+        for st, e in m.exprs:
+            if not e.is_constant and not env.isl.narrow(st, rows[st], e, env.policy.narrow_extent):
+                return False
+    inner = {st: rows[st] + [m.expr(st) for m in node.members] for st in node.members[0].statements}
+    return _narrow_subtree(node.child, {**rows, **inner}, env)

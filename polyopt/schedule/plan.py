@@ -1,0 +1,240 @@
+"""The plan: every decision of the schedule stage as data that can be printed, changed and re-checked.
+
+A :class:`Plan` holds the scheduler's tree (fusion and hyperplanes) and, per band in the order the
+passes visit them, what each pass decided: the loop order, the tile sizes, the wavefront, moving
+the innermost loop below a filter's taps, distributing it over the statements, and every loop's
+kind (parallel / pipelined / simd / serial, with collapse, unrolling and outlining).  A field left
+``None`` means "decide": ``kernel.schedule(plan=p)`` applies every decision given and takes the
+others itself, and the result is checked against the dependences like any hand transformation (a
+loop given as parallel that carries a dependence is refused, naming it).
+
+Plans are frozen and JSON-serialisable (:meth:`Plan.to_json` / :meth:`Plan.from_json`); schedule
+rows are stored structurally, so no text has to be parsed back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+
+from ..errors import ScheduleError
+from .loops import LoopKind
+from .tree import Band, Expr, Leaf, Member, Node, Sequence
+
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class LoopPlan:
+    """The decision about one loop: its stable name, its kind, and what code generation applies."""
+
+    name: str
+    kind: LoopKind
+    reason: str = ""
+    collapse: int = 1
+    unroll: bool = False
+    outline: bool = False
+    reductions: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        try:
+            object.__setattr__(self, "kind", LoopKind(self.kind))
+        except ValueError:
+            raise ScheduleError(f"loop {self.name}: unknown kind {self.kind!r}",
+                                hint=f"kinds: {', '.join(k.value for k in LoopKind)}") from None
+        if not isinstance(self.collapse, int) or self.collapse < 1:
+            raise ScheduleError(f"loop {self.name}: collapse must be a positive int, not {self.collapse!r}")
+
+
+@dataclass(frozen=True)
+class BandPlan:
+    """The decisions about one band (``None``: let the pass decide).
+
+    ``loops`` are the stable names of the band's point loops in the scheduler's order, the order
+    ``tile`` sizes follow; ``order`` lists them outermost first; ``tile`` is ``()`` for a band left
+    untiled; ``distribute`` is ``()`` when the innermost loop is not distributed, else the statement
+    order of its copies; ``kinds`` gives every loop the band emits (tile loops first).
+    """
+
+    statements: tuple[str, ...]
+    loops: tuple[str, ...]
+    permutable: bool
+    order: tuple[str, ...] | None = None
+    tile: tuple[int, ...] | None = None
+    wavefront: bool | None = None
+    sink: bool | None = None
+    distribute: tuple[str, ...] | None = None
+    kinds: tuple[LoopPlan, ...] | None = None
+    note: str = ""
+
+    def __post_init__(self):
+        for name in ("statements", "loops", "order", "tile", "distribute", "kinds"):
+            value = getattr(self, name)
+            if isinstance(value, list):
+                object.__setattr__(self, name, tuple(value))
+
+    def decided(self) -> BandPlan:
+        """This band with only the facts that identify it (every decision open again)."""
+        return BandPlan(self.statements, self.loops, self.permutable)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every decision of one schedule (see the module docstring)."""
+
+    kernel: str
+    options: dict  # the ScheduleOptions it was made with (scheduler, tile, fuse, parallel, vectorize)
+    tree: Node  # the scheduler's tree: fusion and hyperplanes, before tiling
+    bands: tuple[BandPlan, ...] = ()
+    fusion: tuple[tuple[str, ...], ...] = ()
+    notes: tuple[str, ...] = field(default=(), compare=False)  # the scheduler's own explanation lines
+
+    def schedule_options(self):
+        """The ScheduleOptions the plan was made with."""
+        from dataclasses import fields
+
+        from .options import ScheduleOptions
+
+        names = {f.name for f in fields(ScheduleOptions)}
+        return ScheduleOptions(**{k: v for k, v in self.options.items() if k in names})
+
+    def digest(self) -> str:
+        """A short hash of the plan's JSON text (equal plans, equal digests)."""
+        import hashlib
+
+        return hashlib.sha256(self.to_json().encode()).hexdigest()[:20]
+
+    # -------------------------------------------------------- changing a plan
+
+    def band(self, index: int) -> BandPlan:
+        """The ``index``-th band, as printed (``band 0``, ``band 1`` ...)."""
+        if not 0 <= index < len(self.bands):
+            raise ScheduleError(f"the plan has {len(self.bands)} band(s); there is no band {index}")
+        return self.bands[index]
+
+    def with_band(self, index: int, **changes) -> Plan:
+        """A new plan whose band ``index`` has ``changes`` (``tile=(64, 64)``, ``order=("j", "i")``,
+        ``wavefront=False`` ...); the loop kinds of that band and of every band after it are
+        decided again, since they depend on the loops around them."""
+        bad = sorted(set(changes) - {"order", "tile", "wavefront", "sink", "distribute", "kinds"})
+        if bad:
+            raise ScheduleError(f"a band has no decision {bad[0]!r}",
+                                hint="decisions: order, tile, wavefront, sink, distribute, kinds")
+        bands = list(self.bands)
+        bands[index] = replace(self.band(index), **{"kinds": None, **changes})
+        for k in range(index + 1, len(bands)):
+            bands[k] = replace(bands[k], kinds=None)
+        return replace(self, bands=tuple(bands))
+
+    def undecided(self) -> Plan:
+        """The tree of this plan with every post-processing decision open."""
+        return replace(self, bands=())
+
+    # -------------------------------------------------------- text
+
+    def __str__(self) -> str:
+        opts = self.options
+        lines = [f"plan for {self.kernel}: scheduler={opts.get('scheduler')} fuse={opts.get('fuse')} "
+                 f"tile={opts.get('tile')} parallel={opts.get('parallel')} vectorize={opts.get('vectorize')}",
+                 "fusion: " + " ".join(f"({', '.join(g)})" for g in self.fusion)]
+        for k, b in enumerate(self.bands):
+            facts = [f"loops {', '.join(b.loops)}"]
+            if b.order is not None and b.order != b.loops:
+                facts.append(f"order {', '.join(b.order)}")
+            if b.tile is not None:
+                facts.append("tiled " + "x".join(map(str, b.tile)) if b.tile else "not tiled")
+            if b.wavefront:
+                facts.append("wavefront")
+            if b.sink:
+                facts.append(f"{(b.order or b.loops)[-1]} moved below the taps")
+            if b.distribute:
+                facts.append(f"innermost loop distributed over ({', '.join(b.distribute)})")
+            lines.append(f"band {k} ({', '.join(b.statements)}): {'; '.join(facts)}")
+            for lp in b.kinds or ():
+                extra = [f"collapse {lp.collapse}"] if lp.collapse > 1 else []
+                extra += ["unrolled"] if lp.unroll else []
+                extra += ["body outlined"] if lp.outline else []
+                more = f" ({', '.join(extra)})" if extra else ""
+                lines.append(f"  {lp.name}: {lp.kind}{more}" + (f" -- {lp.reason}" if lp.reason else ""))
+        return "\n".join(lines)
+
+    # -------------------------------------------------------- JSON
+
+    def to_json(self) -> str:
+        """The plan as JSON text (``Plan.from_json`` reads it back)."""
+        data = {"version": VERSION, "kernel": self.kernel, "options": _plain(self.options),
+                "tree": _node_json(self.tree), "fusion": [list(g) for g in self.fusion],
+                "bands": [_band_json(b) for b in self.bands]}
+        return json.dumps(data, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        """A plan from :meth:`to_json` text."""
+        try:
+            data = json.loads(text)
+            if data.get("version") != VERSION:
+                raise ScheduleError(f"plan version {data.get('version')!r} is not {VERSION}",
+                                    hint="make the plan again with this polyopt: kernel.schedule().plan")
+            options = dict(data["options"])
+            if isinstance(options.get("tile"), list):
+                options["tile"] = tuple(options["tile"])
+            return cls(data["kernel"], options, _node_from(data["tree"]),
+                       tuple(_band_from(b) for b in data["bands"]),
+                       tuple(tuple(g) for g in data["fusion"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ScheduleError(f"not a polyopt plan: {type(exc).__name__}: {exc}",
+                                hint="read it from Plan.to_json() output") from None
+
+
+def _plain(options: dict) -> dict:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
+
+
+def _expr_json(e: Expr) -> dict:
+    return {"coeffs": list(e.coeffs), "const": e.const, "params": [list(p) for p in e.params],
+            "floors": [[s, _expr_json(inner), d] for s, inner, d in e.floors]}
+
+
+def _expr_from(d: dict) -> Expr:
+    return Expr(tuple(d["coeffs"]), d["const"], tuple((p, c) for p, c in d["params"]),
+                tuple((s, _expr_from(inner), div) for s, inner, div in d["floors"]))
+
+
+def _node_json(node: Node) -> dict:
+    if isinstance(node, Leaf):
+        return {"leaf": list(node.statements)}
+    if isinstance(node, Sequence):
+        return {"sequence": [{"statements": list(names), "child": _node_json(child)}
+                             for names, child in node.children]}
+    return {"band": [{"name": m.name, "rows": {s: _expr_json(e) for s, e in m.exprs}} for m in node.members],
+            "permutable": node.permutable, "id": node.band_id, "child": _node_json(node.child)}
+
+
+def _node_from(d: dict) -> Node:
+    if "leaf" in d:
+        return Leaf(tuple(d["leaf"]))
+    if "sequence" in d:
+        return Sequence(tuple((tuple(c["statements"]), _node_from(c["child"])) for c in d["sequence"]))
+    members = tuple(Member(tuple((s, _expr_from(e)) for s, e in m["rows"].items()), m["name"])
+                    for m in d["band"])
+    return Band(members, _node_from(d["child"]), bool(d["permutable"]), band_id=d.get("id", -1))
+
+
+def _band_json(b: BandPlan) -> dict:
+    out = asdict(b)
+    if b.kinds is not None:
+        out["kinds"] = [{**asdict(lp), "kind": lp.kind.value} for lp in b.kinds]
+    return out
+
+
+def _band_from(d: dict) -> BandPlan:
+    def tup(key):
+        return None if d.get(key) is None else tuple(d[key])
+
+    kinds = d.get("kinds")
+    if kinds is not None:
+        kinds = tuple(LoopPlan(k["name"], LoopKind(k["kind"]), k.get("reason", ""), k.get("collapse", 1),
+                               k.get("unroll", False), k.get("outline", False), tuple(k.get("reductions", ())))
+                      for k in kinds)
+    return BandPlan(tuple(d["statements"]), tuple(d["loops"]), bool(d["permutable"]), tup("order"), tup("tile"),
+                    d.get("wavefront"), d.get("sink"), tup("distribute"), kinds, d.get("note", ""))

@@ -1,0 +1,53 @@
+"""Every size and threshold the schedule stage uses by default, with the measurement behind each.
+
+One home for the tiling policy: the passes read :data:`DEFAULT_POLICY` (``tile=True``); explicit
+``tile=`` sizes replace the sizes, never the thresholds.  The numbers were measured on the machines
+named beside them (2-core VMs, gcc 12, ``-O3 -march=native -fopenmp``, LARGE PolyBench sizes, the
+kernel against its own original loop order in one run); on another machine they are a starting
+point, and the plan a schedule carries shows what was chosen so that it can be changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TilePolicy:
+    """Default tile sizes and the thresholds of the loop-structure rules."""
+
+    # Tile size of every tiled loop without a rule of its own.  32x32 tiles keep three double
+    # matrices' tiles (24 KiB) in a 32-48 KiB L1 (AMD Zen 3, Intel Sapphire Rapids).
+    default: int = 32
+    # The innermost point loop of an innermost band, when it is a SIMD loop: whole vectors for
+    # longer.  gemm, lu, jacobi-2d, fdtd-2d ran 1.1-1.5x faster single-threaded with 128 than with 32
+    # (AMD Zen 3).
+    simd: int = 128
+    # Bands of depth >= 4 tiled for wavefronts (time-iterated 3-D stencils): 8 along the two
+    # wavefront loops, `simd` along the loops between, `wavefront_simd` on the innermost SIMD loop.
+    # A wavefront over a skewed band holds about E / (s2 + skew * s1) tiles for a spatial extent E;
+    # heat-3d at LARGE (E = 118, skew 2) against its original loops, 2 threads: 32x32x32x128 1.5-1.9x,
+    # 8x8x32x128 2.0x, 8x8x32x1024 1.9-2.1x, 8x8x128x1024 2.2x (AMD Zen 3).
+    wavefront: int = 8
+    wavefront_simd: int = 1024
+    # Both tile loops of a 2-deep band tiled for wavefronts: square tiles, since isl's AST generation
+    # explodes on very different divisors (jacobi-1d with 32x128: 40 s, 32x32: 0.2 s); jacobi-1d at
+    # LARGE ran 2.5x faster single-threaded with 128x128 than with 32x32 (AMD Zen 3).
+    wavefront_square: int = 128
+    # A loop with fewer iterations than this once the outer loops are fixed is "narrow" (a filter's
+    # taps): never skewed into a band, never tiled, never a SIMD loop (conv2d's 3x3 taps: the SIMD
+    # loop moved below them ran 7x faster than a SIMD loop around them, AMD Zen 3).
+    narrow_extent: int = 8
+    # Taps with fixed bounds inside a SIMD loop are unrolled when they run at most this many times in
+    # all (stencil3d27's 27 taps: 6x faster unrolled than as loops gcc did not vectorize, AMD Zen 3).
+    max_unroll: int = 64
+    # At most this many dependence-free tile loops share one OpenMP parallel loop (collapse clause):
+    # conv2d's batch loop has a single 32-tile at batch size 8, so one thread did all the work.
+    max_collapse: int = 2
+
+    def sizes(self, depth: int) -> tuple[int, ...]:
+        """The sizes of a band of ``depth`` members before the band-specific rules."""
+        return (self.default,) * depth
+
+
+DEFAULT_POLICY = TilePolicy()
