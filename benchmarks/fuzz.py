@@ -4,9 +4,12 @@
         [--out fuzz-failures] [--record benchmarks/results/fuzz_campaign.txt]
 
 Programs come from the generator of ``tests/e2e/nestgen.py`` (one seed, one program).  Every
-program runs in a worker process, one configuration at a time under ``--timeout`` seconds: a
-configuration that does not finish is a hang (the worker is killed and replaced), a worker that dies
-is a crash.  Each (program, configuration) pair ends as one of
+program runs in a worker process, one configuration at a time under ``--timeout`` seconds of the
+worker's CPU time (a stopped or descheduled worker is not hanging): a configuration that does not
+finish is a hang (the worker is killed and replaced), a worker that dies is a crash.  The campaign
+yields to benchmarks: each program holds the benchmark lock (``/tmp/polyopt-bench.lock``) shared,
+and no program starts while ``/tmp/polyopt-bench.wanted`` exists (a benchmark waiting for the lock
+exclusively).  Each (program, configuration) pair ends as one of
 
 * ``ok``: every size agrees with the reference;
 * ``wrong``: some array differs -- the one outcome that must never happen;
@@ -26,14 +29,17 @@ summary (command, counts, machine) to a results file.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import itertools
 import multiprocessing as mp
+import os
 import platform
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,9 +113,14 @@ class Worker:
             self._start()
         self.served += 1
         self.conn.send(("check", seed, config, source))
-        if not self.conn.poll(timeout):
-            self.kill()
-            return "hang", f"no result after {timeout:.0f} s"
+        start = _cpu_seconds(self.proc.pid)
+        waited = 0.0
+        while not self.conn.poll(1.0):
+            waited += 1.0
+            used = _cpu_seconds(self.proc.pid) - start
+            if used > timeout or waited > 20 * timeout:  # the wall-clock cap catches a deadlock
+                self.kill()
+                return "hang", f"no result after {used:.0f} s of CPU time ({waited:.0f} s)"
         try:
             return self.conn.recv()
         except EOFError:
@@ -133,12 +144,38 @@ class Worker:
 # ---------------------------------------------------------------- the campaign
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+LOCK, WANTED = Path("/tmp/polyopt-bench.lock"), Path("/tmp/polyopt-bench.wanted")
+
+
+@contextmanager
+def _quiet_for_benchmarks():
+    """Hold the benchmark lock shared for one program, after any benchmark that wants it."""
+    while WANTED.exists():
+        time.sleep(2.0)
+    with open(LOCK, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def run_program(worker: Worker, seed: int, configs, timeout: float) -> dict[str, tuple[str, str]]:
     """The outcome of every configuration of program ``seed``."""
     source = nestgen.render(nestgen.generate(nestgen.Chooser.from_seed(seed)))
     out = {}
     for config in configs:
-        outcome = worker.check(seed, config, source, timeout)
+        with _quiet_for_benchmarks():
+            outcome = worker.check(seed, config, source, timeout)
         if outcome[0] == "rejection":
             return {c: outcome for c in configs}
         out[config] = outcome
@@ -151,7 +188,8 @@ def minimize(worker: Worker, seed: int, config: str, kind: str, timeout: float) 
     last = [""]
 
     def still_fails(candidate) -> bool:
-        outcome, message = worker.check(seed, config, nestgen.render(candidate), timeout)
+        with _quiet_for_benchmarks():
+            outcome, message = worker.check(seed, config, nestgen.render(candidate), timeout)
         if outcome == kind:
             last[0] = message
             return True
