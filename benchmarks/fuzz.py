@@ -47,26 +47,10 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e import nestgen  # noqa: E402
 
-OUTCOMES = ("ok", "wrong", "crash", "hang", "refusal", "rejection")
+OUTCOMES = nestgen.OUTCOMES
 
 
 # ---------------------------------------------------------------- the worker process
-
-
-def _classify(kern, config: str, seed: int, references: dict) -> tuple[str, str]:
-    """(outcome, message) of one configuration of a loaded program."""
-    from polyopt.errors import InternalError, PolyoptError
-
-    try:
-        problem = nestgen.check_program(kern, configs=((config, nestgen.CONFIG_OPTIONS[config]),), seed=seed,
-                                        raise_errors=True, references=references)
-    except InternalError as exc:
-        return "crash", f"{type(exc).__name__}: {exc}"
-    except PolyoptError as exc:
-        return "refusal", f"{type(exc).__name__}: {exc}"
-    except Exception as exc:  # noqa: BLE001 - anything else escaping polyopt is a crash to report
-        return "crash", f"{type(exc).__name__}: {exc}"
-    return ("ok", "") if problem is None else ("wrong", problem)
 
 
 def _worker(conn, workdir: str) -> None:
@@ -87,7 +71,7 @@ def _worker(conn, workdir: str) -> None:
             loaded.clear()
             loaded[source] = (kern, {})
         kern, references = loaded[source]
-        conn.send(_classify(kern, config, seed, references))
+        conn.send(nestgen.outcome(kern, config, seed, references))
 
 
 class Worker:

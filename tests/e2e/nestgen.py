@@ -349,6 +349,29 @@ def check_program(kern, configs=CONFIGS, sizes=SIZES, seed: int = 0, raise_error
     return None
 
 
+OUTCOMES = ("ok", "wrong", "crash", "hang", "refusal", "rejection")
+
+
+def outcome(kern, config: str, seed: int, references: dict | None = None,
+            sizes=SIZES) -> tuple[str, str]:
+    """(kind, message) of one configuration of a loaded program: ``ok``, ``wrong`` (an array
+    differs), ``refusal`` (a clear PolyoptError: a budget, a refused AST) or ``crash`` (an
+    InternalError or anything else escaping polyopt).  ``hang`` and ``rejection`` are decided by
+    the caller (a time limit; the frontend declining the program)."""
+    from polyopt.errors import InternalError, PolyoptError
+
+    try:
+        problem = check_program(kern, configs=((config, CONFIG_OPTIONS[config]),), sizes=sizes, seed=seed,
+                                raise_errors=True, references=references)
+    except InternalError as exc:
+        return "crash", f"{type(exc).__name__}: {exc}"
+    except PolyoptError as exc:
+        return "refusal", f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - anything else escaping polyopt is a crash to report
+        return "crash", f"{type(exc).__name__}: {exc}"
+    return ("ok", "") if problem is None else ("wrong", problem)
+
+
 def _deletions(nodes: list[Node]):
     """Programs with one node removed (or one loop/if replaced by its body), outermost first."""
     for k, node in enumerate(nodes):
