@@ -25,7 +25,8 @@ import islpy as isl
 
 from ..errors import CodegenError
 from .ast_build import build_ast
-from .printer import TreeBuilder, check_private, collapse_parallel, local_depths, place_locals
+from .printer import TreeBuilder, check_private, collapse_parallel
+from .temporaries import place_locals
 from .verify import EmittedOrderError, check_emitted
 
 
@@ -80,10 +81,10 @@ def lower(schedule, bodies, rename: dict[str, str], *, context: isl.Set | None =
         walker = TreeBuilder(ast, bodies, statements, rename)
         try:
             items = walker.walk(ast.root)
-            depths = local_depths(ast, schedule.dependences, local_names) if temporaries else {}
+            function_locals = (place_locals(items, ast, schedule.dependences, local_names)
+                               if temporaries else [])
         except isl.Error as exc:
             raise CodegenError(f"isl failed while printing the AST: {exc}") from exc
-        function_locals = place_locals(items, depths) if temporaries else []
         check_private(items)
         collapse_parallel(items)
         if not verify:

@@ -10,7 +10,7 @@ where each local temporary is declared, then emits cgen nodes:
   :mod:`polyopt.schedule.schedule`); nothing else gets a pragma;
 * a temporary is declared in the innermost loop body that contains a use of it and across whose
   iterations (and those of every enclosing loop) no value of it flows -- computed from the RAW
-  dependences on it and the schedule of each instance; see :func:`place_locals` -- so temporaries
+  dependences on it and the schedule of each instance; see :mod:`.temporaries` -- so temporaries
   assigned inside a parallel loop are private to each iteration.  A parallel loop that would have
   to share a temporary is an error rather than a data race.
 """
@@ -74,6 +74,7 @@ class Stmt:
     name: str
     emitted: EmittedStatement
     iterators: tuple[ce.CExpr, ...] = ()  # the statement's original iterators, in the loop variables
+    key: str = ""  # its entry in AstResult.instances
 
 
 # ---------------------------------------------------------------- isl AST -> loop tree
@@ -143,7 +144,7 @@ class TreeBuilder:
         stmt = self.statements[inst.statement]
         emitted = self.bodies.statement(stmt.body, dict(zip(stmt.iterators, inst.iterators)))
         self.helpers |= emitted.helpers
-        return Stmt(inst.statement, emitted, inst.iterators)
+        return Stmt(inst.statement, emitted, inst.iterators, node.get_annotation().get_name())
 
 
 def _canonical_test(cond: ce.CExpr, var: str) -> bool:
@@ -174,76 +175,6 @@ def names_in(e: ce.CExpr) -> set[str]:
 
 
 # ---------------------------------------------------------------- temporaries
-
-
-def local_depths(ast: AstResult, dependences, locals_: list[str]) -> dict[str, int]:
-    """Per temporary, the deepest schedule dimension d such that every value of it is read in the
-    same iteration of dimensions 0..d as it was written (-1: a value crosses dimension 0)."""
-    scheds: dict[str, isl.UnionMap] = {}
-    for inst in ast.instances.values():
-        m = inst.schedule.to_union_map()
-        prev = scheds.get(inst.statement)
-        scheds[inst.statement] = m if prev is None else prev.union(m)
-    depths = {}
-    for name in locals_:
-        depth = 1 << 30
-        for dep in dependences.edges:
-            if dep.kind != "RAW" or dep.array != name:
-                continue
-            if dep.source not in scheds or dep.sink not in scheds:
-                continue
-            pairs = dep.relation.to_union_map().apply_domain(scheds[dep.source]).apply_range(
-                scheds[dep.sink])
-            pair_maps: list[isl.Map] = []
-            pairs.foreach_map(pair_maps.append)
-            for m in pair_maps:
-                depth = min(depth, _agreeing_prefix(m))
-        depths[name] = depth
-    return depths
-
-
-def _agreeing_prefix(pairs: isl.Map) -> int:
-    """The last dimension k such that every pair agrees on dimensions 0..k (-1 if none)."""
-    common = min(pairs.dim(isl.dim_type.in_), pairs.dim(isl.dim_type.out))
-    if pairs.dim(isl.dim_type.in_) == pairs.dim(isl.dim_type.out) == 0:
-        return 1 << 30  # both outside every loop: the value crosses no loop
-    same = isl.Map.universe(pairs.get_space())
-    d = -1
-    for k in range(common):
-        same = same.equate(isl.dim_type.in_, k, isl.dim_type.out, k)
-        if not pairs.is_subset(same):
-            break
-        d = k
-    return d if not pairs.is_empty() else 1 << 30
-
-
-def place_locals(items: list, depths: dict[str, int]) -> list[str]:
-    """Fill ``Loop.decls`` (see the module docstring); returns the temporaries left for the
-    function scope.
-
-    A temporary is declared at the top of the innermost loop, at a schedule dimension ``d <=
-    depths[name]``, that contains a use of it.  Every value is read in the same iteration of
-    dimensions 0..depths[name] as it was written, and one such iteration is one place in the AST,
-    so all instances that exchange values with a use inside the loop are inside it too.  Uses in
-    other places (e.g. the same statement in a full and in a partial tile) get declarations of
-    their own; uses under no such loop share one declaration at function scope.
-    """
-
-    def visit(items) -> set[str]:
-        pending: set[str] = set()  # used below and not declared yet
-        for item in items:
-            if isinstance(item, Stmt):
-                pending |= item.emitted.locals_read | item.emitted.locals_written
-            elif isinstance(item, Guard):
-                pending |= visit(item.then) | visit(item.orelse or [])
-            elif isinstance(item, Loop):
-                inner = visit(item.body)
-                here = sorted(n for n in inner if item.dim <= depths[n])
-                item.decls.extend(here)
-                pending |= inner - set(here)
-        return pending
-
-    return sorted(visit(items))
 
 
 def collapse_parallel(items: list) -> None:

@@ -329,10 +329,13 @@ def expr_of(upa: isl.UnionPwAff, stmt) -> Expr:
 
 
 def aff_to_expr(aff: isl.Aff, depth: int) -> Expr:
-    """An integer quasi-affine isl Aff as an Expr (one level of floor divisions)."""
+    """An isl Aff as an Expr (floor divisions nest).  A rational row, as isl's scheduler gives a
+    strided loop (``(i - 1)/3`` for ``range(1, N, 3)``), takes integer values on the domain it was
+    computed for, where it equals its floor: ``floor((i - 1)/3)``."""
     denom = aff.get_denominator_val().to_python()
     if denom != 1:
-        raise ScheduleError(f"rational schedule row {aff} is not supported")
+        inner = aff_to_expr(aff.scale_val(isl.Val(denom)), depth)
+        return Expr((0,) * depth, floors=((1, inner, denom),))
     coeffs = tuple(aff.get_coefficient_val(isl.dim_type.in_, k).to_python() for k in range(depth))
     params = tuple((aff.get_dim_name(isl.dim_type.param, k),
                     aff.get_coefficient_val(isl.dim_type.param, k).to_python())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 
 import islpy as isl
 import numpy as np
@@ -133,3 +134,52 @@ def test_temporary_of_a_single_iteration_statement_keeps_loop_serial(kern, tempo
         reasons = [info.reason for band in sched.bands for info in band.tile_loops + band.loops]
         assert any(f"temporary '{temporary}' is written by" in r and "single iteration" in r
                    for r in reasons), reasons
+
+
+# ---- 5. a temporary's placement mixed schedule dimensions of different places of the AST
+
+# Fuzz seed 118 (one statement less): isl drops the dimensions of loops with one iteration at some places (here
+# the tile loops when N and M are small), so pairs of instances at two places compared dimensions of
+# different loops; t1 seemed to cross the outermost loop and was refused under the parallel tile loop.
+
+
+@po.kernel
+def temporary_across_shifted_loop(x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, M], C: po.f64[N, N]):
+    for i0 in range(1, N - 0, 3):
+        for j1 in range(0, M - 2):
+            C[i0, i0] = 0.25 * (A[i0, j1 + 1] + math.sqrt(y[j1]))
+            t0 = 0.5 * y[j1]
+            A[i0, j1] = 0.25 * (C[i0, i0] + B[i0 - 1, j1 + 2] + x[i0 // 2] + t0)
+        B[i0, M - 1] += 0.25 * (y[M - 1] + y[0])
+    for i2 in range(2, M - 1):
+        for j3 in range(1, N - 0):
+            for k4 in range(max(2, j3 - 2), min(N - 0, j3 + 3)):
+                if i2 - j3 <= 2 and i2 > 0:
+                    B[k4, i2 - 2] += 0.25 * (x[k4 // 2] + x[k4])
+                if i2 % 2 == 0:
+                    A[k4, i2] = 0.3333 * (A[k4, i2 - 1] + A[k4, i2] + A[k4, i2 + 1])
+            for k5 in range(2, M - 2):
+                B[j3 - 1, M - 1] += 0.5 * B[j3 - 1, k5 + 2]
+    for i6 in range(1, N - 0):
+        A[i6, M - 1] += 0.25 * (y[0] + x[i6 - 1] + A[i6, 0])
+        for j7 in range(2, M - 1):
+            t1 = 0.5 * x[i6]
+            A[i6, j7 + 1] += 0.25 * (B[i6 - 1, j7] + A[i6 // 2, j7 - 1] + t1)
+
+
+@pytest.mark.parametrize("options", [dict(scheduler="isl", tile=(7, 3), fuse="max"),
+                                     dict(scheduler="pluto", tile=4, fuse="max")])
+def test_temporary_placed_per_place_of_the_ast(options):
+    rng = np.random.default_rng(5)
+    for n, m in ((1, 1), (2, 3), (5, 4), (11, 13)):
+        shapes = dict(x=(n,), y=(m,), A=(n, m), B=(n, m), C=(n, n))
+        args = {name: rng.random(shape) for name, shape in shapes.items()}
+        assert agrees(temporary_across_shifted_loop, args, **options)  # used to raise CodegenError
+
+
+# ---- 6. isl's scheduler gives a strided loop a rational row; printing the schedule raised
+
+
+def test_rational_row_of_isl_scheduler_prints_as_its_floor():
+    text = str(temporary_across_shifted_loop.schedule(scheduler="isl", tile=(7, 3), fuse="max"))
+    assert "T(S0): (i0, j1) -> (floor((i0 - 1)/3)" in text, text
