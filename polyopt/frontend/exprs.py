@@ -17,25 +17,13 @@ offending sub-expression, so one pass reports all problems without cascading mes
 from __future__ import annotations
 
 import ast
-import builtins
 import math
 
 import sympy
 
-from ..errors import Diagnostic
 from . import syntax as sx
-from .names import (
-    KNOWN_FUNCTION_NAMES,
-    MISSING,
-    Environment,
-    constant_value,
-    describe,
-    function_spec,
-    lookup_attribute,
-)
-from .source import KernelSource
-
-INT64_MAX = 2**63 - 1
+from .names import constant_value
+from .scope import INT64_MAX, ScopedConverter, snippet
 
 _ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
           ast.Pow: "**"}
@@ -65,139 +53,8 @@ _NONAFFINE_PREFIX = {"loop bound": "non-affine loop bound", "subscript": "non-af
                      "condition": "non-affine condition", "loop step": "non-constant loop step"}
 
 
-class KernelScope:
-    """What names mean inside one kernel, and the diagnostics collected so far.
-
-    ``loop_names`` and ``local_names`` hold every loop variable and every assigned plain name of
-    the whole function (Python decides locality per function, not per statement);
-    ``active_loops`` are the loops enclosing the statement being parsed and ``assigned`` the
-    temporaries assigned so far in program text order.
-    """
-
-    def __init__(self, source: KernelSource, env: Environment, args: dict, size_names: set[str],
-                 loop_names: set[str], local_names: set[str]):
-        self.source = source
-        self.env = env
-        self.args = args
-        self.size_names = size_names
-        self.loop_names = loop_names
-        self.local_names = local_names
-        self.active_loops: list[str] = []
-        self.assigned: set[str] = set()
-        self.broken: set[str] = set()  # arguments whose annotation was rejected
-        self.diagnostics: list[Diagnostic] = []
-
-    def error(self, node: ast.AST, message: str, hint: str = "") -> None:
-        self.diagnostics.append(Diagnostic(self.source.loc(node), message, hint))
-
-    def loc(self, node: ast.AST):
-        return self.source.loc(node)
-
-    def classify(self, name: str) -> str:
-        """``iter`` (an enclosing loop), ``dead_iter`` (a loop variable outside its loop), ``arg``,
-        ``broken`` (an argument already reported), ``local`` or ``global``."""
-        if name in self.active_loops:
-            return "iter"
-        if name in self.loop_names:
-            return "dead_iter"
-        if name in self.args:
-            return "arg"
-        if name in self.broken:
-            return "broken"
-        if name in self.local_names:
-            return "local"
-        return "global"
-
-
-class ExprConverter:
+class ExprConverter(ScopedConverter):
     """Converts Python expressions of one kernel, reporting problems to its scope."""
-
-    def __init__(self, scope: KernelScope):
-        self.scope = scope
-        self.env = scope.env
-
-    def _err(self, node, message, hint=""):
-        self.scope.error(node, message, hint)
-
-    # ------------------------------------------------------------ shared pieces
-
-    def _int_literal(self, node: ast.Constant, value: int):
-        if abs(value) > INT64_MAX:
-            self._err(node, f"integer literal {value} does not fit in 64 bits",
-                      "use a smaller constant (generated code computes with 64-bit integers)")
-            return None
-        return sx.Const(value, loc=self.scope.loc(node))
-
-    def _global_symbol(self, node: ast.Name, obj):
-        """A size symbol from the enclosing scope as a PARAM name, checking it can be bound."""
-        if obj.name not in self.scope.size_names:
-            self._err(node, f"size '{obj.name}' cannot be inferred from the arguments",
-                      f"make '{obj.name}' an `int` argument or an array extent")
-            return None
-        return sx.Name(obj.name, sx.Name.PARAM, loc=self.scope.loc(node))
-
-    def _unknown_global(self, node: ast.Name, obj, hint: str):
-        name = node.id
-        if obj is MISSING:
-            self._err(node, f"unknown name '{name}'", hint)
-        elif function_spec(obj) is not None:
-            self._err(node, f"function '{name}' is used without calling it", f"call it: {name}(...)")
-        else:
-            self._err(node, f"'{name}' is {describe(obj)} from the enclosing scope, which a kernel "
-                            "cannot use here", hint)
-
-    def _dead_iter(self, node: ast.Name):
-        self._err(node, f"loop variable '{node.id}' is used outside its loop",
-                  "use a loop variable only inside the body of its `for` loop")
-
-    def _resolve_callee(self, func: ast.expr):
-        """(printable name, resolved object) of a call's function expression."""
-        if isinstance(func, ast.Name):
-            if self.scope.classify(func.id) != "global":
-                return func.id, None
-            return func.id, self.env.lookup(func.id)
-        parts = []
-        node = func
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if isinstance(node, ast.Name) and self.scope.classify(node.id) == "global":
-            parts.reverse()
-            return ".".join([node.id] + parts), lookup_attribute(self.env, node.id, parts)
-        return ast.unparse(func), None
-
-    def _call_target(self, node: ast.Call):
-        """The FuncSpec of a call after checking its form, or None (reported)."""
-        text, obj = self._resolve_callee(node.func)
-        spec = function_spec(obj) if obj is not None else None
-        if spec is None:
-            if obj is None and isinstance(node.func, ast.Name):
-                self._err(node, f"'{text}' is a variable of the kernel, not a function",
-                          "kernels may call only " + KNOWN_FUNCTION_NAMES)
-            else:
-                self._err(node, f"call of unknown function '{text}'",
-                          "kernels may call only " + KNOWN_FUNCTION_NAMES)
-            return None
-        ok = True
-        if node.keywords:
-            self._err(node.keywords[0],
-                      f"keyword arguments are not supported in a call of '{text}'",
-                      "pass the arguments positionally")
-            ok = False
-        for a in node.args:
-            if isinstance(a, ast.Starred):
-                self._err(a, f"*-unpacking is not supported in a call of '{text}'",
-                          "pass each argument explicitly")
-                ok = False
-        n = len(node.args)
-        if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
-            want = (f"{spec.min_args}" if spec.max_args == spec.min_args else
-                    f"at least {spec.min_args}" if spec.max_args is None else
-                    f"{spec.min_args} to {spec.max_args}")
-            self._err(node, f"'{text}' takes {want} argument{'s' if want != '1' else ''}, got {n}",
-                      f"call it with {want} argument{'s' if want != '1' else ''}")
-            ok = False
-        return spec if ok else None
 
     # ------------------------------------------------------------ affine expressions
 
@@ -236,7 +93,7 @@ class ExprConverter:
             self._err(node, f"{_NONAFFINE_PREFIX[what]}: `/` is true division",
                       "use `//` (floor division by a positive integer constant) in " + what + "s")
             return None
-        self._err(node, f"{_NONAFFINE_PREFIX[what]}: `{_snippet(node)}` is not an affine expression",
+        self._err(node, f"{_NONAFFINE_PREFIX[what]}: `{snippet(node)}` is not an affine expression",
                   _AFFINE_HINTS[what])
         return None
 
@@ -291,7 +148,7 @@ class ExprConverter:
                           f"`{op}` is allowed only by a positive integer constant")
                 return None
         if op == "*" and not (lc or rc):
-            self._err(node, f"{_NONAFFINE_PREFIX[what]}: `{_snippet(node)}` multiplies two "
+            self._err(node, f"{_NONAFFINE_PREFIX[what]}: `{snippet(node)}` multiplies two "
                             "non-constant expressions", _AFFINE_HINTS[what])
             return None
         if lc and rc:
@@ -373,7 +230,7 @@ class ExprConverter:
             index_nodes[:0] = list(sl.elts) if isinstance(sl, ast.Tuple) else [sl]
             base = base.value
         if not isinstance(base, ast.Name):
-            self._err(node, f"`{_snippet(node)}` is not an element of an array argument",
+            self._err(node, f"`{snippet(node)}` is not an element of an array argument",
                       "subscript an array argument directly: A[i, j]")
             return None
         name = base.id
@@ -543,20 +400,9 @@ class ExprConverter:
         if msg is None:
             if isinstance(node, (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp,
                                  ast.DictComp, ast.GeneratorExp)):
-                msg, hint = (f"`{_snippet(node)}`: containers and comprehensions are not supported",
+                msg, hint = (f"`{snippet(node)}`: containers and comprehensions are not supported",
                              "kernels compute scalar values; write a loop")
             else:
-                msg, hint = f"`{_snippet(node)}` is not supported in a kernel", \
+                msg, hint = f"`{snippet(node)}` is not supported in a kernel", \
                     "values are arithmetic on array elements, scalars, loop variables and sizes"
         self._err(node, msg, hint)
-
-
-def is_range(scope: KernelScope, func: ast.expr) -> bool:
-    """Whether ``func`` (a call's function) is the builtin ``range``."""
-    return (isinstance(func, ast.Name) and scope.classify(func.id) == "global"
-            and scope.env.lookup(func.id) is builtins.range)
-
-
-def _snippet(node: ast.AST, limit: int = 40) -> str:
-    text = ast.unparse(node)
-    return text if len(text) <= limit else text[: limit - 3] + "..."

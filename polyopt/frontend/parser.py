@@ -15,8 +15,9 @@ import types
 
 from ..errors import InternalError, KernelSyntaxError, PolyoptError
 from . import syntax as sx
-from .exprs import ExprConverter, KernelScope, is_range
+from .exprs import ExprConverter
 from .names import Environment
+from .scope import KernelScope, is_range
 from .signature import parse_signature
 from .source import retrieve_source
 from .types import f32, f64, i64

@@ -16,7 +16,7 @@ import numpy as np
 import sympy
 
 from . import syntax as sx
-from .exprs import KernelScope
+from .scope import KernelScope
 from .types import ArrayType, DType, i64
 
 _ANNOTATION_HINT = ("annotate arrays like po.f64[N, M], scalars as po.f64, po.f32, po.i32 or po.i64, "
