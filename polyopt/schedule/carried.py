@@ -73,6 +73,32 @@ class Carried:
         rest = self.after([m for q, m in enumerate(members) if q != p], active)
         return self.split(members[p], rest)[0]
 
+    def privatised(self, member: Member, carried, active) -> tuple[list, tuple[str, ...]]:
+        """(the pairs of ``carried`` left, the temporaries privatised): a temporary whose every
+        value used by ``member``'s statements is written and read in one iteration of ``member``
+        (and of the loops and sequence around it: its RAW pairs are all still ``active`` and
+        ``member`` carries none of them) gets a copy per iteration, so the anti and output
+        dependences on it that ``member`` carries do not order its iterations.  (A layer norm's
+        ``mu = 0.0; for j: mu += X[i, j]`` per row: "WAR on mu" no longer serialises ``i``.)"""
+        names = {e.array for e, _ in carried if e.kind in ("WAR", "WAW") and self._local(e.array)}
+        if not names:
+            return carried, ()
+        stmts = {s for s, _ in member.exprs}
+        live = {}
+        for e, rel in active:
+            live[id(e)] = rel if id(e) not in live else live[id(e)].union(rel)
+        crossing = {e.array for e, _ in carried if e.kind == "RAW"}
+        private = set()
+        for name in names - crossing:
+            flows = [e for e in self.deps.edges if e.kind == "RAW" and e.array == name
+                     and (e.source in stmts or e.sink in stmts) and not e.relation.is_empty()]
+            if all(id(e) in live and e.relation.to_union_map().is_subset(live[id(e)]) for e in flows):
+                private.add(name)
+        return [(e, r) for e, r in carried if e.array not in private], tuple(sorted(private))
+
+    def _local(self, name: str) -> bool:
+        return any(a.name == name and a.is_local for a in self.scop.arrays)
+
     def reduction(self, carried) -> tuple[str, ...]:
         """The reduction elements when every carried dependence is a self-dependence of a reduction."""
         out = set()

@@ -58,6 +58,10 @@ class LoopInfo:
     # polyopt.codegen.outline for why and when that pays).
     outline: bool = False
     row: str = ""  # the loop's schedule row as text, for the printed tree ("2*t + i")
+    # Temporaries with a copy per iteration of this loop: the anti and output dependences on them
+    # it carries do not keep it serial (code generation declares them inside it; see
+    # polyopt.codegen.temporaries).
+    private: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

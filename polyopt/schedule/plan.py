@@ -35,6 +35,7 @@ class LoopPlan:
     unroll: bool = False
     outline: bool = False
     reductions: tuple[str, ...] = ()
+    private: tuple[str, ...] = ()  # temporaries with a copy per iteration (recomputed when applied)
 
     def __post_init__(self):
         try:
@@ -234,7 +235,8 @@ def _band_from(d: dict) -> BandPlan:
     kinds = d.get("kinds")
     if kinds is not None:
         kinds = tuple(LoopPlan(k["name"], LoopKind(k["kind"]), k.get("reason", ""), k.get("collapse", 1),
-                               k.get("unroll", False), k.get("outline", False), tuple(k.get("reductions", ())))
+                               k.get("unroll", False), k.get("outline", False), tuple(k.get("reductions", ())),
+                               tuple(k.get("private", ())))
                       for k in kinds)
     return BandPlan(tuple(d["statements"]), tuple(d["loops"]), bool(d["permutable"]), tup("order"), tup("tile"),
                     d.get("wavefront"), d.get("sink"), tup("distribute"), kinds, d.get("note", ""))

@@ -168,4 +168,5 @@ def _plan(work: BandWork) -> BandPlan:
 
 
 def _loop_plan(info: LoopInfo) -> LoopPlan:
-    return LoopPlan(info.name, info.kind, info.reason, info.collapse, info.unroll, info.outline, info.reductions)
+    return LoopPlan(info.name, info.kind, info.reason, info.collapse, info.unroll, info.outline, info.reductions,
+                    info.private)

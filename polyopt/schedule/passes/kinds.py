@@ -70,9 +70,10 @@ def _band(members: list[Member], active, above, innermost: bool, nested: bool, c
     for k, m in enumerate(members):
         before = active
         carried, active = env.carried.split(m, active)
+        carried, private = env.carried.privatised(m, carried, before)
         last = innermost and k == len(members) - 1
         if m.name in given:
-            info = _apply(m, given[m.name], carried, before, above, infos, ctx, env)
+            info = _apply(m, given[m.name], carried, private, before, above, infos, ctx, env)
             if info.kind == SERIAL and "collapsed into" in info.reason:
                 infos.append(info)
                 continue
@@ -82,13 +83,13 @@ def _band(members: list[Member], active, above, innermost: bool, nested: bool, c
                     and _private_temporaries(m, before, infos[opened], env).kind == PARALLEL):
                 head = infos[opened]
                 infos[opened] = replace(head, collapse=head.collapse + 1)
-                infos.append(LoopInfo(m.name, SERIAL, f"carries no dependence; collapsed into parallel loop "
-                                                      f"{head.name}", row=_row(m, env)))
+                why = f"carries no dependence; collapsed into parallel loop {head.name}"
+                infos.append(_with_private(LoopInfo(m.name, SERIAL, why, row=_row(m, env)), private, env))
                 continue
             opened = None
             info = _decide(m, carried, above, last, nested or k > 0, ctx, env)
             if info.kind in (PARALLEL, SIMD):
-                info = _private_temporaries(m, before, info, env)
+                info = _with_private(_private_temporaries(m, before, info, env), private, env)
             if ctx.in_simd:
                 info = replace(info, unroll=True, reason=f"{info.reason}; unrolled inside a SIMD loop")
         if info.kind == PARALLEL:
@@ -132,20 +133,29 @@ def _copy(last: Member, stmt: str, active, above, ctx: Context, env: Env, given:
     mine = env.carried.inside(active, (stmt,))
     member = Member(((stmt, last.expr(stmt)),), last.name, last.role)
     carried, _ = env.carried.split(member, mine)
+    carried, private = env.carried.privatised(member, carried, mine)
     name = copy_name(last.name, stmt)
     if name in given:
-        return _apply(member, given[name], carried, mine, above, [], ctx, env)
+        return _apply(member, given[name], carried, private, mine, above, [], ctx, env)
     info = _decide(member, carried, above, True, True, ctx, env)
     if info.kind in (PARALLEL, SIMD):
-        info = _private_temporaries(member, mine, info, env)
+        info = _with_private(_private_temporaries(member, mine, info, env), private, env)
     return info
+
+
+def _with_private(info: LoopInfo, private: tuple[str, ...], env: Env) -> LoopInfo:
+    """``info`` recording the temporaries privatised to make it parallel, simd or collapsed."""
+    if not private or info.kind == SERIAL and "collapsed into" not in info.reason:
+        return info
+    env.note(f"{', '.join(private)} privatised per {info.name}")
+    return replace(info, private=private, reason=f"{info.reason}; {', '.join(private)} private per iteration")
 
 
 def _row(m: Member, env: Env) -> str:
     return member_name(m.exprs, env.scop)
 
 
-def _apply(m: Member, lp: LoopPlan, carried, active, above, infos, ctx: Context, env: Env) -> LoopInfo:
+def _apply(m: Member, lp: LoopPlan, carried, private, active, above, infos, ctx: Context, env: Env) -> LoopInfo:
     """The given decision ``lp`` for loop ``m``, checked."""
     row = _row(m, env)
     kind = lp.kind
@@ -166,7 +176,8 @@ def _apply(m: Member, lp: LoopPlan, carried, active, above, infos, ctx: Context,
         raise IllegalScheduleError(f"loop {m.name} cannot be collapsed into the loop around it")
     if lp.collapse > 1 and kind != PARALLEL:
         raise IllegalScheduleError(f"loop {m.name} is {kind}: only a parallel loop collapses others")
-    return LoopInfo(m.name, kind, lp.reason, lp.reductions, lp.collapse, lp.unroll, lp.outline, row)
+    used = private if kind in (PARALLEL, SIMD) or "collapsed into" in lp.reason else ()
+    return LoopInfo(m.name, kind, lp.reason, lp.reductions, lp.collapse, lp.unroll, lp.outline, row, used)
 
 
 def _outlined(infos, work: BandWork, env: Env, given: dict) -> list[LoopInfo]:
