@@ -52,6 +52,16 @@ def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
 def _sink_innermost(work: BandWork, ctx: Context, env: Env) -> Node | None:
     members = work.members
     last = members[-1]
+    # Below the taps the loop's trip count is taken with the taps fixed: a window that moves with
+    # the loop (a tridiagonal product's j in i-1..i+1) makes the loop itself a few iterations long
+    # there -- the move would put a full-length serial loop outside and a 3-iteration SIMD loop
+    # walking the matrix by columns inside.
+    extent = env.policy.narrow_extent
+    if all(env.isl.narrow(st, [Expr(r) for r in ctx.rows[st]] + [m.expr(st) for m in members[:-1]]
+                          + rows_of(work.child, st), last.expr(st), extent) for st in last.statements):
+        env.note(f"{work.label}: loop {last.name} stays above the loops of a few iterations inside it: "
+                 f"below them it would run fewer than {extent} iterations too")
+        return None
     sunk = _sink(work.child, last)
     rest = Band(tuple(members[:-1]), sunk, True) if len(members) > 1 else sunk
     order = env.isl.flat_order(rest, last.statements)
