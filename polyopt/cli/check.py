@@ -5,12 +5,14 @@ Each kernel gets its preset inputs (``Case.inputs(size)``); the compiled kernel 
 matches when every element is within ``rtol`` of the reference, relative to the largest magnitude
 of that array.
 
-polyopt never reassociates floating-point operations (a schedule keeps the order of every
-dependent pair, and reductions stay in order), so the only source of rounding differences is gcc
-contracting ``a*b + c`` into one FMA.  ``check`` therefore compiles with ``-ffp-contract=off`` by
-default: the compiled kernel must then reproduce Python's results to the last bit, even on
-ill-conditioned PolyBench inputs (gramschmidt's rank-deficient matrices) where one FMA changes the
-answer completely.  ``--fp-contract`` keeps the production flags.
+A schedule keeps the order of every dependent pair; the one exception is a parallel reduction
+(``reassociate``: each thread sums a part, the parts are added after the loop), whose rounding
+differs from the original order's by a few units in the last place of the sum -- within ``rtol``.
+Otherwise the only source of rounding differences is gcc contracting ``a*b + c`` into one FMA.
+``check`` therefore compiles with ``-ffp-contract=off`` by default: the compiled kernel must then
+reproduce Python's results to the last bit (but for parallel reductions), even on ill-conditioned
+PolyBench inputs (gramschmidt's rank-deficient matrices) where one FMA changes the answer
+completely.  ``--fp-contract`` keeps the production flags.
 """
 
 from __future__ import annotations

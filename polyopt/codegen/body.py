@@ -115,6 +115,7 @@ class EmittedStatement:
     locals_read: frozenset[str]
     locals_written: frozenset[str]
     accumulates: bool = False  # updates its target from its old value (``+=``, ``x = x - ...``)
+    target: ce.CExpr | None = None  # the element or temporary written
 
 
 _FLOAT_FUNCS = ("sqrt", "exp", "log", "sin", "cos", "tanh", "fabs", "floor", "ceil")
@@ -162,7 +163,8 @@ class BodyBuilder:
             locals_read |= written
         target_text = ce.to_c(lhs.expr)
         accumulates = body.op is not None or target_text in ce.to_c(rhs)
-        return EmittedStatement(text, frozenset(helpers), frozenset(locals_read), frozenset(written), accumulates)
+        return EmittedStatement(text, frozenset(helpers), frozenset(locals_read), frozenset(written), accumulates,
+                                lhs.expr)
 
     # ------------------------------------------------------------ values
 

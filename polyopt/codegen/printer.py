@@ -45,6 +45,8 @@ class Loop:
     outline: bool = False  # the scheduler asks for this parallel loop's body in a function of its own
     note: str = ""
     decls: list[str] = field(default_factory=list)  # temporaries declared at the top of the body
+    reduce: tuple = ()  # the scheduler's (array, operator, statement) of a parallel reduction
+    clauses: tuple[str, ...] = ()  # OpenMP reduction clauses, filled by reduction_clauses()
 
     @property
     def pragma(self) -> str:
@@ -52,7 +54,8 @@ class Loop:
         if not self.kind:
             return ""
         text = _PRAGMAS[self.kind]
-        return f"{text} collapse({self.collapsed})" if self.collapsed > 1 else text
+        text = f"{text} collapse({self.collapsed})" if self.collapsed > 1 else text
+        return " ".join((text, *self.clauses))
 
     def chain(self) -> list[Loop]:
         """This loop and the loops collapsed into it, outermost first."""
@@ -130,11 +133,12 @@ class TreeBuilder:
         if mark is not None and mark.kind in _PRAGMAS:
             if not _canonical_test(loop.cond, var):
                 loop.note = f"{mark.kind} loop printed serial: its test is not in OpenMP canonical form"
-            elif mark.reductions:
+            elif mark.reductions and not mark.reduce:
                 loop.note = (f"{mark.kind} loop printed serial: reduction on "
                              f"{', '.join(mark.reductions)} has no OpenMP clause here")
             else:
                 loop.kind = mark.kind
+                loop.reduce = mark.reduce
                 loop.collapse = mark.collapse if mark.kind == PARALLEL else 1
                 loop.outline = mark.outline and mark.kind == PARALLEL
         return loop
@@ -197,12 +201,59 @@ def collapse_parallel(items: list) -> None:
         loop.collapsed = len(chain)
 
 
+def reduction_clauses(items: list, params: set[str], local_names: dict[str, str]) -> None:
+    """Fill ``Loop.clauses`` of the parallel reductions: ``reduction(+:s)`` for a temporary
+    (``local_names``: its C name per name), ``reduction(+:y[i * N + j:1])`` for an array element.
+    The element is read off the statements below the loop: it must be printed the same at each
+    and in the variables of the loops around the loop and the sizes (``params``) only -- the
+    scheduler proved it one element for the whole loop, but the text must show it.  Otherwise the
+    loop is printed serial, with a note."""
+
+    def visit(items, outer: set[str]) -> None:
+        for loop in (x for x in items if isinstance(x, (Loop, Guard))):
+            if isinstance(loop, Guard):
+                visit(loop.then, outer)
+                visit(loop.orelse or [], outer)
+                continue
+            if loop.kind and loop.reduce:
+                clauses = _clauses(loop, outer | params, local_names)
+                if clauses is None:
+                    loop.kind, loop.reduce = "", ()
+                    loop.note = ("parallel reduction printed serial: its element is not one expression of "
+                                 "the outer loops")
+                else:
+                    loop.clauses = clauses
+            visit(loop.body, outer | {loop.var})
+
+    visit(items, set())
+
+
+def _clauses(loop: Loop, known: set[str], local_names: dict[str, str]) -> tuple[str, ...] | None:
+    sections: dict[str, set[str]] = {}
+    for array, op, stmt in loop.reduce:
+        for leaf in (s for s in _statements(loop.body) if s.name == stmt):
+            target = leaf.emitted.target
+            if array in local_names and isinstance(target, ce.Var):
+                text = target.name
+            elif (isinstance(target, ce.Index) and isinstance(target.base, ce.Var)
+                  and names_in(target.index) <= known):
+                text = f"{target.base.name}[{ce.to_c(target.index)}:1]"
+            else:
+                return None
+            sections.setdefault(op, set()).add(text)
+    if any(len({t.split("[")[0] for t in texts}) != len(texts) for texts in sections.values()):
+        return None  # one array reduced at two printed elements: not one section
+    return tuple(f"reduction({op}:{', '.join(sorted(texts))})" for op, texts in sorted(sections.items()))
+
+
 def check_private(items: list) -> None:
-    """Raise if a temporary written inside a pragma loop is declared outside it (a data race)."""
+    """Raise if a temporary written inside a pragma loop is declared outside it (a data race), unless
+    the loop reduces it."""
     for loop in _loops(items):
         if not loop.kind:
             continue
         inside = {d for inner in [loop, *_loops(loop.body)] for d in inner.decls}
+        inside |= {array for array, _, _ in loop.reduce}
         written = {w for s in _statements(loop.body) for w in s.emitted.locals_written}
         shared = sorted(written - inside)
         if shared:

@@ -196,10 +196,15 @@ class _Checker:
                           lambda t: t.subtract(lex_lt))
         # Loops printed parallel or simd: the pairs below the loop, in one execution of it, must not
         # differ in its iterations.
+        # A loop printed with a reduction clause may run the updates of its reduction statements
+        # to the reduced element in any order: their pairs among themselves are left out.
         for loop in {id(x): x for leaf in self.leaves for x in leaf.loops if x.kind}.values():
+            if loop.clauses:
+                self._check_reduced_alone(loop)
             under = [m for leaf, m in zip(self.leaves, per_leaf) if any(x is loop for x in leaf.loops)]
-            pairs = every if len(under) == len(per_leaf) else self._dependent(
-                conflicts, _union((m.to_union_map() for m in under), self.space_params), storage)
+            mine = self._without_reductions(conflicts, loop) if loop.clauses else conflicts
+            pairs = every if len(under) == len(per_leaf) and mine is conflicts else self._dependent(
+                mine, _union((m.to_union_map() for m in under), self.space_params), storage)
             other = self._other_iteration(loop)
             if not pairs.intersect(other).is_empty():
                 what = "omp parallel for" if loop.kind == PARALLEL else "omp simd"
@@ -221,6 +226,31 @@ class _Checker:
                 memory = {"RAW": rel.raw, "WAR": rel.war, "WAW": rel.waw}
                 form = min((form, memory), key=lambda f: sum(_pieces(r) for r in f.values()))
             out.update({(kind, array): pairs for kind, pairs in form.items() if not pairs.is_empty()})
+        return out
+
+    def _check_reduced_alone(self, loop: Loop) -> None:
+        """A reduction clause makes the reduced variable (an array section: the array's pointer)
+        private inside the loop: no other statement below the loop may access that array."""
+        mine = {stmt for _, _, stmt in loop.reduce}
+        for leaf in self.leaves:
+            if leaf.stmt.name in mine or not any(x is loop for x in leaf.loops):
+                continue
+            stmt = self.scop.statement(leaf.stmt.name)
+            for array, _, _ in loop.reduce:
+                if any(a.array == array for a in (*stmt.reads, *stmt.writes)):
+                    raise EmittedOrderError(f"loop {loop.var} reduces '{array}' but {stmt.name} accesses it "
+                                            "inside the loop too, where the reduction makes it private")
+
+    def _without_reductions(self, conflicts: dict, loop: Loop) -> dict:
+        """``conflicts`` without the pairs of instances of one reduction statement of ``loop`` on
+        the array it reduces."""
+        out = dict(conflicts)
+        for array, _, stmt in loop.reduce:
+            domain = self.scop.statement(stmt).domain
+            itself = isl.Map.from_domain_and_range(domain, domain).to_union_map()
+            for kind in ("RAW", "WAR", "WAW"):
+                if (kind, array) in out:
+                    out[kind, array] = out[kind, array].subtract(itself)
         return out
 
     def _dependent(self, conflicts: dict, executed: isl.UnionMap, storage: dict) -> isl.UnionMap:

@@ -27,6 +27,7 @@ class Carried:
         self.scop = deps.scop
         self.isl = IslBuilder(self.scop)
         self.reductions = {s.name: reduction_elements(s) for s in self.scop.statements}
+        self.ops = {s.name: reduction_op(s) for s in self.scop.statements}
         self._mupa: dict[tuple, isl.MultiUnionPwAff] = {}
 
     def root(self) -> tuple:
@@ -99,6 +100,19 @@ class Carried:
     def _local(self, name: str) -> bool:
         return any(a.name == name and a.is_local for a in self.scop.arrays)
 
+    def reduced(self, carried) -> tuple[tuple[str, str, str], ...]:
+        """``(array, operator, statement)`` per reduction statement of ``carried`` when every
+        carried dependence is a self-dependence of a reduction, and every array is reduced with
+        one operator; else ()."""
+        out = set()
+        for e, _ in carried:
+            if e.source != e.sink or e.array not in self.reductions[e.source]:
+                return ()
+            out.add((e.array, self.ops[e.source], e.source))
+        if len({(a, op) for a, op, _ in out}) != len({a for a, _, _ in out}):
+            return ()
+        return tuple(sorted(out))
+
     def reduction(self, carried) -> tuple[str, ...]:
         """The reduction elements when every carried dependence is a self-dependence of a reduction."""
         out = set()
@@ -125,6 +139,16 @@ class Carried:
 
 def _shifted(it: str, d: int) -> str:
     return it if d == 0 else f"{it} + {d}" if d > 0 else f"{it} - {-d}"
+
+
+def reduction_op(stmt) -> str | None:
+    """The OpenMP reduction operator of a reduction statement (``+`` for ``+=`` and ``-=``: the
+    parts subtracted are summed), or None."""
+    body = stmt.body
+    if body is None or not reduction_elements(stmt):
+        return None
+    op = body.op if body.op is not None else body.value.op
+    return "*" if op == "*" else "+"
 
 
 def reduction_elements(stmt) -> dict[str, str]:

@@ -62,6 +62,9 @@ class LoopInfo:
     # it carries do not keep it serial (code generation declares them inside it; see
     # polyopt.codegen.temporaries).
     private: tuple[str, ...] = ()
+    # For a PARALLEL loop that carries a reduction: (array, OpenMP operator, statement) per
+    # reduction statement; each thread combines a part, the parts are combined after the loop.
+    reduce: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,10 @@ class ScheduleOptions:
     - ``tile``: see :func:`parse_tile`.
     - ``fuse``: ``"smart"``, ``"max"`` or ``"none"``.
     - ``parallel`` / ``vectorize``: allow OpenMP ``parallel for`` / ``simd`` marks.
+    - ``reassociate``: may a loop that carries only a reduction (``s += x[i]``) run in parallel,
+      each thread summing a part and the parts combined (OpenMP ``reduction``)?  That changes the
+      order of the floating-point operations, so the rounding.  ``None`` (default): only where no
+      other loop of the nest can be parallel; ``True``: wherever it is legal; ``False``: never.
     """
 
     scheduler: str = "pluto"
@@ -65,6 +69,7 @@ class ScheduleOptions:
     fuse: str = "smart"
     parallel: bool = True
     vectorize: bool = True
+    reassociate: bool | None = None
 
     def __post_init__(self):
         if self.scheduler not in SCHEDULERS:
@@ -76,6 +81,8 @@ class ScheduleOptions:
         for name in ("parallel", "vectorize"):
             if not isinstance(getattr(self, name), bool):
                 raise OptionError(f"option {name} must be True or False, not {getattr(self, name)!r}")
+        if self.reassociate not in (None, True, False):
+            raise OptionError(f"option reassociate must be None, True or False, not {self.reassociate!r}")
 
     def explicit_sizes(self, depth: int) -> tuple[int, ...] | None:
         """The sizes given by ``tile`` for a band of ``depth`` members; None for ``True`` (the
@@ -88,8 +95,10 @@ class ScheduleOptions:
         return sizes + (sizes[-1],) * (depth - len(sizes))
 
     def key(self) -> str:
-        """A stable string for cache keys."""
-        return ";".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
+        """A stable string for cache keys (an option left at None is not written, so keys made before
+        it existed stay valid)."""
+        return ";".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+                        if getattr(self, f.name) is not None)
 
     @classmethod
     def make(cls, base: ScheduleOptions | None = None, **overrides) -> ScheduleOptions:

@@ -36,6 +36,7 @@ class LoopPlan:
     outline: bool = False
     reductions: tuple[str, ...] = ()
     private: tuple[str, ...] = ()  # temporaries with a copy per iteration (recomputed when applied)
+    reduce: tuple[tuple[str, str, str], ...] = ()  # a parallel reduction's (array, op, statement)s
 
     def __post_init__(self):
         try:
@@ -236,7 +237,7 @@ def _band_from(d: dict) -> BandPlan:
     if kinds is not None:
         kinds = tuple(LoopPlan(k["name"], LoopKind(k["kind"]), k.get("reason", ""), k.get("collapse", 1),
                                k.get("unroll", False), k.get("outline", False), tuple(k.get("reductions", ())),
-                               tuple(k.get("private", ())))
+                               tuple(k.get("private", ())), tuple(tuple(r) for r in k.get("reduce", ())))
                       for k in kinds)
     return BandPlan(tuple(d["statements"]), tuple(d["loops"]), bool(d["permutable"]), tup("order"), tup("tile"),
                     d.get("wavefront"), d.get("sink"), tup("distribute"), kinds, d.get("note", ""))

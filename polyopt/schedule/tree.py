@@ -239,6 +239,17 @@ class IslBuilder:
         return spread.intersect(wide).is_empty()
 
 
+    def invariant(self, stmt: str, outer: list[Expr], access: isl.Map) -> bool:
+        """Whether ``access`` (a relation of ``stmt``) names one element once the ``outer`` rows are
+        fixed: the element a reduction loop and the loops inside it update."""
+        dom = self.scop.statement(stmt).domain
+        names = _placeholders(self.depth[stmt])
+        fixed = ", ".join(f"({e.text(names)})" for e in outer)
+        outer_map = isl.Map(f"{self.pdecl}{{ {self.tuples[stmt]} -> [{fixed}] }}").intersect_domain(dom)
+        element = access.intersect_domain(dom)
+        return outer_map.apply_range(outer_map.reverse()).is_subset(element.apply_range(element.reverse()))
+
+
 def _placeholders(n: int) -> list[str]:
     return [f"__i{k}" for k in range(n)]
 

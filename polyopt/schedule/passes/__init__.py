@@ -169,4 +169,4 @@ def _plan(work: BandWork) -> BandPlan:
 
 def _loop_plan(info: LoopInfo) -> LoopPlan:
     return LoopPlan(info.name, info.kind, info.reason, info.collapse, info.unroll, info.outline, info.reductions,
-                    info.private)
+                    info.private, info.reduce)

@@ -29,7 +29,7 @@ import islpy as isl
 from ...errors import IllegalScheduleError
 from ..loops import PARALLEL, PIPELINED, SERIAL, SIMD, LoopInfo
 from ..plan import LoopPlan
-from ..tree import Member, has_band, member_name
+from ..tree import Expr, Member, has_band, member_name
 from .work import BandWork, Context, Env
 
 
@@ -73,7 +73,7 @@ def _band(members: list[Member], active, above, innermost: bool, nested: bool, c
         carried, private = env.carried.privatised(m, carried, before)
         last = innermost and k == len(members) - 1
         if m.name in given:
-            info = _apply(m, given[m.name], carried, private, before, above, infos, ctx, env)
+            info = _apply(m, given[m.name], carried, private, before, above, infos, ctx, env, members[:k])
             if info.kind == SERIAL and "collapsed into" in info.reason:
                 infos.append(info)
                 continue
@@ -88,6 +88,11 @@ def _band(members: list[Member], active, above, innermost: bool, nested: bool, c
                 continue
             opened = None
             info = _decide(m, carried, above, last, nested or k > 0, ctx, env)
+            if info.reductions and above is None:
+                info = _parallel_reduction(m, members[:k], members[k + 1:], carried, active,
+                                           last and (nested or k > 0), info, ctx, env)
+                if info.kind == SERIAL:
+                    env.note(f"{m.name} not parallel: {info.reason}")
             if info.kind in (PARALLEL, SIMD):
                 info = _with_private(_private_temporaries(m, before, info, env), private, env)
             if ctx.in_simd:
@@ -117,15 +122,71 @@ def _decide(m: Member, carried, above, last: bool, nested: bool, ctx: Context, e
         return LoopInfo(m.name, SERIAL, "carries no dependence; parallel=False", row=row)
     reductions = env.carried.reduction(carried)
     if reductions:
-        reason = (f"reduction on {', '.join(reductions)} along {m.name}: kept serial "
-                  f"(parallel reductions are not generated yet)")
-        if above is None:
-            env.note(f"{m.name} not parallel: {reason}")
-        return LoopInfo(m.name, SERIAL, reason, reductions, row=row)
+        inside = f"; inside parallel loop {above}" if above is not None else ""
+        reason = f"reduction on {', '.join(reductions)} along {m.name}: kept serial{inside}"
+        return LoopInfo(m.name, SERIAL, reason, reductions, row=row)  # the caller may make it parallel
     what = env.carried.describe(*carried[0])
     if above is None or last:
         env.note(f"{m.name} not {'parallel' if above is None else 'simd'}: {what}")
     return LoopInfo(m.name, SERIAL, f"carries {what}", row=row)
+
+
+def _parallel_reduction(m: Member, outer: list[Member], inner: list[Member], carried, active, small: bool,
+                        info: LoopInfo, ctx: Context, env: Env) -> LoopInfo:
+    """``info`` (a serial reduction loop), or PARALLEL with the reduction combined across threads
+    when the options allow reassociating it, each reduced element is one element for the whole
+    loop (so one OpenMP reduction variable or array section per statement holds it), and the loop
+    is not an innermost loop inside a serial one (a parallel region per outer iteration)."""
+    opts = env.options
+    reduced = env.carried.reduced(carried)
+    if not opts.parallel or not reduced:
+        return info
+    if small:
+        return replace(info, reason=f"{info.reason} (innermost inside a serial loop: a parallel region "
+                                    "per outer iteration would cost more than it saves)")
+    if opts.reassociate is False:
+        return replace(info, reason=f"{info.reason} (reassociate=False)")
+    if opts.reassociate is None and env.carried.any_free(inner, active):
+        # another loop of the band can be parallel without reassociating
+        return replace(info, reason=f"{info.reason} (a loop inside it is parallel)")
+    if not _single_elements(reduced, outer, ctx, env):
+        return replace(info, reason=f"{info.reason} (the loops inside it update several elements)")
+    shared = _shared_use(m, reduced, env)
+    if shared:
+        return replace(info, reason=f"{info.reason} ({shared})")
+    what = ", ".join(info.reductions)
+    env.note(f"{m.name} parallel: reduction on {what} combined across threads (reassociates it)")
+    return replace(info, kind=PARALLEL, reason=f"reduction on {what} along {m.name}: parallel, partial "
+                                               "results combined (reassociates)", reduce=reduced)
+
+
+def _shared_use(m: Member, reduced, env: Env) -> str:
+    """Why the reduction clause cannot hold: another statement of ``m`` uses a reduced array ("" if
+    none).  OpenMP gives each thread a private copy of the reduced variable -- for an array section
+    the array's pointer itself points into a private buffer inside the loop -- so no other statement
+    of the loop may use that array, even other elements of it (fuzz seed 30: x[i2] written beside a
+    reduction on x[N - 1] was lost)."""
+    mine = {st for _, _, st in reduced}
+    for array, _, _ in reduced:
+        users = sorted(st for st in m.statements if st not in mine and array in _arrays_of(env.scop.statement(st)))
+        if users:
+            return f"{users[0]} uses {array} in the loop too"
+    return ""
+
+
+def _arrays_of(stmt) -> set[str]:
+    return {a.array for a in (*stmt.reads, *stmt.writes)}
+
+
+def _single_elements(reduced, outer, ctx: Context, env: Env) -> bool:
+    """Whether each reduction statement of ``reduced`` updates one element once the rows around the
+    loop (``ctx.rows`` and the band's ``outer`` members) are fixed."""
+    for array, _, st in reduced:
+        rows = [Expr(r) for r in ctx.rows[st]] + [o.expr(st) for o in outer]
+        write = next(w for w in env.scop.statement(st).writes if w.array == array)
+        if not env.isl.invariant(st, rows, write.relation):
+            return False
+    return True
 
 
 def _copy(last: Member, stmt: str, active, above, ctx: Context, env: Env, given: dict) -> LoopInfo:
@@ -140,6 +201,8 @@ def _copy(last: Member, stmt: str, active, above, ctx: Context, env: Env, given:
     info = _decide(member, carried, above, True, True, ctx, env)
     if info.kind in (PARALLEL, SIMD):
         info = _with_private(_private_temporaries(member, mine, info, env), private, env)
+    elif info.reductions and above is None:
+        env.note(f"{name} not parallel: {info.reason}")
     return info
 
 
@@ -155,10 +218,23 @@ def _row(m: Member, env: Env) -> str:
     return member_name(m.exprs, env.scop)
 
 
-def _apply(m: Member, lp: LoopPlan, carried, private, active, above, infos, ctx: Context, env: Env) -> LoopInfo:
-    """The given decision ``lp`` for loop ``m``, checked."""
+def _apply(m: Member, lp: LoopPlan, carried, private, active, above, infos, ctx: Context, env: Env,
+           outer: tuple = ()) -> LoopInfo:
+    """The given decision ``lp`` for loop ``m`` (``outer``: the members of its band outside it),
+    checked."""
     row = _row(m, env)
     kind = lp.kind
+    reduce = ()
+    if kind == PARALLEL and carried and lp.reduce:
+        reduce = env.carried.reduced(carried)
+        if (env.options.reassociate is False or reduce != tuple(sorted(tuple(r) for r in lp.reduce))
+                or not _single_elements(reduce, outer, ctx, env) or _shared_use(m, reduce, env)):
+            raise IllegalScheduleError(f"loop {m.name} cannot be a parallel reduction on "
+                                       f"{', '.join(r[0] for r in lp.reduce)}: it carries "
+                                       f"{env.carried.describe(*carried[0])}",
+                                       hint="a reduction runs in parallel only when every dependence the loop "
+                                            "carries is a reduction on one element (and reassociate is not False)")
+        carried = []
     if kind in (PARALLEL, SIMD):
         if carried:
             raise IllegalScheduleError(f"loop {m.name} cannot be {kind}: it carries "
@@ -177,7 +253,7 @@ def _apply(m: Member, lp: LoopPlan, carried, private, active, above, infos, ctx:
     if lp.collapse > 1 and kind != PARALLEL:
         raise IllegalScheduleError(f"loop {m.name} is {kind}: only a parallel loop collapses others")
     used = private if kind in (PARALLEL, SIMD) or "collapsed into" in lp.reason else ()
-    return LoopInfo(m.name, kind, lp.reason, lp.reductions, lp.collapse, lp.unroll, lp.outline, row, used)
+    return LoopInfo(m.name, kind, lp.reason, lp.reductions, lp.collapse, lp.unroll, lp.outline, row, used, reduce)
 
 
 def _outlined(infos, work: BandWork, env: Env, given: dict) -> list[LoopInfo]:
@@ -187,7 +263,7 @@ def _outlined(infos, work: BandWork, env: Env, given: dict) -> list[LoopInfo]:
     accumulates = any(_accumulates(env.scop.statement(s)) for s in work.statements)
     out = []
     for info in infos:
-        if info.kind == PARALLEL and info.name not in given:
+        if info.kind == PARALLEL and info.name not in given and not info.reduce:
             inside = total - names.index(info.name) - info.collapse > 0 or has_band(work.child)
             info = replace(info, outline=accumulates and inside)
         out.append(info)
@@ -225,6 +301,8 @@ def _private_temporaries(m: Member, active, info: LoopInfo, env: Env) -> LoopInf
     for e in env.deps.edges:
         if e.kind != "RAW" or not any(a.name == e.array and a.is_local for a in scop.arrays):
             continue
+        if any(e.array == array for array, _, _ in info.reduce):
+            continue  # reduced, not privatised: one shared copy, combined across threads
         if not (e.source in stmts or e.sink in stmts):
             continue
         if not any(e.array in (w.array for w in scop.statement(s).writes) for s in stmts):

@@ -1,0 +1,127 @@
+"""Parallel reductions: a loop that carries only a reduction on one element runs in parallel with
+an OpenMP reduction clause, when reassociating the sum is allowed (``reassociate``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import polyopt as po
+from polyopt.errors import CodegenError, IllegalScheduleError
+from polyopt.schedule.loops import PARALLEL, SERIAL
+from tests.agreement import agrees
+
+N, M = po.symbols("N M")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLYOPT_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@po.kernel
+def dot(x: po.f64[N], y: po.f64[N], out: po.f64[1]):
+    for i in range(N):
+        out[0] += x[i] * y[i]
+
+
+@po.kernel
+def sum_of_squares(A: po.f64[N, M], out: po.f64[2]):
+    s = 0.0
+    for i in range(N):
+        for j in range(M):
+            s += A[i, j] * A[i, j]
+    out[1] = s
+
+
+@po.kernel
+def product(x: po.f64[N], out: po.f64[1]):
+    for i in range(N):
+        out[0] *= x[i]
+
+
+@po.kernel
+def column_sums(A: po.f64[N, M], s: po.f64[M]):
+    for i in range(N):
+        for j in range(M):
+            s[j] += A[i, j]
+
+
+def _loop(schedule, name):
+    return next(info for band in schedule.bands for info in band.tile_loops + band.loops if info.name == name)
+
+
+@pytest.mark.parametrize("kern, clause", [(dot, "reduction(+:out[0:1])"), (sum_of_squares, "reduction(+:s)"),
+                                          (product, "reduction(*:out[0:1])")])
+def test_a_reduction_loop_runs_in_parallel_with_a_reduction_clause(kern, clause):
+    s = kern.schedule()
+    info = _loop(s, "i")
+    assert info.kind == PARALLEL and info.reduce
+    assert "partial results combined (reassociates)" in str(s)
+    assert f"#pragma omp parallel for {clause}" in kern.c_source()
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 5, 1000):
+        args = dict(x=1 + rng.random(n) / n, y=rng.random(n), A=rng.random((n, 3)), out=rng.random(2))
+        names = kern.py_func.__code__.co_varnames[:kern.py_func.__code__.co_argcount]
+        assert agrees(kern, {k: v[:1] if k == "out" and kern is not sum_of_squares else v
+                             for k, v in args.items() if k in names})
+
+
+def test_reassociate_false_keeps_the_reduction_serial():
+    info = _loop(dot.schedule(reassociate=False), "i")
+    assert info.kind == SERIAL and "reassociate=False" in info.reason
+    assert "reduction(" not in dot.c_source(reassociate=False)
+
+
+def test_by_default_a_parallel_loop_inside_is_preferred_to_reassociating():
+    s = column_sums.schedule()
+    assert _loop(s, "j_tile").kind == PARALLEL
+    assert _loop(s, "i").kind == SERIAL and "inside parallel loop j_tile" in _loop(s, "i").reason
+    assert "reduction(" not in column_sums.c_source()
+    assert "a loop inside it is parallel" in _loop(column_sums.schedule(tile=False, vectorize=False), "i").reason
+
+
+def test_a_plan_with_a_parallel_reduction_round_trips_and_an_illegal_one_is_refused():
+    plan = dot.schedule().plan
+    again = po.Plan.from_json(plan.to_json())
+    assert dot.c_source(plan=again) == dot.c_source()
+    # column_sums' i loop updates a different element in each j: no reduction clause can hold it
+    p = column_sums.schedule(tile=False, reassociate=True).plan
+    band = p.bands[0]
+    kinds = tuple(lp if lp.name != "i" else type(lp)("i", PARALLEL, "forced", reduce=(("s", "+", "S0"),))
+                  for lp in band.kinds)
+    kinds = tuple(lp if lp.name != "j" else type(lp)("j", SERIAL, "forced") for lp in kinds)
+    with pytest.raises(IllegalScheduleError, match="cannot be a parallel reduction"):
+        column_sums.schedule(plan=p.with_band(0, kinds=kinds))
+
+
+def test_the_emitted_code_check_refuses_a_reduction_printed_without_its_clause(monkeypatch):
+    from polyopt.codegen import lower
+
+    monkeypatch.setattr(lower, "reduction_clauses", lambda items, params, names: None)
+    with pytest.raises(CodegenError, match="RAW on out|WAW on out|WAR on out"):
+        dot.c_source(parallel=True, tile=False)
+
+
+@po.kernel
+def reduction_beside_other_elements(x: po.f64[N], A: po.f64[N, N]):
+    for i in range(1, N - 2):
+        x[N - 1] += 0.5 * A[N - 1, i]
+        x[i] = 0.25 * A[i, i]
+
+
+def test_a_reduced_array_used_by_another_statement_of_the_loop_stays_serial():
+    # fuzz seed 30: inside a loop reducing x[N - 1:1], OpenMP makes x point to a private buffer
+    info = _loop(reduction_beside_other_elements.schedule(fuse="max"), "i")
+    assert info.kind == SERIAL and "S1 uses x in the loop too" in info.reason
+    rng = np.random.default_rng(8)
+    for n in (1, 4, 9):
+        assert agrees(reduction_beside_other_elements, dict(x=rng.random(n), A=rng.random((n, n))), fuse="max")
+
+
+def test_the_emitted_code_check_refuses_a_reduced_array_used_beside_the_reduction(monkeypatch):
+    from polyopt.schedule.passes import kinds
+
+    monkeypatch.setattr(kinds, "_arrays_of", lambda stmt: set())  # the scheduler no longer sees the use
+    with pytest.raises(CodegenError, match="reduces 'x' but S1 accesses it"):
+        reduction_beside_other_elements.c_source(fuse="max", tile=False)  # not memoized by the test above
