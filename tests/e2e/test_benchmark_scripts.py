@@ -33,3 +33,10 @@ def test_bench_gemm_reports_the_three_variants_and_the_call_overhead():
     assert "2 interleaved rounds (median)" in out
     assert [line.split()[0] for line in out.splitlines()[1:4]] == ["polyopt", "none", "numpy"]
     assert "per-call overhead, cached tiny kernel (N=4), 10 calls:" in out
+
+
+def test_bench_reductions_reports_each_kernel_serial_and_parallel():
+    out = _script("bench_reductions.py", "--n", "1000", "--repeat", "1")
+    rows = out.splitlines()[2:]
+    assert [r.split()[0] for r in rows] == ["dot", "sum_of_squares", "product"]
+    assert all(r.endswith("x") and len(r.split()) == 4 for r in rows)

@@ -1,0 +1,70 @@
+"""Parallel reductions against the same kernels kept serial (``reassociate=False``), side by side.
+
+    python benchmarks/bench_reductions.py [--n 20000000] [--repeat 7]
+
+Kernels: a dot product into ``out[0]``, a sum of squares through a scalar temporary and a product.
+Both variants are compiled by polyopt with the default options otherwise; the rounds interleave
+them (``po.compare``) and the ratio serial / parallel is printed per kernel with the CPU model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import polyopt as po  # noqa: E402
+
+N, M = po.symbols("N M")
+
+
+@po.kernel
+def dot(x: po.f64[N], y: po.f64[N], out: po.f64[1]):
+    for i in range(N):
+        out[0] += x[i] * y[i]
+
+
+@po.kernel
+def sum_of_squares(A: po.f64[N, M], out: po.f64[1]):
+    s = 0.0
+    for i in range(N):
+        for j in range(M):
+            s += A[i, j] * A[i, j]
+    out[0] = s
+
+
+@po.kernel
+def product(x: po.f64[N], out: po.f64[1]):
+    for i in range(N):
+        out[0] *= x[i]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=20_000_000, help="elements reduced per call")
+    ap.add_argument("--repeat", type=int, default=7, help="interleaved rounds")
+    args = ap.parse_args(argv)
+    rng = np.random.default_rng(0)
+    n = args.n
+    cases = {dot: (rng.random(n), rng.random(n), np.zeros(1)),
+             sum_of_squares: (rng.random((n // 100, 100)), np.zeros(1)),
+             product: (1 + (rng.random(n) - 0.5) / n, np.ones(1))}
+    cpu = next((line.split(":", 1)[1].strip() for line in subprocess.run(
+        ["lscpu"], capture_output=True, text=True).stdout.splitlines() if line.startswith("Model name")), "?")
+    print(f"# {cpu}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'all')} ({os.cpu_count()} cores), n={n}")
+    print(f"{'kernel':16s} {'serial ms':>10s} {'parallel ms':>12s} {'speed-up':>9s}")
+    for kern, kargs in cases.items():
+        result = po.compare(kern, {"serial": dict(reassociate=False), "parallel": {}}, *kargs, repeat=args.repeat)
+        serial, parallel = result.medians
+        print(f"{kern.name:16s} {serial * 1e3:10.2f} {parallel * 1e3:12.2f} {serial / parallel:9.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
