@@ -10,9 +10,11 @@ A schedule keeps the order of every dependent pair; the one exception is a paral
 differs from the original order's by a few units in the last place of the sum -- within ``rtol``.
 Otherwise the only source of rounding differences is gcc contracting ``a*b + c`` into one FMA.
 ``check`` therefore compiles with ``-ffp-contract=off`` by default: the compiled kernel must then
-reproduce Python's results to the last bit (but for parallel reductions), even on ill-conditioned
-PolyBench inputs (gramschmidt's rank-deficient matrices) where one FMA changes the answer
-completely.  ``--fp-contract`` keeps the production flags.
+reproduce Python's results to the last bit, even on ill-conditioned PolyBench inputs
+(gramschmidt's rank-deficient matrices) where one FMA changes the answer completely -- and for the
+same reason with ``reassociate=False`` (no reduction reassociated) unless the options say
+otherwise.  ``--fp-contract`` keeps the production flags and schedules, and then a kernel whose
+schedule reassociates a reduction is compared to ``REASSOCIATED_RTOL``.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ from .common import (
 )
 
 DEFAULT_RTOL = {"f": {4: 1e-4, 8: 1e-9}}
+# For a kernel whose schedule reassociates a reduction (a parallel or SIMD sum): durbin's
+# recurrence amplifies the reordered sum's rounding to 1.6e-8 of its output at LARGE (float64).
+REASSOCIATED_RTOL = {4: 1e-4, 8: 1e-6}
 
 
 def copy_inputs(inputs: dict) -> dict:
@@ -45,15 +50,18 @@ def copy_inputs(inputs: dict) -> dict:
     return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inputs.items()}
 
 
-def compare(expected: np.ndarray, actual: np.ndarray, rtol: float | None) -> tuple[float, float, bool]:
-    """(max absolute error, max error relative to the array's scale, within tolerance)."""
+def compare(expected: np.ndarray, actual: np.ndarray, rtol: float | None,
+            reassociated: bool = False) -> tuple[float, float, bool]:
+    """(max absolute error, max error relative to the array's scale, within tolerance); the default
+    tolerance is looser when the kernel's schedule ``reassociated`` a reduction."""
     if expected.shape != actual.shape:
         return float("inf"), float("inf"), False
     if expected.dtype.kind not in "fc":
         diff = np.abs(expected.astype(np.int64) - actual.astype(np.int64)) if expected.size else np.zeros(1)
         err = float(diff.max()) if diff.size else 0.0
         return err, err, err == 0.0
-    tol = rtol if rtol is not None else DEFAULT_RTOL["f"].get(expected.dtype.itemsize, 1e-9)
+    default = REASSOCIATED_RTOL if reassociated else DEFAULT_RTOL["f"]
+    tol = rtol if rtol is not None else default.get(expected.dtype.itemsize, 1e-9)
     both_nan = np.isnan(expected) & np.isnan(actual)
     diff = np.where(both_nan, 0.0, np.abs(expected.astype(np.float64) - actual.astype(np.float64)))
     if not diff.size:
@@ -89,22 +97,26 @@ def check_one(target: Target, size: str, options: dict, rtol: float | None, exac
     kernel = case.kernel
     inputs = case.inputs(size)
     mine, ref = copy_inputs(inputs), copy_inputs(inputs)
+    if exact:  # no reassociated sums either: bit-for-bit the original's order of operations
+        options = {"reassociate": False, **options}
     with exact_arithmetic(exact):
         compiled = kernel.compile(**options)
     compiled(**mine)
     kernel.reference(**ref)
+    plan = kernel.schedule(**options).plan  # memoized: the schedule compile used
+    reassociated = any(lp.reduce for band in plan.bands for lp in band.kinds or ())
     arrays = {}
     for name, expected in ref.items():
         if not isinstance(expected, np.ndarray):
             continue
-        a, r, good = compare(expected, mine[name], rtol)
+        a, r, good = compare(expected, mine[name], rtol, reassociated)
         arrays[name] = {"max_abs_error": a, "max_rel_error": r, "ok": good}
     ok = all(v["ok"] for v in arrays.values())
     max_abs = _worst(v["max_abs_error"] for v in arrays.values())
     max_rel = _worst(v["max_rel_error"] for v in arrays.values())
     return {"kernel": target.name, "name": target.out_name, "file": target.file, "size": size,
             "status": "ok" if ok else "mismatch", "max_abs_error": max_abs, "max_rel_error": max_rel,
-            "arrays": arrays}
+            "reassociated": reassociated, "arrays": arrays}
 
 
 def run(args, executor=None) -> int:

@@ -25,7 +25,8 @@ import islpy as isl
 
 from ..errors import CodegenError
 from .ast_build import build_ast
-from .printer import TreeBuilder, check_private, collapse_parallel, reduction_clauses
+from .printer import TreeBuilder, check_private, collapse_parallel
+from .reductions import reduction_clauses
 from .temporaries import place_locals
 from .verify import EmittedOrderError, check_emitted
 
@@ -85,7 +86,7 @@ def lower(schedule, bodies, rename: dict[str, str], *, context: isl.Set | None =
                                if temporaries else [])
         except isl.Error as exc:
             raise CodegenError(f"isl failed while printing the AST: {exc}") from exc
-        reduction_clauses(items, set(rename.values()), {n: bodies.arrays[n].c_name for n in local_names})
+        reduction_clauses(items, set(rename.values()), bodies.arrays)
         check_private(items)
         collapse_parallel(items)
         if not verify:

@@ -45,8 +45,10 @@ class Loop:
     outline: bool = False  # the scheduler asks for this parallel loop's body in a function of its own
     note: str = ""
     decls: list[str] = field(default_factory=list)  # temporaries declared at the top of the body
-    reduce: tuple = ()  # the scheduler's (array, operator, statement) of a parallel reduction
-    clauses: tuple[str, ...] = ()  # OpenMP reduction clauses, filled by reduction_clauses()
+    reduce: tuple = ()  # the scheduler's (array, operator, statement) of a reduction loop
+    clauses: tuple[str, ...] = ()  # OpenMP reduction clauses (see .reductions)
+    # Reduced array elements held in a scalar around the loop: (C type, scalar, element) each
+    accumulators: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def pragma(self) -> str:
@@ -201,51 +203,6 @@ def collapse_parallel(items: list) -> None:
         loop.collapsed = len(chain)
 
 
-def reduction_clauses(items: list, params: set[str], local_names: dict[str, str]) -> None:
-    """Fill ``Loop.clauses`` of the parallel reductions: ``reduction(+:s)`` for a temporary
-    (``local_names``: its C name per name), ``reduction(+:y[i * N + j:1])`` for an array element.
-    The element is read off the statements below the loop: it must be printed the same at each
-    and in the variables of the loops around the loop and the sizes (``params``) only -- the
-    scheduler proved it one element for the whole loop, but the text must show it.  Otherwise the
-    loop is printed serial, with a note."""
-
-    def visit(items, outer: set[str]) -> None:
-        for loop in (x for x in items if isinstance(x, (Loop, Guard))):
-            if isinstance(loop, Guard):
-                visit(loop.then, outer)
-                visit(loop.orelse or [], outer)
-                continue
-            if loop.kind and loop.reduce:
-                clauses = _clauses(loop, outer | params, local_names)
-                if clauses is None:
-                    loop.kind, loop.reduce = "", ()
-                    loop.note = ("parallel reduction printed serial: its element is not one expression of "
-                                 "the outer loops")
-                else:
-                    loop.clauses = clauses
-            visit(loop.body, outer | {loop.var})
-
-    visit(items, set())
-
-
-def _clauses(loop: Loop, known: set[str], local_names: dict[str, str]) -> tuple[str, ...] | None:
-    sections: dict[str, set[str]] = {}
-    for array, op, stmt in loop.reduce:
-        for leaf in (s for s in _statements(loop.body) if s.name == stmt):
-            target = leaf.emitted.target
-            if array in local_names and isinstance(target, ce.Var):
-                text = target.name
-            elif (isinstance(target, ce.Index) and isinstance(target.base, ce.Var)
-                  and names_in(target.index) <= known):
-                text = f"{target.base.name}[{ce.to_c(target.index)}:1]"
-            else:
-                return None
-            sections.setdefault(op, set()).add(text)
-    if any(len({t.split("[")[0] for t in texts}) != len(texts) for texts in sections.values()):
-        return None  # one array reduced at two printed elements: not one section
-    return tuple(f"reduction({op}:{', '.join(sorted(texts))})" for op, texts in sorted(sections.items()))
-
-
 def check_private(items: list) -> None:
     """Raise if a temporary written inside a pragma loop is declared outside it (a data race), unless
     the loop reduces it."""
@@ -315,9 +272,13 @@ class CgenEmitter:
         out = []
         if item.note:
             out.append(c.Comment(item.note))
+        out += [c.Line(f"{ctype} {name} = {element};") for ctype, name, element in item.accumulators]
         if item.pragma:
             out.append(c.Pragma(item.pragma))
         out.append(c.For(f"long {item.var} = {ce.to_c(item.init)}", ce.to_c(item.cond),
                          f"{item.var} += {ce.to_c(item.inc)}",
                          c.Block([*decls, *self.items(item.body, inside)])))
+        if item.accumulators:  # a block of its own: sibling loops may use the same names
+            out += [c.Line(f"{element} = {name};") for _, name, element in item.accumulators]
+            return [c.Block(out)]
         return out

@@ -226,6 +226,9 @@ class _RegionBodies:
         self.prefix = prefix
         self.rename_call = rename_call
         self.locals = locals_
+        # No ArrayInfo: statements keep their C text, so a reduction's element cannot be held in an
+        # accumulator and its loop is printed serial (see .reductions).
+        self.arrays: dict = {}
 
     def statement(self, body: sx.Assign, iterators: dict[str, ce.CExpr]) -> EmittedStatement:
         """The caller's C text of ``body`` and what the outliner must know about it."""

@@ -79,7 +79,7 @@ def compare(kernel, variants: dict, *args, repeat: int = 5, init=None, **params)
         arrays = [a for a in out if isinstance(a, np.ndarray)]
         if reference is None:
             reference = (name, arrays)
-        elif not all(np.allclose(a, b, rtol=1e-9, atol=1e-9) for a, b in zip(arrays, reference[1])):
+        elif not all(_close(a, b) for a, b in zip(arrays, reference[1])):
             raise PolyoptError(f"compare: variant {name!r} computes a different result from {reference[0]!r}")
     # The check above ran every variant once on the same arguments: that was the warm-up.
     timings = time_interleaved({name: (lambda a, f=f: f(*a)) for name, f in funcs.items()},
@@ -87,6 +87,17 @@ def compare(kernel, variants: dict, *args, repeat: int = 5, init=None, **params)
     names = tuple(funcs)
     return Comparison(kernel.name, names, tuple(timings.median(n) for n in names),
                       tuple(timings.samples[n] for n in names), timings)
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two variants' results agree, relative to the array's magnitude, to the tolerance
+    ``polyopt check`` gives a reassociated reduction (a parallel or SIMD sum: float32 conv1d at
+    LARGE moves by 1.3e-6 of its largest output, float64 durbin by 1.6e-8)."""
+    if not np.issubdtype(b.dtype, np.floating):
+        return np.array_equal(a, b)
+    tol = 1e-4 if b.dtype == np.float32 else 1e-6
+    scale = max(1.0, float(np.nanmax(np.abs(b)))) if b.size else 1.0
+    return bool(np.all(np.abs(a - b) <= tol * scale) or np.allclose(a, b, equal_nan=True, rtol=tol, atol=tol))
 
 
 def _compiled(kernel, variant):

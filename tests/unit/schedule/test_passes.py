@@ -50,7 +50,7 @@ def test_options_disable_parallel_and_simd(kernel_deps):
     assert [i.kind for i in band.loops] == [SERIAL, SERIAL, SIMD]
 
 
-def test_reduction_is_recognised_and_kept_serial(kernel_deps):
+def test_reduction_is_recognised_serial_across_threads_and_simd_across_lanes(kernel_deps):
     s = schedule(kernel_deps("matvec"))
     init, band = s.bands
     assert init.statements == ("S0",) and kinds(init.loops) == [("i", PARALLEL)]
@@ -58,17 +58,21 @@ def test_reduction_is_recognised_and_kept_serial(kernel_deps):
     # j stays innermost: with i innermost each step of A[i, j] would fetch a new cache line and no
     # loop of the band reuses A's elements (they stream), whatever j carries
     i, j = band.loops
-    assert (j.name, j.kind, j.reductions) == ("j", SERIAL, ("y[i]",)) and (i.name, i.kind) == ("i", SERIAL)
-    assert "reduction on y[i] along j: kept serial" in j.reason
-    for info, node, _ in loop_marks(s.tree):  # never racy: no parallel/simd loop carries anything
-        if info.kind in (PARALLEL, SIMD):
+    assert (j.name, j.kind, j.reductions, j.reduce) == ("j", SIMD, ("y[i]",), (("y", "+", "S1"),))
+    assert (i.name, i.kind) == ("i", SERIAL)
+    assert "reduction on y[i]: simd, lanes combined (reassociates)" in j.reason
+    assert "reduction on y[i] along j_tile: kept serial" in band.tile_loops[1].reason
+    serial = schedule(kernel_deps("matvec"), reassociate=False).bands[1].loops[1]
+    assert (serial.kind, serial.reduce) == (SERIAL, ()) and "kept serial" in serial.reason
+    for info, node, _ in loop_marks(s.tree):  # never racy: only the reduction is carried, by j
+        if info.kind in (PARALLEL, SIMD) and not info.reduce:
             assert not carries_dependence(node, s.dependences.all)
 
 
 def test_matvec_untiled_i_parallel_j_reduction(kernel_deps):
     band = schedule(kernel_deps("matvec"), tile=False).bands[-1]
-    assert kinds(band.loops) == [("i", PARALLEL), ("j", SERIAL)]
-    assert band.loops[1].reductions == ("y[i]",)
+    assert kinds(band.loops) == [("i", PARALLEL), ("j", SIMD)]
+    assert band.loops[1].reductions == ("y[i]",) and band.loops[1].reduce == (("y", "+", "S1"),)
 
 
 @pytest.mark.parametrize("name", ["jacobi_1d", "jacobi_2d", "seidel_2d", "fdtd_2d"])

@@ -8,7 +8,7 @@ import pytest
 
 import polyopt as po
 from polyopt.errors import CodegenError, IllegalScheduleError
-from polyopt.schedule.loops import PARALLEL, SERIAL
+from polyopt.schedule.loops import PARALLEL, SERIAL, SIMD
 from tests.agreement import agrees
 
 N, M = po.symbols("N M")
@@ -51,8 +51,8 @@ def _loop(schedule, name):
     return next(info for band in schedule.bands for info in band.tile_loops + band.loops if info.name == name)
 
 
-@pytest.mark.parametrize("kern, clause", [(dot, "reduction(+:out[0:1])"), (sum_of_squares, "reduction(+:s)"),
-                                          (product, "reduction(*:out[0:1])")])
+@pytest.mark.parametrize("kern, clause", [(dot, "reduction(+:polyopt_acc0)"), (sum_of_squares, "reduction(+:s)"),
+                                          (product, "reduction(*:polyopt_acc0)")])
 def test_a_reduction_loop_runs_in_parallel_with_a_reduction_clause(kern, clause):
     s = kern.schedule()
     info = _loop(s, "i")
@@ -125,3 +125,33 @@ def test_the_emitted_code_check_refuses_a_reduced_array_used_beside_the_reductio
     monkeypatch.setattr(kinds, "_arrays_of", lambda stmt: set())  # the scheduler no longer sees the use
     with pytest.raises(CodegenError, match="reduces 'x' but S1 accesses it"):
         reduction_beside_other_elements.c_source(fuse="max", tile=False)  # not memoized by the test above
+
+
+@po.kernel
+def matrix_vector(A: po.f64[N, M], x: po.f64[M], y: po.f64[N]):
+    for i in range(N):
+        for j in range(M):
+            y[i] += A[i, j] * x[j]
+
+
+def test_an_innermost_reduction_is_simd_with_its_element_in_an_accumulator():
+    s = matrix_vector.schedule(tile=False)
+    assert _loop(s, "i").kind == PARALLEL and _loop(s, "j").kind == SIMD
+    c = matrix_vector.c_source(tile=False)
+    assert "double polyopt_acc0 = y[c0];" in c and "y[c0] = polyopt_acc0;" in c
+    assert "#pragma omp simd reduction(+:polyopt_acc0)" in c
+    assert "polyopt_acc0 = A[c0 * M + c1] * x[c1] + polyopt_acc0;" in c or "polyopt_acc0 +=" in c
+    assert _loop(matrix_vector.schedule(tile=False, reassociate=False), "j").kind == SERIAL
+    rng = np.random.default_rng(9)
+    for n, m in ((1, 1), (3, 17), (40, 33)):
+        assert agrees(matrix_vector, dict(A=rng.random((n, m)), x=rng.random(m), y=rng.random(n)), tile=False)
+
+
+def test_check_compares_a_reassociated_kernel_to_a_looser_tolerance():
+    from polyopt.cli.check import compare
+
+    want = np.linspace(0.1, 1.0, 50)
+    got = want * (1 + 2e-8)  # durbin's reordered sums move its output by ~1.6e-8 at LARGE
+    assert not compare(want, got, None)[2]
+    assert compare(want, got, None, reassociated=True)[2]
+    assert not compare(want, want * (1 + 1e-4), None, reassociated=True)[2]
