@@ -3,10 +3,11 @@
     python benchmarks/bench_reductions.py [--n 20000000] [--repeat 7]
     python benchmarks/bench_reductions.py --suite gesummv,atax --size LARGE
 
-Kernels: a dot product into ``out[0]``, a sum of squares through a scalar temporary and a product;
-with ``--suite``, the named kernels of ``kernels/`` at a size preset instead (their inputs).  Both
-variants are compiled by polyopt with the default options otherwise; the rounds interleave them
-(``po.compare``) and the ratio serial / reduction is printed per kernel with the CPU model.
+Kernels: ``kernels/reductions.py`` (a dot product into ``out[0]``, a sum of squares through a
+scalar temporary, a product) at ``--n`` elements; with ``--suite``, the named kernels of
+``kernels/`` at a size preset instead (their inputs).  Both variants are compiled by polyopt with
+the default options otherwise; the rounds interleave them (``po.compare``) and the ratio
+serial / reduction is printed per kernel with the CPU model.
 """
 
 from __future__ import annotations
@@ -17,34 +18,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 import polyopt as po  # noqa: E402
-
-N, M = po.symbols("N M")
-
-
-@po.kernel
-def dot(x: po.f64[N], y: po.f64[N], out: po.f64[1]):
-    for i in range(N):
-        out[0] += x[i] * y[i]
-
-
-@po.kernel
-def sum_of_squares(A: po.f64[N, M], out: po.f64[1]):
-    s = 0.0
-    for i in range(N):
-        for j in range(M):
-            s += A[i, j] * A[i, j]
-    out[0] = s
-
-
-@po.kernel
-def product(x: po.f64[N], out: po.f64[1]):
-    for i in range(N):
-        out[0] *= x[i]
+from polyopt.suite import discover  # noqa: E402
 
 
 def main(argv=None) -> int:
@@ -54,21 +32,18 @@ def main(argv=None) -> int:
     ap.add_argument("--suite", default="", help="comma-separated kernels of kernels/ to time instead")
     ap.add_argument("--size", default="LARGE", help="size preset of the --suite kernels")
     args = ap.parse_args(argv)
-    rng = np.random.default_rng(0)
     n = args.n
+    found = {c.kernel.name: c for c in discover([str(ROOT / "kernels")])}
     if args.suite:
-        from polyopt.suite import discover
-
         wanted = args.suite.split(",")
-        found = {c.kernel.name: c for c in discover([str(Path(__file__).resolve().parent.parent / "kernels")])}
         missing = [w for w in wanted if w not in found]
         if missing:
             ap.error(f"unknown kernel {missing[0]!r}; kernels: {', '.join(sorted(found))}")
         cases = {found[w].kernel: found[w].inputs(args.size) for w in wanted}
-    else:
-        cases = {dot: (rng.random(n), rng.random(n), np.zeros(1)),
-                 sum_of_squares: (rng.random((n // 100, 100)), np.zeros(1)),
-                 product: (1 + (rng.random(n) - 0.5) / n, np.ones(1))}
+    else:  # kernels/reductions.py at n elements
+        cases = {found["dot"].kernel: found["dot"].init(N=n),
+                 found["sum_of_squares"].kernel: found["sum_of_squares"].init(N=n // 100, M=100),
+                 found["product"].kernel: found["product"].init(N=n)}
     cpu = next((line.split(":", 1)[1].strip() for line in subprocess.run(
         ["lscpu"], capture_output=True, text=True).stdout.splitlines() if line.startswith("Model name")), "?")
     what = f"size={args.size}" if args.suite else f"n={n}"

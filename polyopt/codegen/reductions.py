@@ -21,7 +21,7 @@ from dataclasses import replace
 
 from . import cexpr as ce
 from .body import ArrayInfo
-from .printer import Guard, Loop, Stmt, names_in
+from .printer import Guard, Loop, Stmt, names_in, walk_items
 
 
 def reduction_clauses(items: list, params: set[str], arrays: dict[str, ArrayInfo]) -> None:
@@ -84,11 +84,4 @@ def _text(target) -> str:
 
 
 def _statements(items):
-    for item in items:
-        if isinstance(item, Stmt):
-            yield item
-        elif isinstance(item, Guard):
-            yield from _statements(item.then)
-            yield from _statements(item.orelse or [])
-        elif isinstance(item, Loop):
-            yield from _statements(item.body)
+    return (x for x in walk_items(items) if isinstance(x, Stmt))

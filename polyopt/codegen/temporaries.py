@@ -19,7 +19,7 @@ from __future__ import annotations
 import islpy as isl
 
 from .ast_build import AstResult
-from .printer import Guard, Loop, Stmt
+from .printer import Guard, Loop, Stmt, walk_items
 
 
 def place_locals(items: list, ast: AstResult, dependences, locals_: list[str]) -> list[str]:
@@ -95,11 +95,4 @@ class _Keeps:
 
 
 def _leaf_keys(items):
-    for item in items:
-        if isinstance(item, Stmt):
-            yield item.key
-        elif isinstance(item, Guard):
-            yield from _leaf_keys(item.then)
-            yield from _leaf_keys(item.orelse or [])
-        elif isinstance(item, Loop):
-            yield from _leaf_keys(item.body)
+    return (x.key for x in walk_items(items) if isinstance(x, Stmt))
