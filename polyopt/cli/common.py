@@ -164,12 +164,15 @@ def add_schedule_options(parser) -> None:
                    help="no OpenMP parallel loops")
     g.add_argument("--no-vectorize", dest="vectorize", action="store_false", default=None,
                    help="no omp simd marks")
+    g.add_argument("--no-reassociate", dest="reassociate", action="store_false", default=None,
+                   help="keep every reduction in its original order (no parallel or simd reductions: "
+                        "bit-for-bit the original's sums)")
 
 
 def schedule_overrides(args) -> dict:
     """The options given on the command line (the kernels' own options are the defaults)."""
     out = {}
-    for name in ("scheduler", "fuse", "parallel", "vectorize"):
+    for name in ("scheduler", "fuse", "parallel", "vectorize", "reassociate"):
         value = getattr(args, name, None)
         if value is not None:
             out[name] = value

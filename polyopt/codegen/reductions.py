@@ -8,8 +8,9 @@ wrong under ``omp simd`` (the sums were lost), and a scalar is what lets gcc kee
 in vector registers (gesummv's row loop, N = 400: 1.5x faster than the same loop without the
 clause, Xeon Sapphire Rapids, 2 threads).
 
-The element is read off the statements below the loop: it must be printed the same at each and in
-the variables of the loops around the loop and the sizes only -- the scheduler proved it one
+The element is read off the statements below the loop (a C region's from their text, its type by
+``__typeof__``): it must be printed the same at each and in the variables of the loops around the
+loop and the sizes only -- the scheduler proved it one
 element for the whole loop, but the text must show it.  Otherwise the loop is printed without the
 pragma, with a note.
 """
@@ -21,7 +22,7 @@ from dataclasses import replace
 
 from . import cexpr as ce
 from .body import ArrayInfo
-from .printer import Guard, Loop, Stmt, names_in, walk_items
+from .printer import Guard, Loop, Stmt, walk_items
 
 
 def reduction_clauses(items: list, params: set[str], arrays: dict[str, ArrayInfo]) -> None:
@@ -50,24 +51,24 @@ def _rewrite(loop: Loop, known: set[str], arrays: dict[str, ArrayInfo], counter)
     accumulators = []
     replaced: dict[str, tuple[str, str]] = {}  # statement -> (element text, accumulator)
     for array, op, stmt in loop.reduce:
-        info = arrays.get(array)
-        if info is None:
+        targets = {_target(leaf) for leaf in leaves[stmt]}
+        if len(targets) != 1 or None in targets:
             return False
-        targets = {_text(leaf.emitted.target) for leaf in leaves[stmt]}
-        if len(targets) != 1:
-            return False
-        target = leaves[stmt][0].emitted.target
-        if info.is_local and isinstance(target, ce.Var):
-            names.setdefault(op, []).append(target.name)
+        (element,) = targets
+        if _IDENTIFIER.fullmatch(element):  # a temporary: reduced as it is, declared outside the loop
+            names.setdefault(op, []).append(element)
             continue
-        if not (isinstance(target, ce.Index) and names_in(target.index) <= known):
+        identifiers = _IDENTIFIER.findall(element)
+        if not set(identifiers[1:]) <= known:  # the array's name, then the subscripts' variables
             return False
-        element = _text(target)
         if any(element == e for e, _ in replaced.values()):
             name = next(n for e, n in replaced.values() if e == element)
         else:
             name = f"polyopt_acc{next(counter)}"
-            accumulators.append((info.dtype.c, name, element))
+            info = arrays.get(array)
+            # a C region's statements keep their text, and their types are the C program's
+            ctype = info.dtype.c if info is not None else f"__typeof__({element})"
+            accumulators.append((ctype, name, element))
             names.setdefault(op, []).append(name)
         replaced[stmt] = (element, name)
     for stmt, (element, name) in replaced.items():
@@ -79,8 +80,17 @@ def _rewrite(loop: Loop, known: set[str], arrays: dict[str, ArrayInfo], counter)
     return True
 
 
-def _text(target) -> str:
-    return ce.to_c(target) if target is not None else ""
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ASSIGNMENT = re.compile(r"\s*(.+?)\s*[-+*/]?=(?!=)")
+
+
+def _target(leaf: Stmt) -> str | None:
+    """The C text of the element or temporary ``leaf`` writes: printed from its target, or (a C
+    region's statement, printed from its own text) the text left of its assignment."""
+    if leaf.emitted.target is not None:
+        return ce.to_c(leaf.emitted.target)
+    match = _ASSIGNMENT.match(leaf.emitted.text)
+    return match.group(1) if match else None
 
 
 def _statements(items):

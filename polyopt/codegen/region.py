@@ -226,8 +226,7 @@ class _RegionBodies:
         self.prefix = prefix
         self.rename_call = rename_call
         self.locals = locals_
-        # No ArrayInfo: statements keep their C text, so a reduction's element cannot be held in an
-        # accumulator and its loop is printed serial (see .reductions).
+        # No ArrayInfo: statements keep their C text (see .reductions for their reductions)
         self.arrays: dict = {}
 
     def statement(self, body: sx.Assign, iterators: dict[str, ce.CExpr]) -> EmittedStatement:

@@ -208,3 +208,35 @@ def test_same_schedule_as_python_form(options):
 
     assert transformation_lines(sched) == transformation_lines(py)
     assert [s.name for s in sched.scop.statements] == [s.name for s in py.scop.statements]
+
+
+MATVEC = r"""
+#include <stdio.h>
+#define N 300
+#define M 257
+static double A[N][M], x[M], y[N];
+static void kernel(void) {
+  int i, j;
+#pragma scop
+  for (i = 0; i < N; i++)
+    for (j = 0; j < M; j++)
+      y[i] = y[i] + A[i][j] * x[j];
+#pragma endscop
+}
+int main(void) {
+  for (int i = 0; i < N; i++) { y[i] = i * 0.5; for (int j = 0; j < M; j++) A[i][j] = (i * j % 7) * 0.25; }
+  for (int j = 0; j < M; j++) x[j] = 1.0 / (j + 1);
+  kernel();
+  for (int i = 0; i < N; i++) printf("%.17g\n", y[i]);
+  return 0;
+}
+"""
+
+
+def test_a_row_reduction_from_c_is_a_simd_reduction_in_an_accumulator(tmp_path):
+    out = optimize_c(MATVEC, filename=str(tmp_path / "in.c"), tile=False)
+    assert "__typeof__(y[(c0)]) polyopt_acc0 = y[(c0)];" in out
+    assert "#pragma omp simd reduction(+:polyopt_acc0)" in out and "y[(c0)] = polyopt_acc0;" in out
+    before, after = _run(tmp_path, "orig", MATVEC), _run(tmp_path, "opt", out)
+    assert [float(v) for v in after] == pytest.approx([float(v) for v in before], rel=1e-13)
+    assert "reduction" not in optimize_c(MATVEC, filename=str(tmp_path / "in.c"), tile=False, reassociate=False)
