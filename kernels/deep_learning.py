@@ -1,10 +1,13 @@
-"""Deep-learning kernels: convolutions, pooling, matrix products and a 27-point 3-D stencil.
+"""Deep-learning kernels: convolutions, pooling, batch norm, matrix products and a 27-point 3-D stencil.
 
-A kernel suite file (see :mod:`polyopt.suite`), in float32 and NCHW layout.  Padding is handled in
+A kernel suite file (see :mod:`polyopt.suite`), in float32 and NCHW layout (the row-wise kernels,
+layer norm, softmax and attention, are in ``deep_learning_rows.py``).  Padding is handled in
 the loop bounds with ``max``/``min`` so that no access ever leaves an array; strides are constant
 multipliers in the subscripts.  MINI and SMALL are small enough for the pure-Python reference;
 LARGE and EXTRALARGE are ResNet-like layer shapes.
 """
+
+import math
 
 import numpy as np
 
@@ -58,7 +61,7 @@ def conv2d_numpy(inp, wt, out):
 
 conv2d_case = po.case(
     conv2d, category="deep_learning",
-    sizes={p: _conv_sizes(*v) for p, v in zip(po.suite.PRESETS, ((1, 3, 4, 8), (2, 8, 16, 16),
+    sizes={p: _conv_sizes(*v) for p, v in zip(po.suite.PRESETS, ((2, 3, 4, 8), (2, 8, 16, 16),
                                                                   (4, 64, 64, 56), (8, 128, 256, 56),
                                                                   (16, 256, 512, 28)))},
     init=init_conv2d, flops=lambda NB, C, K, H, W, OH, OW: 2 * NB * K * OH * OW * C * 9, numpy=conv2d_numpy)
@@ -94,6 +97,40 @@ depthwise_conv2d_case = po.case(
     depthwise_conv2d, category="deep_learning",
     sizes=_sizes(NB=(1, 2, 4, 8, 16), C=(4, 16, 64, 256, 512), H=(8, 16, 56, 56, 112), W=(8, 16, 56, 56, 112)),
     init=init_depthwise_conv2d, flops=lambda NB, C, H, W: 2 * NB * C * H * W * 9, numpy=depthwise_conv2d_numpy)
+
+# ---------------------------------------------------------------- batch norm (inference)
+
+
+@po.kernel
+def batchnorm(eps: po.f32, inp: po.f32[NB, C, H, W], mean: po.f32[C], var: po.f32[C], gamma: po.f32[C],
+              beta: po.f32[C], out: po.f32[NB, C, H, W]):
+    """out[n, c] = (inp[n, c] - mean[c]) / sqrt(var[c] + eps) * gamma[c] + beta[c], statistics given."""
+    for n in range(NB):
+        for c in range(C):
+            # one scale and shift per channel, not a square root per element
+            scale = gamma[c] / math.sqrt(var[c] + eps)
+            shift = beta[c] - mean[c] * scale
+            for h in range(H):
+                for w in range(W):
+                    out[n, c, h, w] = inp[n, c, h, w] * scale + shift
+
+
+def init_batchnorm(NB, C, H, W):
+    rng = np.random.default_rng(8)
+    return dict(eps=np.float32(1e-5), inp=_rand(rng, NB, C, H, W), mean=_rand(rng, C),
+                var=(rng.random(C) + 0.5).astype(np.float32), gamma=_rand(rng, C), beta=_rand(rng, C),
+                out=np.zeros((NB, C, H, W), dtype=np.float32))
+
+
+def batchnorm_numpy(eps, inp, mean, var, gamma, beta, out):
+    scale = gamma / np.sqrt(var + eps)
+    out[:] = inp * scale[:, None, None] + (beta - mean * scale)[:, None, None]
+
+
+batchnorm_case = po.case(
+    batchnorm, category="deep_learning",
+    sizes=_sizes(NB=(2, 2, 8, 32, 64), C=(3, 8, 64, 64, 128), H=(8, 16, 56, 112, 112), W=(8, 16, 56, 112, 112)),
+    init=init_batchnorm, flops=lambda NB, C, H, W: NB * C * (2 * H * W + 4), numpy=batchnorm_numpy)
 
 # ---------------------------------------------------------------- batched matmul
 
@@ -153,6 +190,40 @@ matmul_bias_relu_case = po.case(
     matmul_bias_relu, category="deep_learning",
     sizes=_sizes(NI=(16, 64, 256, 1024, 4096), NJ=(20, 128, 512, 1024, 4096), NK=(24, 96, 512, 2048, 4096)),
     init=init_matmul_bias_relu, flops=lambda NI, NJ, NK: NI * NJ * (2 * NK + 2), numpy=matmul_bias_relu_numpy)
+
+# ---------------------------------------------------------------- matmul + bias + GELU
+
+
+@po.kernel
+def matmul_bias_gelu(X: po.f32[NI, NK], Wt: po.f32[NK, NJ], bias: po.f32[NJ], Y: po.f32[NI, NJ]):
+    """Y = gelu(X Wt + bias), GELU in its tanh approximation (0.79788... is sqrt(2 / pi))."""
+    for i in range(NI):
+        for j in range(NJ):
+            Y[i, j] = bias[j]
+        for k in range(NK):
+            for j in range(NJ):
+                Y[i, j] += X[i, k] * Wt[k, j]
+        for j in range(NJ):
+            x = Y[i, j]
+            Y[i, j] = 0.5 * x * (1.0 + math.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+
+
+def init_matmul_bias_gelu(NI, NJ, NK):
+    rng = np.random.default_rng(9)
+    return dict(X=_rand(rng, NI, NK), Wt=_rand(rng, NK, NJ), bias=_rand(rng, NJ),
+                Y=np.zeros((NI, NJ), dtype=np.float32))
+
+
+def matmul_bias_gelu_numpy(X, Wt, bias, Y):
+    x = X @ Wt + bias
+    Y[:] = 0.5 * x * (1.0 + np.tanh(np.float32(0.7978845608028654) * (x + np.float32(0.044715) * x ** 3)))
+
+
+matmul_bias_gelu_case = po.case(
+    matmul_bias_gelu, category="deep_learning",
+    sizes=_sizes(NI=(16, 64, 256, 1024, 4096), NJ=(20, 128, 512, 1024, 4096), NK=(24, 96, 512, 2048, 4096)),
+    init=init_matmul_bias_gelu, flops=lambda NI, NJ, NK: NI * NJ * (2 * NK + 10),
+    numpy=matmul_bias_gelu_numpy)
 
 # ---------------------------------------------------------------- max pooling: 3x3, stride 2, padding 1
 

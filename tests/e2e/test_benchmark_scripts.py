@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -40,3 +42,26 @@ def test_bench_reductions_reports_each_kernel_serial_and_parallel():
     rows = out.splitlines()[2:]
     assert [r.split()[0] for r in rows] == ["dot", "sum_of_squares", "product"]
     assert all(r.endswith("x") and len(r.split()) == 4 for r in rows)
+
+def test_bench_generality_times_polyopt_none_and_numba_side_by_side(tmp_path):
+    pytest.importorskip("numba")
+    report = tmp_path / "generality.md"
+    out = _script("bench_generality.py", "--size", "MINI", "--reps", "1", "--threads", "1", "-o", str(report),
+                  "softmax")
+    assert "threads: 1" in out and f"written to {report}" in out
+    rows = [line for line in out.splitlines() if line.startswith("| softmax |")]
+    cells = [c.strip() for c in rows[-1].strip("|").split("|")]
+    assert cells[:2] == ["softmax", "NR=8 D=16"] and cells[5].endswith("x") and cells[-1] == "parallel"
+    text = report.read_text()
+    assert "Model name" in text and "--size MINI" in text
+    assert "kernel,sizes,polyopt_s,none_s,numba_s,vs_none,vs_numba,spread\nsoftmax,NR=8 D=16," in text
+
+
+def test_bench_generality_without_numba_says_how_to_install_it():
+    hide_numba = ("import runpy, sys; sys.modules['numba'] = None; sys.argv = sys.argv[1:]; "
+                  "runpy.run_path(sys.argv[0], run_name='__main__')")
+    proc = subprocess.run([sys.executable, "-c", hide_numba, str(ROOT / "benchmarks" / "bench_generality.py"),
+                           "--size", "MINI", "softmax"], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 1
+    assert "bench_generality.py needs numba: python3 -m pip install numba" in proc.stderr

@@ -1,8 +1,8 @@
 /*
- * polyopt kernel 'conv2d' from kernels/deep_learning.py:29
+ * polyopt kernel 'conv2d' from kernels/deep_learning.py:32
  * options: scheduler='pluto';tile=True;fuse='smart';parallel=True;vectorize=True
- *   S0  line 35: out[n, k, oh, ow] = 0.0
- *   S1  line 40: out[n, k, oh, ow] += wt[k, c, r, s] * inp[n, c, 2 * oh + r - 1, 2 * ow + s - 1]
+ *   S0  line 38: out[n, k, oh, ow] = 0.0
+ *   S1  line 43: out[n, k, oh, ow] += wt[k, c, r, s] * inp[n, c, 2 * oh + r - 1, 2 * ow + s - 1]
  */
 
 #include <math.h>
