@@ -143,17 +143,19 @@ def _shifted(it: str, d: int) -> str:
 
 def reduction_op(stmt) -> str | None:
     """The OpenMP reduction operator of a reduction statement (``+`` for ``+=`` and ``-=``: the
-    parts subtracted are summed), or None."""
+    parts subtracted are summed; ``max``/``min`` for ``m = max(m, e)``), or None."""
     body = stmt.body
     if body is None or not reduction_elements(stmt):
         return None
+    if body.op is None and isinstance(body.value, sx.Call):
+        return body.value.func
     op = body.op if body.op is not None else body.value.op
     return "*" if op == "*" else "+"
 
 
 def reduction_elements(stmt) -> dict[str, str]:
     """``{array: "y[i]"}`` when ``stmt`` is a reduction ``y[i] op= e`` / ``y[i] = y[i] op e`` with an
-    associative ``op`` (``+ - *``) and ``e`` not reading the array."""
+    associative ``op`` (``+ - *``), or ``m = max(m, e)`` / ``min``, and ``e`` not reading the array."""
     body = stmt.body
     if body is None or not stmt.writes:
         return {}
@@ -167,6 +169,8 @@ def reduction_elements(stmt) -> dict[str, str]:
     if body.op is None and isinstance(value, sx.BinOp):
         ok = (value.op in ("+", "*") and body.target in (value.left, value.right)) or \
              (value.op == "-" and value.left == body.target)
+    if body.op is None and isinstance(value, sx.Call):  # m = max(m, e): exact in any order
+        ok = value.func in ("max", "min") and len(value.args) == 2 and body.target in value.args
     if not ok:
         return {}
     return {write.array: element_text(write.relation, stmt)}

@@ -134,3 +134,22 @@ def test_check_compares_a_reassociated_kernel_to_a_looser_tolerance():
     assert not compare(want, got, None)[2]
     assert compare(want, got, None, reassociated=True)[2]
     assert not compare(want, want * (1 + 1e-4), None, reassociated=True)[2]
+
+
+@po.kernel
+def row_max(X: po.f64[N, M], out: po.f64[N]):
+    for i in range(N):
+        m = X[i, 0]
+        for j in range(1, M):
+            m = max(m, X[i, j])
+        out[i] = m
+
+
+def test_a_running_maximum_is_a_max_reduction():
+    s = row_max.schedule()
+    assert _loop(s, "i").kind == PARALLEL and _loop(s, "j").kind == SIMD
+    assert _loop(s, "j").reduce == (("m", "max", "S1"),)
+    assert "#pragma omp simd reduction(max:m)" in row_max.c_source()
+    rng = np.random.default_rng(10)
+    for n, m in ((1, 1), (2, 5), (33, 70)):
+        assert agrees(row_max, dict(X=rng.standard_normal((n, m)), out=np.zeros(n)))
