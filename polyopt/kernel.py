@@ -7,6 +7,7 @@ schedules, C text and compiled callables are computed on first use and kept per 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import types
 
@@ -102,7 +103,11 @@ class Kernel:
 
     def _program(self, cfg: _Config):
         if cfg.key not in self._programs:
-            self._programs[cfg.key] = self._codegen(self._schedule(cfg))
+            schedule = self._schedule(cfg)
+            program = self._codegen(schedule)
+            self._programs[cfg.key] = program
+            # From now on the schedule's explanation also says what the C does (Schedule.emitted).
+            self._schedules[cfg.key] = dataclasses.replace(schedule, emitted=program.loops)
         return self._programs[cfg.key]
 
     def _codegen(self, schedule):

@@ -163,7 +163,8 @@ class CKernel(Kernel):
             interface = region_interface(self.region, self.parsed, function_name(self.name) + "_region", taken)
             code = generate_region(schedule, statement_text, interface, taken=taken)
             comment = f"polyopt C kernel '{self.name}', options: {schedule.options.key()}"
-            return self._wrap("{\n  " + code.call + "\n}", comment, code.definitions)
+            program = self._wrap("{\n  " + code.call + "\n}", comment, code.definitions)
+            return dataclasses.replace(program, loops=code.loops)
 
     def _original_block(self) -> str:
         """The region's statements as they are (macros expanded), with its iterators declared."""

@@ -123,11 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_cpp_options(p)
     add_schedule_options(p)
 
-    p = sub.add_parser("cc", help="optimize the #pragma scop regions of a C file (C in, C out)")
-    p.add_argument("input", metavar="INPUT.c")
-    p.add_argument("-o", "--output", required=True, metavar="OUTPUT.c", help="the output file (- for stdout)")
+    p = sub.add_parser("cc", help="optimize the #pragma scop regions of C files (C in, C out)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT.c")
+    p.add_argument("-o", "--output", required=True, metavar="OUTPUT",
+                   help="the output file (- for stdout); with several inputs, a directory for them")
     p.add_argument("--keep-going", action="store_true", help="leave regions that cannot be optimized as they are")
     add_cpp_options(p)
+    add_progress_option(p)
     add_schedule_options(p)
 
     sub.add_parser("gcc", add_help=False, help="gcc with the #pragma scop regions optimized: polyopt gcc "

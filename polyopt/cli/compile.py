@@ -35,8 +35,8 @@ def compile_one(target: Target, options: dict, out_dir: str) -> dict:
     out = Path(out_dir)
     report = {"kernel": target.name, "name": target.out_name, "file": target.file, "status": "error"}
     try:
-        sched = kernel.schedule(**options)
         c_text = kernel.c_source(**options)
+        sched = kernel.schedule(**options)  # after the C: it also says what the C does
         c_path = out / f"{target.out_name}.c"
         c_path.write_text(c_text)
         report["c_file"] = str(c_path)
@@ -91,6 +91,9 @@ def schedule_report(sched) -> dict:
         "tile_sizes": [list(b.tile_sizes) for b in sched.bands if b.tile_sizes],
         "fusion": [list(g) for g in sched.fusion],
         "decisions": list(sched.decisions),
+        # loops whose printed C is not what was decided, and why (empty when all are as decided)
+        "printed_otherwise": sorted({f"band {e.info.band} loop {e.info.name}: {e.note or e.kind}"
+                                     for e in sched.emitted or () if not e.as_decided}),
     }
 
 
@@ -101,7 +104,8 @@ def _detail(report: dict) -> str:
 
 
 def _loop(lp) -> dict:
-    return {"name": lp.name, "kind": lp.kind, "reason": lp.reason, "reductions": list(lp.reductions)}
+    return {"name": lp.name, "kind": lp.kind, "reason": lp.reason, "reductions": list(lp.reductions),
+            "collapse": lp.collapse}
 
 
 def _where(lp, band) -> str:

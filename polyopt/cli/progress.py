@@ -1,4 +1,4 @@
-"""Progress of a command that works through many kernels (check, compile, bench, and later tune).
+"""Progress of a command that works through many kernels or files (check, compile, bench, cc).
 
 On a terminal: one tqdm bar on stderr that names the kernel at work, counts ``n/total`` and shows
 the elapsed time; a kernel that fails is printed above the bar as soon as it fails.  Elsewhere
@@ -73,6 +73,13 @@ class Progress:
             self._bar.write(f"{self.label}: {what}", file=self.stream)
         self._bar.set_description_str(self._desc(name if self.done < self.total else "done"), refresh=False)
         self._bar.update(1)
+
+    def write(self, text: str) -> None:
+        """Print ``text`` (a diagnostic) on the stream, above the bar on a terminal; also when quiet."""
+        if self._bar is not None:
+            self._bar.write(text, file=self.stream)
+        else:
+            print(text, file=self.stream, flush=True)
 
     def close(self) -> None:
         if self._bar is not None:

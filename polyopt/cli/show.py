@@ -34,6 +34,7 @@ def run(args) -> int:
             elif part == "deps":
                 print(kernel.dependences().summary())
             elif part == "schedule":
+                kernel.c_source(**options)  # generated first, the schedule also says what the C does
                 print(kernel.schedule(**options))
             else:
                 print(kernel.c_source(**options))

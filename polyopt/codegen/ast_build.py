@@ -13,7 +13,8 @@ Every callback body is wrapped so that no Python exception reaches isl (an excep
 
 Before building, :func:`isolate_full_tiles` sets isl's ``isolate`` option on the outermost band
 whose inner loops have constant extents (the innermost tile loops of a tiled band) when it has
-both full and partial tiles, so full tiles get constant loop bounds that gcc vectorizes well.
+both full and partial tiles, so full tiles get constant loop bounds that gcc vectorizes well --
+except on loops collapsed into the parallel loop around them, which would then not be collapsible.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import islpy as isl
 
 from ..errors import BudgetExceeded, CodegenError
 from ..poly import budget
-from ..schedule.loops import LOOP_MARK
+from ..schedule.loops import LOOP_MARK, PARALLEL, LoopInfo
 from . import cexpr as ce
 
 # Isolate only when a full tile holds at least this many points: below that the extra code
@@ -120,12 +121,22 @@ def isolate_full_tiles(tree: isl.Schedule, context: isl.Set) -> tuple[isl.Schedu
     """
     count = 0
 
-    def visit(node: isl.ScheduleNode) -> isl.ScheduleNode:
+    def visit(node: isl.ScheduleNode, joining: int, head: bool) -> isl.ScheduleNode:
+        """``joining``: how many of the next bands are collapsed into a parallel loop above them
+        (after the ``head`` of the collapse, if it is next).  Separating full tiles there would split
+        the nest into two loops inside the head, so it could not be collapsed any more."""
         nonlocal count
-        if node.get_type() == isl.schedule_node_type.band:
+        kind = node.get_type()
+        if kind == isl.schedule_node_type.mark and node.mark_get_id().get_name() == LOOP_MARK:
+            info = node.mark_get_id().get_user()
+            if isinstance(info, LoopInfo) and info.kind == PARALLEL and info.collapse > 1:
+                joining, head = info.collapse - 1, True
+        if kind == isl.schedule_node_type.band:
+            inside = joining > 0 and not head
+            joining, head = (joining - 1 if inside else joining), False
             try:
                 with budget.isl_budget(budget.AST, "separating full tiles"):
-                    option = _full_tile_option(node, context)
+                    option = None if inside else _full_tile_option(node, context)
             except (isl.Error, BudgetExceeded):  # e.g. rational bounds of skewed tiles: keep the band
                 option = None
             if option is not None:
@@ -133,10 +144,10 @@ def isolate_full_tiles(tree: isl.Schedule, context: isl.Set) -> tuple[isl.Schedu
                 opts = node.band_get_ast_build_options().union(option)
                 return node.band_set_ast_build_options(opts)
         for k in range(node.n_children()):
-            node = visit(node.child(k)).parent()
+            node = visit(node.child(k), joining, head).parent()
         return node
 
-    return visit(tree.get_root()).get_schedule(), count
+    return visit(tree.get_root(), 0, False).get_schedule(), count
 
 
 def unroll_marked(tree: isl.Schedule) -> isl.Schedule:

@@ -77,7 +77,8 @@ def generate_c(schedule: Schedule, *, separate_tiles: bool = True, verify: bool 
     if checked is not None and checked.verified:
         verified = checked.attempt.name + ("" if checked.instances_checked else " (instances not checked)")
     return CProgram(text, fname, params, kernel.name, verified,
-                    checked.verify_seconds if checked is not None else 0.0)
+                    checked.verify_seconds if checked is not None else 0.0,
+                    checked.loops if checked is not None else ())
 
 
 def _param_value(p) -> c.Value:

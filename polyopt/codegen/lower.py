@@ -25,7 +25,7 @@ import islpy as isl
 
 from ..errors import CodegenError
 from .ast_build import build_ast
-from .printer import TreeBuilder, check_private, collapse_parallel
+from .printer import TreeBuilder, check_private, collapse_parallel, emitted_loops
 from .reductions import reduction_clauses
 from .temporaries import place_locals
 from .verify import EmittedOrderError, check_emitted
@@ -59,6 +59,11 @@ class LoopTree:
     verify_seconds: float  # time spent in the emitted-code check (all attempts)
     retried: tuple[str, ...] = ()  # why earlier attempts were rejected
     instances_checked: bool = False  # the check's rule 4 finished within its budget
+
+    @property
+    def loops(self) -> tuple:
+        """What was printed for each marked loop (:func:`~.printer.emitted_loops`)."""
+        return emitted_loops(self.items)
 
 
 def lower(schedule, bodies, rename: dict[str, str], *, context: isl.Set | None = None,

@@ -7,7 +7,9 @@ where each local temporary is declared, then emits cgen nodes:
 * loops use ``long`` iterators declared in the ``for`` (so they are private in OpenMP loops);
 * ``#pragma omp parallel for`` / ``#pragma omp simd`` go exactly on the outermost loops generated
   inside a ``LOOP_MARK`` mark whose LoopInfo kind is PARALLEL / SIMD (see
-  :mod:`polyopt.schedule.schedule`); nothing else gets a pragma;
+  :mod:`polyopt.schedule.loops`); nothing else gets a pragma;
+* what was printed for every marked loop is reported (:func:`emitted_loops`), with the reason
+  wherever it is not what the schedule decided;
 * a temporary is declared in the innermost loop body that contains a use of it and across whose
   iterations (and those of every enclosing loop) no value of it flows -- computed from the RAW
   dependences on it and the schedule of each instance; see :mod:`.temporaries` -- so temporaries
@@ -23,7 +25,7 @@ import cgen as c
 import islpy as isl
 
 from ..errors import CodegenError
-from ..schedule.loops import LOOP_MARK, PARALLEL, SIMD, LoopInfo
+from ..schedule.loops import LOOP_MARK, PARALLEL, SERIAL, SIMD, EmittedLoop, LoopInfo
 from . import cexpr as ce
 from .ast_build import AstResult, isl_expr
 from .body import BodyBuilder, EmittedStatement
@@ -43,12 +45,14 @@ class Loop:
     collapse: int = 1  # loops the scheduler allows to share this parallel loop's iterations
     collapsed: int = 1  # loops that do share them (this one and the ones perfectly nested in it)
     outline: bool = False  # the scheduler asks for this parallel loop's body in a function of its own
-    note: str = ""
+    note: str = ""  # printed as a comment above the loop: why it is not what the schedule decided
     decls: list[str] = field(default_factory=list)  # temporaries declared at the top of the body
     reduce: tuple = ()  # the scheduler's (array, operator, statement) of a reduction loop
     clauses: tuple[str, ...] = ()  # OpenMP reduction clauses (see .reductions)
     # Reduced array elements held in a scalar around the loop: (C type, scalar, element) each
     accumulators: tuple[tuple[str, str, str], ...] = ()
+    info: LoopInfo | None = None  # the decision of the mark the loop was generated for
+    short: str = ""  # why fewer loops are collapsed than the schedule allows
 
     @property
     def pragma(self) -> str:
@@ -56,7 +60,8 @@ class Loop:
         if not self.kind:
             return ""
         text = _PRAGMAS[self.kind]
-        text = f"{text} collapse({self.collapsed})" if self.collapsed > 1 else text
+        if self.collapsed > 1:
+            text += f" collapse({self.collapsed})"
         return " ".join((text, *self.clauses))
 
     def chain(self) -> list[Loop]:
@@ -131,7 +136,8 @@ class TreeBuilder:
         body = self.walk(node.for_get_body())
         if node.for_is_degenerate():
             return Loop(var, dim, init, None, None, body)
-        loop = Loop(var, dim, init, self.expr(node.for_get_cond()), self.expr(node.for_get_inc()), body)
+        loop = Loop(var, dim, init, self.expr(node.for_get_cond()), self.expr(node.for_get_inc()), body,
+                    info=mark)
         if mark is not None and mark.kind in _PRAGMAS:
             if not _canonical_test(loop.cond, var):
                 loop.note = f"{mark.kind} loop printed serial: its test is not in OpenMP canonical form"
@@ -192,15 +198,27 @@ def collapse_parallel(items: list) -> None:
             continue
         chain = [loop]
         while len(chain) < loop.collapse:
-            outer = chain[-1]
-            inner = outer.body[0] if len(outer.body) == 1 else None
-            if not isinstance(inner, Loop) or inner.cond is None or inner.kind or outer.decls:
+            loop.short = _not_collapsible(chain)
+            if loop.short:
                 break
-            used = names_in(inner.init) | names_in(inner.cond.right) | names_in(inner.inc)
-            if not _canonical_test(inner.cond, inner.var) or used & {x.var for x in chain}:
-                break
-            chain.append(inner)
+            chain.append(chain[-1].body[0])
         loop.collapsed = len(chain)
+
+
+def _not_collapsible(chain: list[Loop]) -> str:
+    """Why the loop inside ``chain[-1]`` cannot join the collapsed ``chain`` ("" if it can)."""
+    outer = chain[-1]
+    inner = outer.body[0] if len(outer.body) == 1 else None
+    if not isinstance(inner, Loop) or inner.cond is None or inner.kind:
+        return f"the body of loop {outer.var} is not a single loop"
+    if outer.decls:
+        return f"temporaries are declared in loop {outer.var}"
+    used = names_in(inner.init) | names_in(inner.cond.right) | names_in(inner.inc)
+    if not _canonical_test(inner.cond, inner.var):
+        return f"the test of loop {inner.var} is not in OpenMP canonical form"
+    if used & {x.var for x in chain}:
+        return f"the bounds of loop {inner.var} depend on the loops it would join"
+    return ""
 
 
 def check_private(items: list) -> None:
@@ -217,6 +235,22 @@ def check_private(items: list) -> None:
             raise CodegenError(
                 f"loop {loop.var} is marked {loop.pragma!r} but temporary '{shared[0]}' carries a "
                 "value across its iterations", hint="this is a scheduler bug; please report the kernel")
+
+
+def emitted_loops(items: list) -> tuple[EmittedLoop, ...]:
+    """What was printed for every loop generated from a loop mark, in the order of the loop tree (a
+    loop isl prints as its single iteration, a block, is no loop of the C and has no record)."""
+    out = []
+    for loop in _loops(items):
+        if loop.info is None:
+            continue
+        kind = loop.kind or SERIAL
+        short = loop.short and f"collapse({loop.collapse}) printed as collapse({loop.collapsed}): {loop.short}"
+        rolled = "printed as a loop, not unrolled" if loop.info.unroll else ""
+        notes = [n for n in (loop.note, short, rolled) if n]
+        out.append(EmittedLoop(loop.info, kind, loop.collapsed if kind == PARALLEL else 1,
+                               tuple(dict.fromkeys(x.name for x in _statements(loop.body))), "; ".join(notes)))
+    return tuple(out)
 
 
 def walk_items(items):

@@ -109,6 +109,7 @@ class RegionCode:
     call: str
     check: str | None
     prefix: str
+    loops: tuple = ()  # what was printed for each loop of the schedule (EmittedLoop)
 
 
 def choose_prefix(taken: frozenset[str] | set[str], base: str = "c") -> str:
@@ -138,6 +139,7 @@ def generate_region(schedule: Schedule, statement_text: Callable[[str, dict[str,
     locals_ = dict(interface.locals)
     items: list = []
     helpers: set[str] = set()
+    loops: tuple = ()
     if scop.statements:
         bodies = _RegionBodies(scop.statements, statement_text, prefix, rename_call, set(locals_))
         # the region's scalars are function-level copies (interface.locals), never placed in loops
@@ -148,6 +150,7 @@ def generate_region(schedule: Schedule, statement_text: Callable[[str, dict[str,
             raise CodegenError(f"region code needs unsupported helpers {sorted(unknown)}")
         items = [_rename_item(it, prefix, rename_call) for it in checked.items]
         helpers = set(checked.helpers)
+        loops = checked.loops
 
     params = [c.Value(p.ctype, p.declarator) for p in interface.params]
     outliner = Outliner(interface.function, params, [p.name for p in interface.params],
@@ -171,7 +174,7 @@ def generate_region(schedule: Schedule, statement_text: Callable[[str, dict[str,
     lines += str(c.Module(parts)).splitlines()
     lines += [f"#undef {prefix}_{h}" for h in _MACROS if h in used]
     call = f"{interface.function}({', '.join(p.argument for p in interface.params)});"
-    return RegionCode("\n".join(lines) + "\n", call, check_call, prefix)
+    return RegionCode("\n".join(lines) + "\n", call, check_call, prefix, loops)
 
 
 def _check_function(check: RuntimeCheck, interface: RegionInterface, prefix: str, rename_call: dict[str, str],

@@ -98,6 +98,9 @@ class CProgram:
     # check was switched off, else the AST build that passed it; and the seconds the check took.
     verified: str = ""
     verify_seconds: float = 0.0
+    # What was printed for each loop of the schedule (polyopt.schedule.loops.EmittedLoop), for the
+    # explanation: where the code is not what the schedule decided, it says why.
+    loops: tuple = ()
 
     @property
     def c_source(self) -> str:

@@ -19,6 +19,7 @@ from ..analysis.dependences import Dependences
 from ..analysis.legality import check_legal
 from ..errors import BudgetExceeded, ScheduleError
 from ..poly import budget
+from .fusion import explain
 from .isl_scheduler import isl_tree
 from .loops import SERIAL, BandInfo, LoopInfo
 from .names import name_loops
@@ -66,7 +67,7 @@ def _compute(deps: Dependences, options: ScheduleOptions, plan: Plan | None) -> 
             if key not in deps.memo:  # the same for every tiling and loop-kind option
                 deps.memo[key] = _scheduler_tree(deps, options)
             tree, notes = deps.memo[key]
-    decisions = list(notes)
+    decisions: list[str] = []
     transforms = {s.name: tuple(r.text(s.iterators) for r in rows_of(tree, s.name)) for s in scop.statements
                   if s.name in statements_of(tree)}
     if scheduler == "none":
@@ -84,12 +85,14 @@ def _compute(deps: Dependences, options: ScheduleOptions, plan: Plan | None) -> 
         timings += list(result.timings)
     with _timed(timings, "isl tree"):
         isl_schedule = to_isl(final, scop, marks=True)
+    decisions[:0] = explain(notes, isl_schedule, scop)
     with _timed(timings, "legality"), budget.isl_budget(budget.SCHEDULE, f"checking '{scop.name}'"):
         check_legal(deps, isl_schedule)
     fusion = fusion_groups(final)
     made = Plan(scop.name, _options_dict(options), tree, band_plans, fusion, tuple(notes))
     return Schedule(scop, deps, isl_schedule, options, bands=bands, transforms=transforms,
-                    fusion=fusion, decisions=tuple(decisions), timings=tuple(timings), plan=made)
+                    fusion=fusion, decisions=tuple(decisions), notes=tuple(notes), timings=tuple(timings),
+                    plan=made)
 
 
 def _options_dict(options: ScheduleOptions) -> dict:
@@ -155,15 +158,18 @@ def _check_untransformed(plan: Plan) -> None:
                                      "schedule (kernel.schedule(scheduler='pluto').plan)")
 
 
-def _serial(tree: Node, scop) -> Node:
-    """``tree`` (the original loops) with every loop marked serial, so that it keeps its name."""
+def _serial(tree: Node, scop, bands: list | None = None) -> Node:
+    """``tree`` (the original loops) with every loop marked serial, so that it keeps its name, and
+    numbered by its band (in the order :func:`_original_bands` lists them)."""
+    bands = [] if bands is None else bands
     if isinstance(tree, Sequence):
-        return Sequence(tuple((names, _serial(child, scop)) for names, child in tree.children))
+        return Sequence(tuple((names, _serial(child, scop, bands)) for names, child in tree.children))
     if not isinstance(tree, Band):
         return tree
+    bands.append(tree)
     infos = tuple(LoopInfo(m.name, SERIAL, "scheduler=none keeps the original loop order",
-                           row=member_name(m.exprs, scop)) for m in tree.members)
-    return replace(tree, infos=infos, child=_serial(tree.child, scop))
+                           row=member_name(m.exprs, scop), band=len(bands) - 1) for m in tree.members)
+    return replace(tree, infos=infos, child=_serial(tree.child, scop, bands))
 
 
 def _original_bands(tree: Node) -> tuple[tuple[BandInfo, ...], tuple[BandPlan, ...]]:

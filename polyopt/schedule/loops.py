@@ -11,8 +11,10 @@ Contract with code generation (codegen only prints what is recorded here):
 * codegen puts ``#pragma omp parallel for`` on the ``for`` loops generated for a mark whose kind is
   :attr:`LoopKind.PARALLEL` and ``#pragma omp simd`` for :attr:`LoopKind.SIMD`; any other kind
   prints no pragma.  The pragma applies to the outermost ``for`` nodes generated inside the mark
-  (through blocks and ifs, not into loop bodies);
-* loops without a mark are serial.
+  (through blocks and ifs, not into loop bodies), with ``collapse(n)``;
+* loops without a mark are serial;
+* code generation reports what it printed for every marked loop (:class:`EmittedLoop`), so that
+  the explanation can say so wherever the code differs from the decision.
 """
 
 from __future__ import annotations
@@ -65,6 +67,35 @@ class LoopInfo:
     # For a PARALLEL loop that carries a reduction: (array, OpenMP operator, statement) per
     # reduction statement; each thread combines a part, the parts are combined after the loop.
     reduce: tuple[tuple[str, str, str], ...] = ()
+    band: int = -1  # the number of the band it belongs to (as printed: ``band 0``), -1 if none
+
+    def pragma_kind(self) -> tuple[LoopKind, int]:
+        """(kind, collapse) of the pragma this decision asks for: SERIAL for no pragma."""
+        if self.kind == PARALLEL:
+            return PARALLEL, self.collapse
+        return (SIMD, 1) if self.kind == SIMD else (SERIAL, 1)
+
+
+@dataclass(frozen=True)
+class EmittedLoop:
+    """What code generation printed for one ``for`` loop made from a marked loop.
+
+    A loop may be printed several times (full and partial tiles, the branches of a guard): one
+    record each.  ``kind`` is SERIAL when no pragma was printed (also for a loop collapsed into the
+    parallel loop around it, as the decision says); ``note`` says why the printed loop differs from
+    its decision ``info``, if it does.
+    """
+
+    info: LoopInfo  # the decision, as the loop's mark carried it
+    kind: LoopKind  # the pragma printed: PARALLEL (omp parallel for), SIMD (omp simd) or SERIAL (none)
+    collapse: int = 1  # the collapse clause printed (1: none)
+    statements: tuple[str, ...] = ()  # the statements inside the printed loop
+    note: str = ""
+
+    @property
+    def as_decided(self) -> bool:
+        """Whether the loop was printed as decided: the pragma the decision asks for, nothing noted."""
+        return not self.note and (self.kind, self.collapse) == self.info.pragma_kind()
 
 
 @dataclass(frozen=True)

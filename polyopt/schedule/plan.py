@@ -89,7 +89,7 @@ class Plan:
     tree: Node  # the scheduler's tree: fusion and hyperplanes, before tiling
     bands: tuple[BandPlan, ...] = ()
     fusion: tuple[tuple[str, ...], ...] = ()
-    notes: tuple[str, ...] = field(default=(), compare=False)  # the scheduler's own explanation lines
+    notes: tuple = field(default=(), compare=False)  # the scheduler's explanation: lines and Cuts (.fusion)
 
     def schedule_options(self):
         """The ScheduleOptions the plan was made with."""

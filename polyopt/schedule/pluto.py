@@ -30,6 +30,7 @@ import islpy as isl
 from ..analysis.dependences import Dependences
 from ..errors import ScheduleError
 from . import access, farkas
+from .fusion import Cut
 from .original import original_rows
 from .policy import DEFAULT_POLICY
 from .tree import Band, Expr, IslBuilder, Leaf, Member, Node, Sequence, member_name
@@ -82,7 +83,7 @@ class PlutoScheduler:
                        for s in self.scop.statements}
         self.parts = tuple(DepPart(e, tuple(farkas.dependence_pieces(e, self.scop)))
                            for e in deps.edges if not e.relation.is_empty())
-        self.decisions: list[str] = []
+        self.decisions: list = []  # lines, and Cuts (located once the passes are done: .fusion)
         self._farkas: dict[DepPart, tuple] = {}
         self._cons: dict[tuple, isl.BasicSet] = {}
         self._layouts: dict[tuple, farkas.Layout] = {}
@@ -108,9 +109,9 @@ class PlutoScheduler:
                 raise PlutoStuck(f"dependences among {_names(stmts)} remain after all their loops")
             return self._sequence(sccs, edges, rows, "every loop is scheduled; order by dependences")
         if len(sccs) > 1:
-            groups = self._partition(sccs, edges, rows)
+            groups, refusals = self._partition(sccs, edges, rows)
             if len(groups) > 1:
-                return self._sequence(groups, edges, rows, f"fuse={self.fuse}")
+                return self._sequence(groups, edges, rows, f"fuse={self.fuse}", refusals)
         band = self._band(stmts, edges, rows)
         if not band:
             if len(sccs) > 1:
@@ -130,8 +131,8 @@ class PlutoScheduler:
         child = self._group(stmts, remaining, new_rows)
         return Band(members, child, permutable=True, band_id=band_id)
 
-    def _sequence(self, groups, edges, rows, why: str) -> Sequence:
-        self.decisions.append(f"cut {' | '.join(_names(g) for g in groups)} ({why})")
+    def _sequence(self, groups, edges, rows, why: str, refusals=()) -> Sequence:
+        self.decisions.append(Cut(tuple(groups), why, tuple(refusals), self.fuse))
         children = []
         for g in groups:
             inside = tuple(e for e in edges if self._inside(e, g))
@@ -144,13 +145,15 @@ class PlutoScheduler:
 
     # ------------------------------------------------------------ fusion policy
 
-    def _partition(self, sccs, edges, rows) -> list[tuple[str, ...]]:
+    def _partition(self, sccs, edges, rows) -> tuple[list[tuple[str, ...]], list[tuple[str, str, str]]]:
+        """The groups of SCCs that share their next loop, and the merges refused on the way."""
+        refusals: list[tuple[str, str, str]] = []
         if self.fuse == "none":
-            return list(sccs)
+            return list(sccs), refusals
         if self.fuse == "max":
             whole = tuple(sorted((s for g in sccs for s in g), key=self.order.get))
             if self._band(whole, edges, rows):
-                return [whole]
+                return [whole], refusals
         # Greedy, in topological order: each SCC joins the latest group it may join (one holding or
         # following all SCCs it depends on, so the order of the groups stays legal), else starts a
         # new group.  2mm's two initialisations are fused this way, its two products are not.
@@ -166,11 +169,10 @@ class PlutoScheduler:
                     joined = True
                     break
                 if k == len(groups) - 1:
-                    self.decisions.append(
-                        f"fuse={self.fuse}: {_names(nxt)} not fused with {_names(groups[k])}: {reason}")
+                    refusals.append((_names(nxt), _names(groups[k]), reason))
             if not joined:
                 groups.append(nxt)
-        return groups
+        return groups, refusals
 
     def _merge_refused(self, cur, nxt, edges, rows) -> str:
         """Why ``cur`` and ``nxt`` must not share their next band, or "" to fuse them."""

@@ -5,23 +5,28 @@ The layout is stable (tests check it line by line)::
     schedule gemm: scheduler=pluto fuse=smart tile=True parallel=True vectorize=True
     T(S1): (i, j, k) -> (32*floor(i/32), 32*floor(j/32), 32*floor(k/32), i, k, j, 1)
     band 0 (S0, S1): permutable, tiled 32x32x32
-      tile T(i): parallel -- carries no dependence
+      tile i_tile: parallel (collapse 2) -- carries no dependence
       loop k: serial -- reduction on C[i, j] along k: ...
-    fusion: (S0, S1)
+    fusion: (S0, S1 in loop i: (S0) (S1))
+    code: every loop printed as decided
     decisions:
       ...
     tree:
       T(i) parallel
         ...
 
-``T(S)`` rows are read back from the final isl schedule tree: band members, and the position in
-each sequence as a constant (Pluto's scalar dimensions).
+``T(S)`` rows and the fusion line are read back from the final isl schedule tree: band members,
+and the position in each sequence as a constant (Pluto's scalar dimensions); ``fusion`` lists the
+loop nests, and inside a group the loops its statements share before they are cut apart.  Once
+the code is generated (``Schedule.emitted``), a loop printed otherwise than decided says so
+("in the C: ...") and the ``code:`` line counts them.
 """
 
 from __future__ import annotations
 
 import islpy as isl
 
+from .fusion import explain, fusion_text, rendered_lines
 from .loops import LOOP_MARK
 from .tree import expr_of, from_isl, rows_of, statements_of
 
@@ -42,15 +47,40 @@ def format_schedule(schedule) -> str:
         for role, loops in (("tile", band.tile_loops), ("loop", band.loops)):
             for info in loops:
                 reason = f" -- {info.reason}" if info.reason else ""
-                kind = info.kind + (f" (collapse {info.collapse})" if info.collapse > 1 else "")
-                lines.append(f"  {role} {info.name}: {kind}{reason}")
-    lines.append("fusion: " + " ".join(f"({', '.join(g)})" for g in schedule.fusion))
-    if schedule.decisions:
+                printed = _printed(info, schedule.emitted)
+                lines.append(f"  {role} {info.name}: {kind_text(info)}{reason}{printed}")
+    lines.append("fusion: " + fusion_text(schedule.tree, scop, schedule.emitted))
+    if schedule.emitted is not None:
+        otherwise = {(e.info.band, e.info.name) for e in schedule.emitted if not e.as_decided}
+        lines.append("code: every loop printed as decided" if not otherwise else
+                     f"code: {len(otherwise)} loop(s) printed otherwise than decided (\"in the C\" above)")
+    decisions = list(schedule.decisions)
+    if schedule.emitted is not None:  # the cuts located in the loops of the code
+        decisions[:rendered_lines(schedule.notes)] = explain(schedule.notes, schedule.tree, scop, schedule.emitted)
+    if decisions:
         lines.append("decisions:")
-        lines += [f"  {d}" for d in schedule.decisions]
+        lines += [f"  {d}" for d in decisions]
     lines.append("tree:")
     lines += tree_lines(schedule.tree, scop)
     return "\n".join(lines)
+
+
+def kind_text(info) -> str:
+    """``parallel (collapse 2)``: a loop's kind and its clauses."""
+    return str(info.kind) + (f" (collapse {info.collapse})" if info.collapse > 1 else "")
+
+
+def _printed(info, emitted) -> str:
+    """``; in the C: ...`` when a copy of the loop was printed otherwise than decided."""
+    if emitted is None:
+        return ""
+    mine = [e for e in emitted if e.info.band == info.band and e.info.name == info.name]
+    bad = [e for e in mine if not e.as_decided]
+    if not bad:
+        return ""
+    notes = dict.fromkeys(e.note or f"printed {e.kind}" for e in bad)
+    part = f" ({len(bad)} of {len(mine)} copies)" if len(bad) < len(mine) else ""
+    return f"; in the C{part}: {'; '.join(notes)}"
 
 
 def transformation_lines(schedule) -> list[str]:

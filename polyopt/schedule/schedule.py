@@ -31,9 +31,16 @@ class Schedule:
     transforms: dict = field(default_factory=dict)
     fusion: tuple[tuple[str, ...], ...] = ()  # groups of statements that share their outer loops
     decisions: tuple[str, ...] = ()  # human-readable explanation lines
+    # The scheduler's own explanation (lines and polyopt.schedule.fusion.Cut), rendered at the head of
+    # ``decisions``; printing renders the cuts again in the loops of the code once it is generated.
+    notes: tuple = ()
     trace: tuple[str, ...] = ()  # Python code reproducing hand transformations
     timings: tuple[tuple[str, float], ...] = ()  # (pass name, seconds)
     plan: object = None  # the Plan of every decision (polyopt.schedule.plan); None for hand-made ones
+    # What code generation printed for each loop (polyopt.schedule.loops.EmittedLoop), once the code
+    # has been generated (kernel.c_source() or compile()); None before.  The printed schedule then
+    # says wherever the code is not what was decided.
+    emitted: tuple | None = None
 
     def schedule_map(self) -> isl.UnionMap:
         """The flat schedule as a UnionMap ``{ S[i..] -> [t..] }``."""

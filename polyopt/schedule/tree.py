@@ -35,6 +35,12 @@ class Expr:
     def is_constant(self) -> bool:
         return not any(self.coeffs) and not any(c for _, c in self.params) and not self.floors
 
+    @property
+    def varies(self) -> bool:
+        """Whether an iterator occurs in the row; if not (``0``, ``N``, ``32*floor(N/32)``) it takes one
+        value over its statement's domain: the statement runs at a single iteration of the loop."""
+        return any(self.coeffs) or any(inner.varies for _, inner, _ in self.floors)
+
     def text(self, names) -> str:
         """Readable (and isl-parsable) text with iterator ``names``: ``2*t + i``, ``32*floor(i/32)``."""
         terms = [(c, n) for c, n in zip(self.coeffs, names) if c]
@@ -222,6 +228,13 @@ class IslBuilder:
                 taps.params())):
             return None
         return fixed.count_val().to_python()
+
+    def rows_map(self, stmt: str, rows) -> isl.Map:
+        """``{ S[i..] -> [rows] }`` over ``stmt``'s domain."""
+        names = _placeholders(self.depth[stmt])
+        text = ", ".join(f"({e.text(names)})" for e in rows)
+        return isl.Map(f"{self.pdecl}{{ {self.tuples[stmt]} -> [{text}] }}").intersect_domain(
+            self.scop.statement(stmt).domain)
 
     def narrow(self, stmt: str, outer: list[Expr], row: Expr, limit: int) -> bool:
         """Whether ``row`` takes at most ``limit`` values over ``stmt``'s domain once the ``outer``

@@ -83,6 +83,8 @@ def _band(band: Band, ctx: Context, env: Env, index: int):
         begin = time.perf_counter()
         work = run(work, ctx, env)
         env.timings[name] += time.perf_counter() - begin
+    work = replace(work, tile_infos=_numbered(work.tile_infos, index),
+                   point_infos=_numbered(work.point_infos, index), split_infos=_numbered(work.split_infos, index))
     records: list = []
     if work.split:
         child, summary = _copies(work, ctx, env, index + 1, records)
@@ -155,7 +157,7 @@ def _copies(work: BandWork, outer: Context, env: Env, start: int, records: list)
     reasons = "; ".join(dict.fromkeys(f"{i.kind} ({i.reason})" if len(infos) > 1 else i.reason for i in infos))
     reductions = tuple(sorted({r for i in infos for r in i.reductions}))
     summary = LoopInfo(last.name, kind, f"distributed over ({', '.join(work.split)}): {reasons}", reductions,
-                       row=infos[0].row if infos else "")
+                       row=infos[0].row if infos else "", band=work.index)
     return Sequence(tuple(children)), summary
 
 
@@ -165,6 +167,11 @@ def _plan(work: BandWork) -> BandPlan:
     return BandPlan(work.statements, tuple(m.name for m in work.band.members), work.band.permutable,
                     work.order, tuple(work.sizes) if work.sizes else (), work.wavefront, work.sunk,
                     tuple(work.split), tuple(_loop_plan(i) for i in loops), work.note)
+
+
+def _numbered(infos, index: int) -> tuple[LoopInfo, ...]:
+    """``infos`` of the band numbered ``index``, knowing it (what code generation reports names it)."""
+    return tuple(replace(i, band=index) for i in infos)
 
 
 def _loop_plan(info: LoopInfo) -> LoopPlan:

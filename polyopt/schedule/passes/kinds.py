@@ -7,7 +7,13 @@ Tile loops first, then point loops, each with the pairs the loops outside it lef
   an innermost loop inside a serial loop (a parallel region per outer iteration for one row of work:
   durbin's two such loops ran 2.5x slower than serial code, AMD Zen 3);
 * dependence-free tile loops right inside a parallel tile loop are collapsed into it, up to the
-  policy's ``max_collapse`` (conv2d's batch loop has a single 32-tile at batch size 8);
+  policy's ``max_collapse`` (conv2d's batch loop has a single 32-tile at batch size 8), when their
+  values do not depend on the loops they join (OpenMP collapses rectangular nests only: syrk's
+  triangular ``j <= i`` keeps ``j_tile`` apart), and not the band's innermost tile loop of
+  rectangular tiles: code generation separates full tiles there (constant bounds for the SIMD loop),
+  which splits the nest into two loops inside the head.  Collapsed with the full tiles separated one
+  loop lower instead, gemm, 2mm and gramschmidt ran 2-5% slower at LARGE on 2 threads (Xeon,
+  Sapphire Rapids class), the others alike;
 * the innermost loop that carries nothing is SIMD (never inside another SIMD loop);
 * every other loop is SERIAL, with the reason: the dependence it carries (or the reduction), or the
   parallel loop around it;
@@ -40,7 +46,9 @@ def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
     nested = any(ctx.rows[st] for st in work.statements)
     given = {lp.name: lp for lp in work.given_value("kinds") or ()}
     vector_last = work.innermost or work.fixed_taps
-    tile_infos, active, above = _band(work.tiles, ctx.active, ctx.parallel_above, False, nested, ctx, env, given)
+    separated = all(_one_iterator(m) for m in work.members)  # full tiles separated at the last tile loop
+    tile_infos, active, above = _band(work.tiles, ctx.active, ctx.parallel_above, False, nested, ctx, env, given,
+                                      separated)
     point_infos, active, above = _band(members, active, above, vector_last and not work.split,
                                        nested or bool(work.tiles), ctx, env, given)
     split_infos = ()
@@ -64,8 +72,9 @@ def copy_name(name: str, stmt: str) -> str:
 
 
 def _band(members: list[Member], active, above, innermost: bool, nested: bool, ctx: Context, env: Env,
-          given: dict):
-    """The LoopInfo of each of ``members`` (outermost first); ``nested``: loops are around them."""
+          given: dict, separated: bool = False):
+    """The LoopInfo of each of ``members`` (outermost first); ``nested``: loops are around them;
+    ``separated``: code generation separates full tiles at the last of them."""
     infos: list[LoopInfo] = []
     opened = None  # index of a parallel tile loop that later tile loops may be collapsed into
     for k, m in enumerate(members):
@@ -79,9 +88,15 @@ def _band(members: list[Member], active, above, innermost: bool, nested: bool, c
                 infos.append(info)
                 continue
         else:
-            if (opened is not None and m.role == "tile" and not carried
-                    and infos[opened].collapse < env.policy.max_collapse
-                    and _private_temporaries(m, before, infos[opened], env).kind == PARALLEL):
+            joins = (opened is not None and m.role == "tile" and not carried
+                     and infos[opened].collapse < env.policy.max_collapse
+                     and _private_temporaries(m, before, infos[opened], env).kind == PARALLEL)
+            why_not = ""
+            if joins and separated and k == len(members) - 1:
+                why_not = "full tiles are separated at this loop, which would split the collapsed nest"
+            elif joins and not _rectangular(members[:opened], members[opened:k], m, ctx, env):
+                why_not = "its bounds depend on it (OpenMP collapses rectangular loop nests only)"
+            if joins and not why_not:
                 head = infos[opened]
                 infos[opened] = replace(head, collapse=head.collapse + 1)
                 why = f"carries no dependence; collapsed into parallel loop {head.name}"
@@ -89,6 +104,8 @@ def _band(members: list[Member], active, above, innermost: bool, nested: bool, c
                 continue
             opened = None
             info = _decide(m, carried, above, last, nested or k > 0, ctx, env)
+            if why_not:
+                info = replace(info, reason=f"{info.reason}; not collapsed into it: {why_not}")
             if info.reductions and above is None:
                 info = _parallel_reduction(m, members[:k], members[k + 1:], carried, active,
                                            last and (nested or k > 0), info, ctx, env)
@@ -256,6 +273,29 @@ def _with_private(info: LoopInfo, private: tuple[str, ...], env: Env) -> LoopInf
     return replace(info, private=private, reason=f"{info.reason}; {', '.join(private)} private per iteration")
 
 
+def _rectangular(outer: list[Member], heads: list[Member], m: Member, ctx: Context, env: Env) -> bool:
+    """Whether the values of loop ``m`` do not depend on those of the ``heads`` it would be collapsed
+    with, once the loops around (``ctx.rows``, then ``outer``) are fixed: OpenMP's ``collapse``
+    needs a rectangular nest, and code generation prints a loop whose bounds name a loop of the
+    collapse without the clause."""
+    image = None
+    for s in m.statements:
+        rows = [Expr(c) for c in ctx.rows[s]] + [x.expr(s) for x in [*outer, *heads, m]]
+        part = env.isl.rows_map(s, rows).range()
+        image = part if image is None else image.union(part)
+    fixed = image.dim(isl.dim_type.set) - len(heads) - 1
+    by_prefix = isl.Map.from_range(image).move_dims(isl.dim_type.in_, 0, isl.dim_type.out, 0, fixed)
+    head_values = by_prefix.project_out(isl.dim_type.out, len(heads), 1)
+    own_values = by_prefix.project_out(isl.dim_type.out, 0, len(heads))
+    return by_prefix.is_equal(head_values.range_product(own_values).flatten_range())
+
+
+def _one_iterator(m: Member) -> bool:
+    """Whether every row of ``m`` moves along at most one iterator (a rectangular tile's point loop,
+    as code generation requires to separate full tiles)."""
+    return all(e.is_affine and sum(1 for c in e.coeffs if c) <= 1 for _, e in m.exprs)
+
+
 def _row(m: Member, env: Env) -> str:
     return member_name(m.exprs, env.scop)
 
@@ -338,7 +378,7 @@ def _private_temporaries(m: Member, active, info: LoopInfo, env: Env) -> LoopInf
       ``s0``), and the value crosses the loop's boundary.
     """
     stmts = set(m.statements)
-    loops = any(not _iterator_free(e) for _, e in m.exprs)
+    loops = any(e.varies for _, e in m.exprs)
     scop = env.scop
     for e in env.deps.edges:
         if e.kind != "RAW" or not any(a.name == e.array and a.is_local for a in scop.arrays):
@@ -353,7 +393,7 @@ def _private_temporaries(m: Member, active, info: LoopInfo, env: Env) -> LoopInf
         for e2, rel in active:
             if e2 is e:
                 live = live.union(rel)
-        single = [s for s in (e.source, e.sink) if s in stmts and _iterator_free(m.expr(s))]
+        single = [s for s in (e.source, e.sink) if s in stmts and not m.expr(s).varies]
         if not e.relation.to_union_map().is_subset(live):
             reason = f"temporary '{e.array}' carries a value across an enclosing loop or sequence"
         elif loops and single and not live.is_empty():
@@ -365,9 +405,3 @@ def _private_temporaries(m: Member, active, info: LoopInfo, env: Env) -> LoopInf
         env.note(f"{m.name} not {info.kind}: {reason}")
         return LoopInfo(m.name, SERIAL, reason, row=info.row)
     return info
-
-
-def _iterator_free(e) -> bool:
-    """Whether a row takes one value over its statement's whole domain (``0``, ``N``,
-    ``32*floor(N/32)``): no iterator occurs in it."""
-    return not any(e.coeffs) and all(_iterator_free(inner) for _, inner, _ in e.floors)

@@ -83,7 +83,10 @@ def test_2mm_fusion_lines(kernel_deps):
         CHECK: fuse=smart: S3 not fused with S1: the fused band would have depth 2 instead of 3
     """)
     filecheck(show(deps, fuse="max"), """
-        CHECK: fusion: (S0, S1, S2, S3)
+        CHECK: fusion: (S0, S1, S2, S3 in loops i_tile, j_tile, i, j: (S0) (S1) (S2) (S3))
+        CHECK: fuse=max: S3 not fused with S0, S1, S2 inside loop j: no common loop exists
+        CHECK-NEXT: cut S0, S1, S2 | S3 inside loop j (fuse=max)
+        CHECK: cut S0 | S1 | S2 inside loop j (every loop is scheduled; order by dependences)
     """)
     filecheck(show(deps, fuse="none", tile=False), """
         CHECK: T(S0): (i, j) -> (0, i, j)
@@ -100,7 +103,7 @@ def test_original_order(kernel_deps):
         CHECK-NEXT: T(S1): (i, j, k) -> (0, i, j, 1, k)
         CHECK: band 0 (S0, S1): not permutable, original order
         CHECK-NEXT:   loop i: serial -- scheduler=none keeps the original loop order
-        CHECK: fusion: (S0, S1) (S2, S3)
+        CHECK: fusion: (S0, S1 in loops i, j: (S0) (S1)) (S2, S3 in loops i, j: (S2) (S3))
         CHECK: tree:
         CHECK-NEXT:   sequence
         CHECK-NEXT:     for i [serial i]
