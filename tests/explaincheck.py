@@ -1,9 +1,9 @@
 """Check a printed schedule against the C generated for it: every claim of the explanation must hold.
 
 Used by the tests of issue 15's "explanations that contradict themselves".  The printed schedule
-(``print(kernel.schedule())``) claims, per band, the kind of every loop (parallel with its collapse,
-simd, serial, pipelined), the loop nests and where statements are cut apart (``fusion:`` and the
-``cut ... inside loop X`` decisions).  The generated C is read twice:
+(``print(kernel.schedule())``) claims, per band, the kind of every loop (parallel with its collapse
+and work threshold, simd, serial, pipelined), the loop nests and where statements are cut apart
+(``fusion:`` and the ``cut ... inside loop X`` decisions).  The generated C is read twice:
 
 * its text: every ``#pragma omp`` line, and the clauses on it;
 * code generation's report of what it printed for each marked loop (``CProgram.loops``: band, loop
@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 
 from polyopt.schedule.loops import PARALLEL, SIMD
 
-_LOOP = re.compile(r"  (tile|loop) (\S+): (parallel|simd|serial|pipelined)(?: \(collapse (\d+)\))?(?: -- (.*))?$")
-_PRAGMA = re.compile(r"#pragma omp (parallel for|simd)(?: collapse\((\d+)\))?")
+_LOOP = re.compile(r"  (tile|loop) (\S+): (parallel|simd|serial|pipelined)"
+                   r"(?: \((?:collapse (\d+))?(?:, )?(?:one thread below (\d+) instances)?\))?"
+                   r"(?: -- (.*))?$")
+_PRAGMA = re.compile(r"#pragma omp (parallel for|simd)(?: collapse\((\d+)\))?(?: if\((.*)\))?\s*$")
 
 
 @dataclass
@@ -34,7 +36,7 @@ class Group:
 
 
 def claims(text: str):
-    """(per band: loop name -> (kind, collapse, reason)), the fusion groups and the cuts
+    """(per band: loop name -> (kind, collapse, min_work, reason)), the fusion groups and the cuts
     ((groups, loop or "")) of a printed schedule."""
     bands: list[dict] = []
     fusion, cuts = None, []
@@ -42,7 +44,8 @@ def claims(text: str):
         if line.startswith("band "):
             bands.append({})
         elif (m := _LOOP.match(line)) and bands:
-            bands[-1][m.group(2)] = (m.group(3), int(m.group(4) or 1), m.group(5) or "")
+            kind, collapse, work = m.group(3), int(m.group(4) or 1), int(m.group(5) or 0)
+            bands[-1][m.group(2)] = (kind, collapse, work, m.group(6) or "")
         elif line.startswith("fusion: "):
             fusion = _groups(line[len("fusion: "):])
         elif m := re.match(r"  cut (.*?)(?: inside loop (\S+))? \(", line):
@@ -82,9 +85,9 @@ def problems(schedule_text: str, c_text: str, loops) -> list[str]:
         if not 0 <= e.info.band < len(bands) or e.info.name not in bands[e.info.band]:
             out.append(f"band {e.info.band} loop {e.info.name} is in the C but not in the explanation")
     for k, band in enumerate(bands):
-        for name, (kind, collapse, reason) in band.items():
+        for name, (kind, collapse, work, reason) in band.items():
             mine = [e for e in loops if e.info.band == k and e.info.name == name]
-            out += _loop_problems(k, name, kind, collapse, reason, mine)
+            out += _loop_problems(k, name, kind, collapse, work, reason, mine)
     out += _fusion_problems(root, loops)
     for groups, loop in cuts:
         out += _cut_problems(root, groups, loop, loops)
@@ -95,15 +98,16 @@ def _text_against_report(c_text: str, loops) -> list[str]:
     printed = Counter()
     for line in c_text.splitlines():
         if m := _PRAGMA.search(line):
-            printed[(m.group(1), int(m.group(2) or 1))] += 1
-    reported = Counter(("parallel for" if e.kind == PARALLEL else "simd", e.collapse)
+            threshold = re.search(r">= (\d+)", m.group(3)).group(1) if m.group(3) else "0"
+            printed[(m.group(1), int(m.group(2) or 1), int(threshold))] += 1
+    reported = Counter(("parallel for" if e.kind == PARALLEL else "simd", e.collapse, e.min_work)
                        for e in loops if e.kind in (PARALLEL, SIMD))
     if printed != reported:
         return [f"the pragmas of the C text {dict(printed)} are not those reported {dict(reported)}"]
     return []
 
 
-def _loop_problems(k, name, kind, collapse, reason, mine) -> list[str]:
+def _loop_problems(k, name, kind, collapse, work, reason, mine) -> list[str]:
     where = f"band {k} loop {name}"
     if "in the C" in reason:  # the explanation says itself that the C differs: it must
         return [] if any(not e.as_decided for e in mine) else [f"{where} says the C differs, it does not"]
@@ -111,9 +115,9 @@ def _loop_problems(k, name, kind, collapse, reason, mine) -> list[str]:
     for e in mine:
         expected = e.info.kind if "distributed over" in reason else kind  # a copy per statement
         if expected == "parallel":
-            if (e.kind, e.collapse) != (PARALLEL, collapse):
-                out.append(f"{where}: explained parallel (collapse {collapse}), printed {e.kind} "
-                           f"(collapse {e.collapse}) {e.note}")
+            if (e.kind, e.collapse, e.min_work) != (PARALLEL, collapse, work):
+                out.append(f"{where}: explained parallel (collapse {collapse}, if >= {work}), printed {e.kind} "
+                           f"(collapse {e.collapse}, if >= {e.min_work}) {e.note}")
         elif expected == "simd":
             if e.kind != SIMD:
                 out.append(f"{where}: explained simd, printed {e.kind} {e.note}")

@@ -105,7 +105,7 @@ def _detail(report: dict) -> str:
 
 def _loop(lp) -> dict:
     return {"name": lp.name, "kind": lp.kind, "reason": lp.reason, "reductions": list(lp.reductions),
-            "collapse": lp.collapse}
+            "collapse": lp.collapse, "min_work": lp.min_work}
 
 
 def _where(lp, band) -> str:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import islpy as isl
 
 from ..errors import CodegenError
+from . import work
 from .ast_build import build_ast
 from .printer import TreeBuilder, check_private, collapse_parallel, emitted_loops
 from .reductions import reduction_clauses
@@ -80,11 +81,12 @@ def lower(schedule, bodies, rename: dict[str, str], *, context: isl.Set | None =
     local_names = [a.name for a in scop.arrays if a.is_local]
     failures: list[EmittedOrderError] = []
     spent = 0.0
+    clauses = work.conditions(schedule.tree, context, rename)
     for attempt in ATTEMPTS:
         tree = _with_context_nodes(schedule.tree, scop) if attempt.context_nodes else schedule.tree
         ast = build_ast(tree, context, iterators, rename,
                         separate_tiles=separate_tiles and attempt.separate_tiles, unroll=attempt.separate_tiles)
-        walker = TreeBuilder(ast, bodies, statements, rename)
+        walker = TreeBuilder(ast, bodies, statements, rename, clauses)
         try:
             items = walker.walk(ast.root)
             function_locals = (place_locals(items, ast, schedule.dependences, local_names)

@@ -7,7 +7,8 @@ where each local temporary is declared, then emits cgen nodes:
 * loops use ``long`` iterators declared in the ``for`` (so they are private in OpenMP loops);
 * ``#pragma omp parallel for`` / ``#pragma omp simd`` go exactly on the outermost loops generated
   inside a ``LOOP_MARK`` mark whose LoopInfo kind is PARALLEL / SIMD (see
-  :mod:`polyopt.schedule.loops`); nothing else gets a pragma;
+  :mod:`polyopt.schedule.loops`); nothing else gets a pragma.  A parallel loop with a ``min_work``
+  gets ``if(<work> >= <min_work>)`` (the estimate is :mod:`.work`'s);
 * what was printed for every marked loop is reported (:func:`emitted_loops`), with the reason
   wherever it is not what the schedule decided;
 * a temporary is declared in the innermost loop body that contains a use of it and across whose
@@ -52,6 +53,7 @@ class Loop:
     # Reduced array elements held in a scalar around the loop: (C type, scalar, element) each
     accumulators: tuple[tuple[str, str, str], ...] = ()
     info: LoopInfo | None = None  # the decision of the mark the loop was generated for
+    when: ce.CExpr | None = None  # a parallel loop's if clause: enough work for threads
     short: str = ""  # why fewer loops are collapsed than the schedule allows
 
     @property
@@ -62,7 +64,10 @@ class Loop:
         text = _PRAGMAS[self.kind]
         if self.collapsed > 1:
             text += f" collapse({self.collapsed})"
-        return " ".join((text, *self.clauses))
+        text = " ".join((text, *self.clauses))
+        if self.when is not None:
+            text += f" if({ce.to_c(self.when)})"
+        return text
 
     def chain(self) -> list[Loop]:
         """This loop and the loops collapsed into it, outermost first."""
@@ -93,11 +98,13 @@ class Stmt:
 class TreeBuilder:
     """Walks the isl AST into Loop/Guard/Stmt items."""
 
-    def __init__(self, ast: AstResult, bodies: BodyBuilder, statements: dict, rename: dict[str, str]):
+    def __init__(self, ast: AstResult, bodies: BodyBuilder, statements: dict, rename: dict[str, str],
+                 conditions: dict | None = None):
         self.ast = ast
         self.bodies = bodies
         self.statements = statements  # name -> poly.scop.Statement
         self.rename = rename
+        self.conditions = conditions or {}  # id(LoopInfo) -> its if clause's condition (see .work)
         self.helpers: set[str] = set()
 
     def expr(self, e: isl.AstExpr) -> ce.CExpr:
@@ -149,6 +156,12 @@ class TreeBuilder:
                 loop.reduce = mark.reduce
                 loop.collapse = mark.collapse if mark.kind == PARALLEL else 1
                 loop.outline = mark.outline and mark.kind == PARALLEL
+                if mark.kind == PARALLEL and mark.min_work:
+                    loop.when = self.conditions.get(id(mark))
+                    if loop.when is None:
+                        loop.note = "parallel whatever its work: isl could not estimate the work"
+                    else:
+                        self.helpers |= ce.used_helpers(loop.when)
         return loop
 
     def _statement(self, node: isl.AstNode) -> Stmt:
@@ -249,6 +262,7 @@ def emitted_loops(items: list) -> tuple[EmittedLoop, ...]:
         rolled = "printed as a loop, not unrolled" if loop.info.unroll else ""
         notes = [n for n in (loop.note, short, rolled) if n]
         out.append(EmittedLoop(loop.info, kind, loop.collapsed if kind == PARALLEL else 1,
+                               loop.info.min_work if loop.when is not None else 0,
                                tuple(dict.fromkeys(x.name for x in _statements(loop.body))), "; ".join(notes)))
     return tuple(out)
 

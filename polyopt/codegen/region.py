@@ -292,5 +292,5 @@ def _rename_item(item, prefix: str, calls: dict[str, str]):
                      None if item.orelse is None else [_rename_item(x, prefix, calls) for x in item.orelse])
     m = re.fullmatch(r"c(\d+)", item.var)
     return dataclasses.replace(item, var=prefix + m.group(1) if m else item.var, init=r(item.init),
-                               cond=r(item.cond), inc=r(item.inc),
+                               cond=r(item.cond), inc=r(item.inc), when=r(item.when),
                                body=[_rename_item(x, prefix, calls) for x in item.body])

@@ -11,7 +11,9 @@ Contract with code generation (codegen only prints what is recorded here):
 * codegen puts ``#pragma omp parallel for`` on the ``for`` loops generated for a mark whose kind is
   :attr:`LoopKind.PARALLEL` and ``#pragma omp simd`` for :attr:`LoopKind.SIMD`; any other kind
   prints no pragma.  The pragma applies to the outermost ``for`` nodes generated inside the mark
-  (through blocks and ifs, not into loop bodies), with ``collapse(n)``;
+  (through blocks and ifs, not into loop bodies), with ``collapse(n)`` and, for a parallel loop
+  with a ``min_work``, an ``if`` clause that keeps it on one thread when its estimated work is
+  smaller;
 * loops without a mark are serial;
 * code generation reports what it printed for every marked loop (:class:`EmittedLoop`), so that
   the explanation can say so wherever the code differs from the decision.
@@ -67,13 +69,17 @@ class LoopInfo:
     # For a PARALLEL loop that carries a reduction: (array, OpenMP operator, statement) per
     # reduction statement; each thread combines a part, the parts are combined after the loop.
     reduce: tuple[tuple[str, str, str], ...] = ()
+    # For a PARALLEL loop: run it on one thread when one execution of it has fewer statement
+    # instances than this (estimated by code generation, printed as an OpenMP ``if`` clause); 0 for
+    # always in parallel.  See TilePolicy.min_parallel_work for the measurement.
+    min_work: int = 0
     band: int = -1  # the number of the band it belongs to (as printed: ``band 0``), -1 if none
 
-    def pragma_kind(self) -> tuple[LoopKind, int]:
-        """(kind, collapse) of the pragma this decision asks for: SERIAL for no pragma."""
+    def pragma_kind(self) -> tuple[LoopKind, int, int]:
+        """(kind, collapse, min_work) of the pragma this decision asks for: SERIAL for no pragma."""
         if self.kind == PARALLEL:
-            return PARALLEL, self.collapse
-        return (SIMD, 1) if self.kind == SIMD else (SERIAL, 1)
+            return PARALLEL, self.collapse, self.min_work
+        return (SIMD, 1, 0) if self.kind == SIMD else (SERIAL, 1, 0)
 
 
 @dataclass(frozen=True)
@@ -89,13 +95,14 @@ class EmittedLoop:
     info: LoopInfo  # the decision, as the loop's mark carried it
     kind: LoopKind  # the pragma printed: PARALLEL (omp parallel for), SIMD (omp simd) or SERIAL (none)
     collapse: int = 1  # the collapse clause printed (1: none)
+    min_work: int = 0  # the threshold of the if clause printed (0: none)
     statements: tuple[str, ...] = ()  # the statements inside the printed loop
     note: str = ""
 
     @property
     def as_decided(self) -> bool:
         """Whether the loop was printed as decided: the pragma the decision asks for, nothing noted."""
-        return not self.note and (self.kind, self.collapse) == self.info.pragma_kind()
+        return not self.note and (self.kind, self.collapse, self.min_work) == self.info.pragma_kind()
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@
 A :class:`Plan` holds the scheduler's tree (fusion and hyperplanes) and, per band in the order the
 passes visit them, what each pass decided: the loop order, the tile sizes, the wavefront, moving
 the innermost loop below a filter's taps, distributing it over the statements, and every loop's
-kind (parallel / pipelined / simd / serial, with collapse, unrolling and outlining).  A field left
-``None`` means "decide": ``kernel.schedule(plan=p)`` applies every decision given and takes the
-others itself, and the result is checked against the dependences like any hand transformation (a
-loop given as parallel that carries a dependence is refused, naming it).
+kind (parallel / pipelined / simd / serial, with collapse, the smallest work worth threads, unrolling
+and outlining).  A field left ``None`` means "decide": ``kernel.schedule(plan=p)`` applies every
+decision given and takes the others itself, and the result is checked against the dependences like
+any hand transformation (a loop given as parallel that carries a dependence is refused, naming it).
 
 Plans are frozen and JSON-serialisable (:meth:`Plan.to_json` / :meth:`Plan.from_json`); schedule
 rows are stored structurally, so no text has to be parsed back.
@@ -37,6 +37,9 @@ class LoopPlan:
     reductions: tuple[str, ...] = ()
     private: tuple[str, ...] = ()  # temporaries with a copy per iteration (recomputed when applied)
     reduce: tuple[tuple[str, str, str], ...] = ()  # a parallel reduction's (array, op, statement)s
+    # a parallel loop runs on one thread below this many statement instances (0: never); None:
+    # the policy's value (TilePolicy.min_parallel_work)
+    min_work: int | None = None
 
     def __post_init__(self):
         try:
@@ -46,6 +49,8 @@ class LoopPlan:
                                 hint=f"kinds: {', '.join(k.value for k in LoopKind)}") from None
         if not isinstance(self.collapse, int) or self.collapse < 1:
             raise ScheduleError(f"loop {self.name}: collapse must be a positive int, not {self.collapse!r}")
+        if self.min_work is not None and (not isinstance(self.min_work, int) or self.min_work < 0):
+            raise ScheduleError(f"loop {self.name}: min_work must be a non-negative int, not {self.min_work!r}")
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,7 @@ class Plan:
             lines.append(f"band {k} ({', '.join(b.statements)}): {'; '.join(facts)}")
             for lp in b.kinds or ():
                 extra = [f"collapse {lp.collapse}"] if lp.collapse > 1 else []
+                extra += [f"one thread below {lp.min_work} instances"] if lp.min_work else []
                 extra += ["unrolled"] if lp.unroll else []
                 extra += ["body outlined"] if lp.outline else []
                 more = f" ({', '.join(extra)})" if extra else ""
@@ -237,7 +243,8 @@ def _band_from(d: dict) -> BandPlan:
     if kinds is not None:
         kinds = tuple(LoopPlan(k["name"], LoopKind(k["kind"]), k.get("reason", ""), k.get("collapse", 1),
                                k.get("unroll", False), k.get("outline", False), tuple(k.get("reductions", ())),
-                               tuple(k.get("private", ())), tuple(tuple(r) for r in k.get("reduce", ())))
+                               tuple(k.get("private", ())), tuple(tuple(r) for r in k.get("reduce", ())),
+                               k.get("min_work"))
                       for k in kinds)
     return BandPlan(tuple(d["statements"]), tuple(d["loops"]), bool(d["permutable"]), tup("order"), tup("tile"),
                     d.get("wavefront"), d.get("sink"), tup("distribute"), kinds, d.get("note", ""))

@@ -44,6 +44,15 @@ class TilePolicy:
     # At most this many dependence-free tile loops share one OpenMP parallel loop (collapse clause):
     # conv2d's batch loop has a single 32-tile at batch size 8, so one thread did all the work.
     max_collapse: int = 2
+    # A parallel loop runs on one thread (OpenMP ``if`` clause) when one execution of it has fewer
+    # statement instances than this, as estimated by code generation (polyopt.codegen.work).  Two
+    # kernels of light work per instance, always parallel against serial on 2 threads, idle machine
+    # (benchmarks/bench_parallel_threshold.py; Intel Xeon, Sapphire Rapids class, KVM, 2 vCPUs,
+    # gcc 12): a transposed add ran 1.0x at 4096-9216 instances and 1.33x faster parallel at 16384;
+    # a matrix-vector product 1.09x slower parallel at 9312, 1.03x faster at 16512, 1.2x at 37056.
+    # On a shared machine a region waits for busy cores: with two other processes spinning, a 64x64
+    # transposed add took 6.1 ms per call with its parallel region, 4.5 us on one thread.
+    min_parallel_work: int = 16384
 
     def sizes(self, depth: int) -> tuple[int, ...]:
         """The sizes of a band of ``depth`` members before the band-specific rules."""

@@ -5,7 +5,7 @@ The layout is stable (tests check it line by line)::
     schedule gemm: scheduler=pluto fuse=smart tile=True parallel=True vectorize=True
     T(S1): (i, j, k) -> (32*floor(i/32), 32*floor(j/32), 32*floor(k/32), i, k, j, 1)
     band 0 (S0, S1): permutable, tiled 32x32x32
-      tile i_tile: parallel (collapse 2) -- carries no dependence
+      tile i_tile: parallel (collapse 2, one thread below 16384 instances) -- carries no dependence
       loop k: serial -- reduction on C[i, j] along k: ...
     fusion: (S0, S1 in loop i: (S0) (S1))
     code: every loop printed as decided
@@ -27,7 +27,7 @@ from __future__ import annotations
 import islpy as isl
 
 from .fusion import explain, fusion_text, rendered_lines
-from .loops import LOOP_MARK
+from .loops import LOOP_MARK, PARALLEL
 from .tree import expr_of, from_isl, rows_of, statements_of
 
 
@@ -66,8 +66,10 @@ def format_schedule(schedule) -> str:
 
 
 def kind_text(info) -> str:
-    """``parallel (collapse 2)``: a loop's kind and its clauses."""
-    return str(info.kind) + (f" (collapse {info.collapse})" if info.collapse > 1 else "")
+    """``parallel (collapse 2, one thread below 16384 instances)``: a loop's kind and its clauses."""
+    extra = [f"collapse {info.collapse}"] if info.collapse > 1 else []
+    extra += [f"one thread below {info.min_work} instances"] if info.kind == PARALLEL and info.min_work else []
+    return str(info.kind) + (f" ({', '.join(extra)})" if extra else "")
 
 
 def _printed(info, emitted) -> str:

@@ -117,22 +117,22 @@ static void polyopt_atax_par1(long c0, const double *restrict A, const double *r
 
 void polyopt_atax(const double *restrict A, const double *restrict x, double *restrict y, double *restrict tmp, long M, long N)
 {
-  #pragma omp parallel for
+  #pragma omp parallel for if(N >= 16384)
   for (long c0 = 0; c0 < N; c0 += 1)
   {
     y[c0] = 0.0;  /* S0 */
   }
-  #pragma omp parallel for
+  #pragma omp parallel for if(M >= 16384)
   for (long c0 = 0; c0 < M; c0 += 1)
   {
     tmp[c0] = 0.0;  /* S1 */
   }
-  #pragma omp parallel for
+  #pragma omp parallel for if(M * N >= 16384)
   for (long c0 = 0; c0 < M; c0 += 32)
   {
     polyopt_atax_par0(c0, A, x, y, tmp, M, N);
   }
-  #pragma omp parallel for
+  #pragma omp parallel for if(M * N >= 16384)
   for (long c0 = 0; c0 < N; c0 += 128)
   {
     polyopt_atax_par1(c0, A, x, y, tmp, M, N);

@@ -333,7 +333,7 @@ static void polyopt_conv2d_par0(long c0, long c1, const float *restrict inp, con
 
 void polyopt_conv2d(const float *restrict inp, const float *restrict wt, float *restrict out, long NB, long C, long H, long W, long K, long OH, long OW)
 {
-  #pragma omp parallel for collapse(2)
+  #pragma omp parallel for collapse(2) if(NB * K * OH * OW >= 16384)
   for (long c0 = 0; c0 < NB; c0 += 32)
   {
     for (long c1 = 0; c1 < K; c1 += 32)
@@ -449,7 +449,7 @@ void polyopt_conv2d(const float *restrict inp, const float *restrict wt, float *
       }
     }
   }
-  #pragma omp parallel for collapse(2)
+  #pragma omp parallel for collapse(2) if(NB * K * (H / 2 + 1) * (W / 2 + 1) * C * 3 * 3 >= 16384)
   for (long c0 = 0; c0 < NB; c0 += 32)
   {
     for (long c1 = 0; c1 < K; c1 += 32)

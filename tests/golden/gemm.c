@@ -132,12 +132,12 @@ static void polyopt_gemm_par1(long c0, long c1, double alpha, double beta, doubl
 
 void polyopt_gemm(double alpha, double beta, double *restrict C, const double *restrict A, const double *restrict B, long NI, long NJ, long NK)
 {
-  #pragma omp parallel for
+  #pragma omp parallel for if(NI * NJ >= 16384)
   for (long c0 = 0; c0 < NI; c0 += 32)
   {
     polyopt_gemm_par0(c0, alpha, beta, C, A, B, NI, NJ, NK);
   }
-  #pragma omp parallel for collapse(2)
+  #pragma omp parallel for collapse(2) if(NI * NK * NJ >= 16384)
   for (long c0 = 0; c0 < NI; c0 += 32)
   {
     for (long c1 = 0; c1 < NJ; c1 += 128)

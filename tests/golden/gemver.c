@@ -120,17 +120,17 @@ static void polyopt_gemver_par1(long c0, double alpha, double beta, double *rest
 
 void polyopt_gemver(double alpha, double beta, double *restrict A, const double *restrict u1, const double *restrict v1, const double *restrict u2, const double *restrict v2, double *restrict w, double *restrict x, const double *restrict y, const double *restrict z, long N)
 {
-  #pragma omp parallel for
+  #pragma omp parallel for if(N * N + N * N >= 16384)
   for (long c0 = 0; c0 < N; c0 += 128)
   {
     polyopt_gemver_par0(c0, alpha, beta, A, u1, v1, u2, v2, w, x, y, z, N);
   }
-  #pragma omp parallel for
+  #pragma omp parallel for if(N >= 16384)
   for (long c0 = 0; c0 < N; c0 += 1)
   {
     x[c0] = x[c0] + z[c0];  /* S2 */
   }
-  #pragma omp parallel for
+  #pragma omp parallel for if(N * N >= 16384)
   for (long c0 = 0; c0 < N; c0 += 32)
   {
     polyopt_gemver_par1(c0, alpha, beta, A, u1, v1, u2, v2, w, x, y, z, N);

@@ -31,7 +31,7 @@ void polyopt_seidel_2d(long TSTEPS, double *restrict A, long N)
 {
   for (long c0 = 0; c0 <= floord(N + 2 * TSTEPS - 4, 32); c0 += 1)
   {
-    #pragma omp parallel for
+    #pragma omp parallel for if(TSTEPS * (N - 2) * (N - 2) >= 16384 * (floord(N + 2 * TSTEPS + 28, 32) - 1))
     for (long c1 = max(32 * c0 + 32 * floord(-TSTEPS, 32) + 32, -(16 * ((c0 + 1) % 2)) + 16 * c0 + 16); c1 <= min(min(N + TSTEPS - 3, 32 * c0 + 31), 16 * c0 + (N + 1) / 2 + 14); c1 += 32)
     {
       polyopt_seidel_2d_par0(c0, c1, TSTEPS, A, N);

@@ -14,6 +14,8 @@ Tile loops first, then point loops, each with the pairs the loops outside it lef
   which splits the nest into two loops inside the head.  Collapsed with the full tiles separated one
   loop lower instead, gemm, 2mm and gramschmidt ran 2-5% slower at LARGE on 2 threads (Xeon,
   Sapphire Rapids class), the others alike;
+* a parallel loop runs on one thread when one execution of it has fewer statement instances than
+  the policy's ``min_parallel_work`` (code generation prints the estimate in an ``if`` clause);
 * the innermost loop that carries nothing is SIMD (never inside another SIMD loop);
 * every other loop is SERIAL, with the reason: the dependence it carries (or the reduction), or the
   parallel loop around it;
@@ -132,7 +134,8 @@ def _decide(m: Member, carried, above, last: bool, nested: bool, ctx: Context, e
     if not carried:
         small = nested and last
         if opts.parallel and above is None and not small:
-            return LoopInfo(m.name, PARALLEL, "carries no dependence", row=row)
+            return LoopInfo(m.name, PARALLEL, "carries no dependence", row=row,
+                            min_work=env.policy.min_parallel_work)
         if last and opts.vectorize and not ctx.in_simd:
             why = "; not parallel: an innermost loop inside a serial loop" \
                 if small and opts.parallel and above is None else ""
@@ -177,7 +180,8 @@ def _parallel_reduction(m: Member, outer: list[Member], inner: list[Member], car
     what = ", ".join(info.reductions)
     env.note(f"{m.name} parallel: reduction on {what} combined across threads (reassociates it)")
     return replace(info, kind=PARALLEL, reason=f"reduction on {what} along {m.name}: parallel, partial "
-                                               "results combined (reassociates)", reduce=reduced)
+                                               "results combined (reassociates)", reduce=reduced,
+                   min_work=env.policy.min_parallel_work)
 
 
 def _simd_reduction(m: Member, outer: list[Member], carried, info: LoopInfo, ctx: Context, env: Env) -> LoopInfo:
@@ -334,8 +338,12 @@ def _apply(m: Member, lp: LoopPlan, carried, private, active, above, infos, ctx:
         raise IllegalScheduleError(f"loop {m.name} cannot be collapsed into the loop around it")
     if lp.collapse > 1 and kind != PARALLEL:
         raise IllegalScheduleError(f"loop {m.name} is {kind}: only a parallel loop collapses others")
+    if lp.min_work and kind != PARALLEL:
+        raise IllegalScheduleError(f"loop {m.name} is {kind}: only a parallel loop has a min_work")
+    min_work = env.policy.min_parallel_work if lp.min_work is None and kind == PARALLEL else lp.min_work or 0
     used = private if kind in (PARALLEL, SIMD) or "collapsed into" in lp.reason else ()
-    return LoopInfo(m.name, kind, lp.reason, lp.reductions, lp.collapse, lp.unroll, lp.outline, row, used, reduce)
+    return LoopInfo(m.name, kind, lp.reason, lp.reductions, lp.collapse, lp.unroll, lp.outline, row, used, reduce,
+                    min_work=min_work)
 
 
 def _outlined(infos, work: BandWork, env: Env, given: dict) -> list[LoopInfo]:

@@ -62,7 +62,8 @@ def test_the_plan_records_every_decision():
     assert kinds["j"].kind == "simd" and kinds["k"].reductions == ("C[i, j]",)
     text = str(plan)
     assert "band 1 (S1): loops i, j, k; order i, k, j; tiled 32x128x32" in text
-    assert "i_tile: parallel (collapse 2, body outlined) -- carries no dependence" in text
+    assert "i_tile: parallel (collapse 2, one thread below 16384 instances, body outlined) -- carries no " \
+           "dependence" in text
 
 
 def test_changed_tile_sizes_and_order_compile_and_agree():

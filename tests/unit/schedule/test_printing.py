@@ -18,7 +18,7 @@ def test_gemm(kernel_deps):
         CHECK-NEXT: T(S1): (i, j, k) -> (1, 32*floor(i/32), 128*floor(j/128), 32*floor(k/32), i, k, j)
         CHECK-NEXT: band 0 (S0): permutable, tiled 32x128
         CHECK: band 1 (S1): permutable, tiled 32x128x32
-        CHECK-NEXT:   tile i_tile: parallel (collapse 2) -- carries no dependence
+        CHECK-NEXT:   tile i_tile: parallel (collapse 2, one thread below 16384 instances) -- carries no dependence
         CHECK-NEXT:   tile j_tile: serial -- carries no dependence; collapsed into parallel loop i_tile
         CHECK-NEXT:   tile k_tile: serial -- reduction on C[i, j] along k_tile
         CHECK-NEXT:   loop i: serial

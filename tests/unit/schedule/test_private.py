@@ -60,7 +60,8 @@ def test_row_temporaries_are_privatised_and_the_row_loop_is_parallel():
     info = _loop(s, "i")
     assert info.kind == PARALLEL and info.private == ("mu", "r", "var")
     text = str(s)
-    assert "loop i: parallel -- carries no dependence; mu, r, var private per iteration" in text
+    assert ("loop i: parallel (one thread below 16384 instances) -- carries no dependence; mu, r, var private "
+            "per iteration") in text
     assert "mu, r, var privatised per i" in text
     assert "#pragma omp parallel for" in layer_norm.c_source()
     rng = np.random.default_rng(1)
