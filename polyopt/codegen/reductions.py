@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import islpy as isl
+
 from . import cexpr as ce
 from .body import ArrayInfo
 from .printer import Guard, Loop, Stmt, walk_items
@@ -95,3 +97,35 @@ def _target(leaf: Stmt) -> str | None:
 
 def _statements(items):
     return (x for x in walk_items(items) if isinstance(x, Stmt))
+
+
+# ---------------------------------------------------------------- for the emitted-code check
+
+
+def other_use_of_reduced(loop: Loop, statements: list[str], scop) -> str:
+    """Why ``loop``'s reduction clause is wrong ("" if it is not): a reduction clause makes the
+    reduced variable private inside the loop (an array section: the array's pointer), so no other
+    of the ``statements`` below the loop may access that array."""
+    mine = {stmt for _, _, stmt in loop.reduce}
+    for name in statements:
+        if name in mine:
+            continue
+        stmt = scop.statement(name)
+        for array, _, _ in loop.reduce:
+            if any(a.array == array for a in (*stmt.reads, *stmt.writes)):
+                return (f"loop {loop.var} reduces '{array}' but {stmt.name} accesses it inside the loop too, "
+                        "where the reduction makes it private")
+    return ""
+
+
+def without_reductions(conflicts: dict, loop: Loop, scop) -> dict:
+    """``conflicts`` ({(kind, array): instance pairs}) without the pairs of instances of one reduction
+    statement of ``loop`` on the array it reduces: the clause lets those run in any order."""
+    out = dict(conflicts)
+    for array, _, stmt in loop.reduce:
+        domain = scop.statement(stmt).domain
+        itself = isl.Map.from_domain_and_range(domain, domain).to_union_map()
+        for kind in ("RAW", "WAR", "WAW"):
+            if (kind, array) in out:
+                out[kind, array] = out[kind, array].subtract(itself)
+    return out

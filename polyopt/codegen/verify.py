@@ -45,6 +45,7 @@ from ..poly import budget
 from ..schedule.loops import PARALLEL
 from . import cexpr as ce
 from .printer import Guard, Loop, Stmt, names_in
+from .reductions import other_use_of_reduced, without_reductions
 
 
 class EmittedOrderError(CodegenError):
@@ -200,9 +201,12 @@ class _Checker:
         # to the reduced element in any order: their pairs among themselves are left out.
         for loop in {id(x): x for leaf in self.leaves for x in leaf.loops if x.kind}.values():
             if loop.clauses:
-                self._check_reduced_alone(loop)
+                used = other_use_of_reduced(loop, [leaf.stmt.name for leaf in self.leaves
+                                                   if any(x is loop for x in leaf.loops)], self.scop)
+                if used:
+                    raise EmittedOrderError(used)
             under = [m for leaf, m in zip(self.leaves, per_leaf) if any(x is loop for x in leaf.loops)]
-            mine = self._without_reductions(conflicts, loop) if loop.clauses else conflicts
+            mine = without_reductions(conflicts, loop, self.scop) if loop.clauses else conflicts
             pairs = every if len(under) == len(per_leaf) and mine is conflicts else self._dependent(
                 mine, _union((m.to_union_map() for m in under), self.space_params), storage)
             other = self._other_iteration(loop)
@@ -226,31 +230,6 @@ class _Checker:
                 memory = {"RAW": rel.raw, "WAR": rel.war, "WAW": rel.waw}
                 form = min((form, memory), key=lambda f: sum(_pieces(r) for r in f.values()))
             out.update({(kind, array): pairs for kind, pairs in form.items() if not pairs.is_empty()})
-        return out
-
-    def _check_reduced_alone(self, loop: Loop) -> None:
-        """A reduction clause makes the reduced variable (an array section: the array's pointer)
-        private inside the loop: no other statement below the loop may access that array."""
-        mine = {stmt for _, _, stmt in loop.reduce}
-        for leaf in self.leaves:
-            if leaf.stmt.name in mine or not any(x is loop for x in leaf.loops):
-                continue
-            stmt = self.scop.statement(leaf.stmt.name)
-            for array, _, _ in loop.reduce:
-                if any(a.array == array for a in (*stmt.reads, *stmt.writes)):
-                    raise EmittedOrderError(f"loop {loop.var} reduces '{array}' but {stmt.name} accesses it "
-                                            "inside the loop too, where the reduction makes it private")
-
-    def _without_reductions(self, conflicts: dict, loop: Loop) -> dict:
-        """``conflicts`` without the pairs of instances of one reduction statement of ``loop`` on
-        the array it reduces."""
-        out = dict(conflicts)
-        for array, _, stmt in loop.reduce:
-            domain = self.scop.statement(stmt).domain
-            itself = isl.Map.from_domain_and_range(domain, domain).to_union_map()
-            for kind in ("RAW", "WAR", "WAW"):
-                if (kind, array) in out:
-                    out[kind, array] = out[kind, array].subtract(itself)
         return out
 
     def _dependent(self, conflicts: dict, executed: isl.UnionMap, storage: dict) -> isl.UnionMap:

@@ -19,6 +19,7 @@ from dataclasses import replace
 import pytest
 
 import polyopt as po
+from kernels.blas import gemm, syrk
 from polyopt import config
 from polyopt.cfront import optimize_c
 from polyopt.errors import IllegalScheduleError
@@ -41,26 +42,6 @@ def filter5(x: po.f64[N + 4], w: po.f64[5], y: po.f64[N]):
         y[i] = 0.0
         for t in range(5):
             y[i] += w[t] * x[i + t]
-
-
-@po.kernel
-def gemm(alpha: po.f64, beta: po.f64, C: po.f64[NI, NJ], A: po.f64[NI, NK], B: po.f64[NK, NJ]):
-    for i in range(NI):
-        for j in range(NJ):
-            C[i, j] *= beta
-        for k in range(NK):
-            for j in range(NJ):
-                C[i, j] += alpha * A[i, k] * B[k, j]
-
-
-@po.kernel
-def syrk(alpha: po.f64, beta: po.f64, C: po.f64[N, N], A: po.f64[N, M]):
-    for i in range(N):
-        for j in range(i + 1):
-            C[i, j] *= beta
-        for k in range(M):
-            for j in range(i + 1):
-                C[i, j] += alpha * A[i, k] * A[j, k]
 
 
 @po.kernel
