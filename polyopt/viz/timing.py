@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import PolyoptError
+from ..runtime import agreement
 from ..runtime.timing import Timings, time_interleaved
 
 
@@ -90,14 +91,9 @@ def compare(kernel, variants: dict, *args, repeat: int = 5, init=None, **params)
 
 
 def _close(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether two variants' results agree, relative to the array's magnitude, to the tolerance
-    ``polyopt check`` gives a reassociated reduction (a parallel or SIMD sum: float32 conv1d at
-    LARGE moves by 1.3e-6 of its largest output, float64 durbin by 1.6e-8)."""
-    if not np.issubdtype(b.dtype, np.floating):
-        return np.array_equal(a, b)
-    tol = 1e-4 if b.dtype == np.float32 else 1e-6
-    scale = max(1.0, float(np.nanmax(np.abs(b)))) if b.size else 1.0
-    return bool(np.all(np.abs(a - b) <= tol * scale) or np.allclose(a, b, equal_nan=True, rtol=tol, atol=tol))
+    """Whether two variants' results agree to the tolerance ``polyopt check`` gives a schedule that
+    reassociates a reduction (any variant may)."""
+    return agreement.compare(b, a, None, reassociated=True)[2]
 
 
 def _compiled(kernel, variant):
