@@ -61,7 +61,8 @@ class ScheduleOptions:
     - ``reassociate``: may a loop that carries only a reduction (``s += x[i]``) run in parallel,
       each thread summing a part and the parts combined (OpenMP ``reduction``)?  That changes the
       order of the floating-point operations, so the rounding.  ``None`` (default): only where no
-      other loop of the nest can be parallel; ``True``: wherever it is legal; ``False``: never.
+      other loop of the nest can be parallel (that applies to SIMD lanes too, except for max and
+      min, which are exact in any order); ``True``: wherever it is legal; ``False``: never.
     """
 
     scheduler: str = "pluto"

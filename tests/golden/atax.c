@@ -19,14 +19,9 @@ static void polyopt_atax_par0(long c0, const double *restrict A, const double *r
     {
       for (long c2 = c0; c2 <= c0 + 31; c2 += 1)
       {
+        for (long c3 = c1; c3 <= c1 + 31; c3 += 1)
         {
-          double polyopt_acc0 = tmp[c2];
-          #pragma omp simd reduction(+:polyopt_acc0)
-          for (long c3 = c1; c3 <= c1 + 31; c3 += 1)
-          {
-            polyopt_acc0 = polyopt_acc0 + A[c2 * N + c3] * x[c3];  /* S2 */
-          }
-          tmp[c2] = polyopt_acc0;
+          tmp[c2] = tmp[c2] + A[c2 * N + c3] * x[c3];  /* S2 */
         }
       }
     }
@@ -39,14 +34,9 @@ static void polyopt_atax_par0(long c0, const double *restrict A, const double *r
       {
         for (long c2 = c0; c2 < M; c2 += 1)
         {
+          for (long c3 = c1; c3 <= min(N - 1, c1 + 31); c3 += 1)
           {
-            double polyopt_acc1 = tmp[c2];
-            #pragma omp simd reduction(+:polyopt_acc1)
-            for (long c3 = c1; c3 <= min(N - 1, c1 + 31); c3 += 1)
-            {
-              polyopt_acc1 = polyopt_acc1 + A[c2 * N + c3] * x[c3];  /* S2 */
-            }
-            tmp[c2] = polyopt_acc1;
+            tmp[c2] = tmp[c2] + A[c2 * N + c3] * x[c3];  /* S2 */
           }
         }
       }
@@ -55,14 +45,9 @@ static void polyopt_atax_par0(long c0, const double *restrict A, const double *r
     {
       for (long c2 = c0; c2 <= c0 + 31; c2 += 1)
       {
+        for (long c3 = -(N % 32) + N; c3 < N; c3 += 1)
         {
-          double polyopt_acc2 = tmp[c2];
-          #pragma omp simd reduction(+:polyopt_acc2)
-          for (long c3 = -(N % 32) + N; c3 < N; c3 += 1)
-          {
-            polyopt_acc2 = polyopt_acc2 + A[c2 * N + c3] * x[c3];  /* S2 */
-          }
-          tmp[c2] = polyopt_acc2;
+          tmp[c2] = tmp[c2] + A[c2 * N + c3] * x[c3];  /* S2 */
         }
       }
     }

@@ -68,14 +68,9 @@ static void polyopt_gemver_par1(long c0, double alpha, double beta, double *rest
     {
       for (long c2 = c0; c2 <= c0 + 31; c2 += 1)
       {
+        for (long c3 = c1; c3 <= c1 + 31; c3 += 1)
         {
-          double polyopt_acc0 = w[c2];
-          #pragma omp simd reduction(+:polyopt_acc0)
-          for (long c3 = c1; c3 <= c1 + 31; c3 += 1)
-          {
-            polyopt_acc0 = polyopt_acc0 + alpha * A[c2 * N + c3] * x[c3];  /* S3 */
-          }
-          w[c2] = polyopt_acc0;
+          w[c2] = w[c2] + alpha * A[c2 * N + c3] * x[c3];  /* S3 */
         }
       }
     }
@@ -88,14 +83,9 @@ static void polyopt_gemver_par1(long c0, double alpha, double beta, double *rest
       {
         for (long c2 = c0; c2 < N; c2 += 1)
         {
+          for (long c3 = c1; c3 <= min(N - 1, c1 + 31); c3 += 1)
           {
-            double polyopt_acc1 = w[c2];
-            #pragma omp simd reduction(+:polyopt_acc1)
-            for (long c3 = c1; c3 <= min(N - 1, c1 + 31); c3 += 1)
-            {
-              polyopt_acc1 = polyopt_acc1 + alpha * A[c2 * N + c3] * x[c3];  /* S3 */
-            }
-            w[c2] = polyopt_acc1;
+            w[c2] = w[c2] + alpha * A[c2 * N + c3] * x[c3];  /* S3 */
           }
         }
       }
@@ -104,14 +94,9 @@ static void polyopt_gemver_par1(long c0, double alpha, double beta, double *rest
     {
       for (long c2 = c0; c2 <= c0 + 31; c2 += 1)
       {
+        for (long c3 = -((N + 32) % 32) + N; c3 < N; c3 += 1)
         {
-          double polyopt_acc2 = w[c2];
-          #pragma omp simd reduction(+:polyopt_acc2)
-          for (long c3 = -((N + 32) % 32) + N; c3 < N; c3 += 1)
-          {
-            polyopt_acc2 = polyopt_acc2 + alpha * A[c2 * N + c3] * x[c3];  /* S3 */
-          }
-          w[c2] = polyopt_acc2;
+          w[c2] = w[c2] + alpha * A[c2 * N + c3] * x[c3];  /* S3 */
         }
       }
     }

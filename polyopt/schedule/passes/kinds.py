@@ -114,7 +114,7 @@ def _band(members: list[Member], active, above, innermost: bool, nested: bool, c
                 if info.kind == SERIAL:
                     env.note(f"{m.name} not parallel: {info.reason}")
             if info.reductions and info.kind == SERIAL and last:
-                info = _simd_reduction(m, members[:k], carried, info, ctx, env)
+                info = _simd_reduction(m, members[:k], carried, info, _exact_above(above, infos), ctx, env)
             if info.kind in (PARALLEL, SIMD):
                 info = _with_private(_private_temporaries(m, before, info, env), private, env)
             if ctx.in_simd:
@@ -184,16 +184,23 @@ def _parallel_reduction(m: Member, outer: list[Member], inner: list[Member], car
                    min_work=env.policy.min_parallel_work)
 
 
-def _simd_reduction(m: Member, outer: list[Member], carried, info: LoopInfo, ctx: Context, env: Env) -> LoopInfo:
+def _simd_reduction(m: Member, outer: list[Member], carried, info: LoopInfo, exact_above: str | None,
+                    ctx: Context, env: Env) -> LoopInfo:
     """``info`` (an innermost serial reduction loop), or SIMD with the vector lanes' partial
     results combined after the loop, under the same conditions as a parallel reduction (one
-    element per reduction statement, no other use of it in the loop) -- but also inside a parallel
-    loop: reassociating across the lanes of one thread is what lets gcc vectorize a sum at all."""
+    element per reduction statement, no other use of it in the loop).  ``exact_above``: an
+    enclosing parallel loop that does not reassociate; under ``reassociate=None`` the nest then
+    keeps the original rounding (the results print the same as the original's), and only
+    ``reassociate=True`` vectorizes the sum."""
     opts = env.options
     reduced = env.carried.reduced(carried)
     if (not opts.vectorize or ctx.in_simd or opts.reassociate is False or not reduced
             or not _single_elements(reduced, outer, ctx, env) or _shared_use(m, reduced, env)):
         return info
+    rounding = any(op not in ("max", "min") for _, op, _ in reduced)  # max and min are exact in any order
+    if opts.reassociate is None and exact_above is not None and rounding:
+        return replace(info, reason=f"{info.reason} (not simd: loop {exact_above} is parallel without "
+                                    "reassociating; reassociate=True would vectorize the sum)")
     strided = _strided_access(m, outer, ctx, env)
     if strided:
         # gathers in a vector loop cost more than the scalar loop's latency: ludcmp's and symm's
@@ -204,6 +211,13 @@ def _simd_reduction(m: Member, outer: list[Member], carried, info: LoopInfo, ctx
     env.note(f"{m.name} simd: reduction on {what} combined across vector lanes (reassociates it)")
     return replace(info, kind=SIMD, reason=f"innermost; reduction on {what}: simd, lanes combined (reassociates)",
                    reduce=reduced)
+
+
+def _exact_above(above: str | None, infos: list[LoopInfo]) -> str | None:
+    """The enclosing parallel loop ``above`` unless it is a loop of this band that reassociates
+    a reduction itself (then the nest's rounding has changed already)."""
+    mine = next((i for i in infos if i.name == above), None)
+    return None if mine is not None and mine.reduce else above
 
 
 def _strided_access(m: Member, outer: list[Member], ctx: Context, env: Env) -> str:

@@ -51,7 +51,7 @@ def test_options_disable_parallel_and_simd(kernel_deps):
 
 
 def test_reduction_is_recognised_serial_across_threads_and_simd_across_lanes(kernel_deps):
-    s = schedule(kernel_deps("matvec"))
+    s = schedule(kernel_deps("matvec"), reassociate=True)
     init, band = s.bands
     assert init.statements == ("S0",) and kinds(init.loops) == [("i", PARALLEL)]
     assert kinds(band.tile_loops) == [("i_tile", PARALLEL), ("j_tile", SERIAL)]
@@ -64,13 +64,17 @@ def test_reduction_is_recognised_serial_across_threads_and_simd_across_lanes(ker
     assert "reduction on y[i] along j_tile: kept serial" in band.tile_loops[1].reason
     serial = schedule(kernel_deps("matvec"), reassociate=False).bands[1].loops[1]
     assert (serial.kind, serial.reduce) == (SERIAL, ()) and "kept serial" in serial.reason
+    # by default the rows' parallel loop keeps the original rounding: no lanes inside it
+    exact = schedule(kernel_deps("matvec")).bands[1].loops[1]
+    assert (exact.kind, exact.reduce) == (SERIAL, ())
+    assert "loop i_tile is parallel without reassociating; reassociate=True would" in exact.reason
     for info, node, _ in loop_marks(s.tree):  # never racy: only the reduction is carried, by j
         if info.kind in (PARALLEL, SIMD) and not info.reduce:
             assert not carries_dependence(node, s.dependences.all)
 
 
 def test_matvec_untiled_i_parallel_j_reduction(kernel_deps):
-    band = schedule(kernel_deps("matvec"), tile=False).bands[-1]
+    band = schedule(kernel_deps("matvec"), tile=False, reassociate=True).bands[-1]
     assert kinds(band.loops) == [("i", PARALLEL), ("j", SIMD)]
     assert band.loops[1].reductions == ("y[i]",) and band.loops[1].reduce == (("y", "+", "S1"),)
 
