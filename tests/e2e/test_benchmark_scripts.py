@@ -65,3 +65,15 @@ def test_bench_generality_without_numba_says_how_to_install_it():
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 1
     assert "bench_generality.py needs numba: python3 -m pip install numba" in proc.stderr
+
+
+def test_bench_contention_times_each_kernel_quiet_and_beside_a_busy_process(tmp_path):
+    report = tmp_path / "contention.md"
+    out = _script("bench_contention.py", "--size", "MINI", "--reps", "1", "-o", str(report),
+                  "kernels/linalg.py:doitgen", "kernels/blas.py:gesummv")
+    rows = [line for line in out.splitlines() if line.startswith("| ")]
+    assert [r.split("|")[1].strip() for r in rows] == ["doitgen", "gesummv"]
+    assert all(r.rstrip(" |").endswith("x") or "2x slower" in r for r in rows)
+    assert "geomean none/polyopt: quiet" in out and "beside a busy process" in out
+    text = report.read_text()
+    assert "--size MINI" in text and "| kernel | quiet polyopt ms |" in text and "| doitgen |" in text
