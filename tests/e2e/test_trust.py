@@ -9,7 +9,7 @@ import pytest
 from polyopt.codegen.generate import generate_c
 
 from . import nestgen
-from .trust_kernels import fuzz_1010, never_runs, parity_flow
+from .trust_kernels import fuzz_1010, fuzz_3081, never_runs, parity_flow
 
 
 @pytest.mark.parametrize("config", nestgen.CONFIG_IDS)
@@ -40,3 +40,16 @@ def test_a_statement_that_never_runs_is_explained_and_compiled():
     x, y = np.random.rand(6), np.zeros(6)
     never_runs(x, y)
     assert np.array_equal(y, 2.0 * x)
+
+
+@pytest.mark.parametrize("config", nestgen.CONFIG_IDS)
+def test_a_reversed_sum_in_small_tiles_survives_gcc(config):
+    """gcc 12.2 -O3 vectorized the in-order sum of the 3x2 tiles as a reduction chain over a
+    permuted load and counted two terms twice; the loops that carry it are now kept scalar."""
+    for n, m, t in nestgen.SIZES + ((7, 9, 1), (10, 8, 1)):
+        problem = nestgen.mismatch(fuzz_3081, nestgen.random_args(5, n, m, t), nestgen.CONFIG_OPTIONS[config])
+        assert problem is None, problem
+    options = dict(fuse="none", tile=(3, 2), parallel=False, vectorize=False)
+    assert fuzz_3081.c_source(**options).count("#pragma omp simd if(0)") == 2
+    problem = nestgen.mismatch(fuzz_3081, nestgen.random_args(5, 7, 9, 1), options)
+    assert problem is None, problem

@@ -79,3 +79,11 @@ def never_runs(x: po.f64[N], y: po.f64[N]):
         if i < 0:
             x[i] = 1.0
         y[i] = 2.0 * x[i]
+
+
+@po.kernel
+def fuzz_3081(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, M], C: po.f64[N, N]):
+    """Fuzz seed 3081 (minimised): correct C that gcc 12.2 -O3 miscompiled under small tiles."""
+    for j1 in range(0, N - 1):
+        for k2 in range(M - 2, 0, -1):
+            x[j1] += 0.25 * (y[k2] + y[k2])

@@ -208,3 +208,39 @@ def test_a_loop_mark_without_loop_info_is_rejected():
         return band.insert_mark(isl.Id("polyopt_loop", user="parallel")).get_schedule()
     with pytest.raises(CodegenError, match="without a LoopInfo"):
         compile_kernel(scaled_temp, build)
+
+
+def test_trip_counts_of_printed_loops():
+    from polyopt.codegen import cexpr as ce
+    from polyopt.codegen.printer import Loop, _trip_count
+
+    c0, c3 = ce.Var("c0"), ce.Var("c3")
+    tile = Loop("c3", 0, c0, ce.Binary("<=", c3, ce.add(c0, ce.IntLit(2))), ce.IntLit(1), [])
+    assert _trip_count(tile) == 3
+    strided = Loop("c3", 0, c0, ce.Binary("<", c3, ce.add(c0, ce.IntLit(32))), ce.IntLit(8), [])
+    assert _trip_count(strided) == 4
+    partial = Loop("c3", 0, c0, ce.Binary("<=", c3, ce.Call("min", (ce.Var("N"), c0))), ce.IntLit(1), [])
+    assert _trip_count(partial) is None
+    assert _trip_count(Loop("c3", 0, c0, ce.Binary("<", c3, ce.Var("N")), ce.IntLit(1), [])) is None
+
+
+def test_only_serial_reductions_gcc_would_unroll_into_a_chain_are_kept_scalar():
+    """keeps_order: gcc 12.2 miscompiles in-order sums of several terms per iteration; a sum of one
+    term per iteration (a layer norm's row) or over a long inner loop keeps gcc's vectorizer."""
+
+    def row_sums(A: po.f64[N, M], s: po.f64[N]):
+        for i in range(N):
+            for j in range(M):
+                s[i] += A[i, j]
+
+    kern = po.kernel(row_sums)
+    assert "if(0)" not in kern.c_source(parallel=False, vectorize=False, tile=False)
+    assert "if(0)" not in kern.c_source(parallel=False, vectorize=False, tile=32)
+    small = kern.c_source(parallel=False, vectorize=False, tile=(4, 2))
+    assert small.count("#pragma omp simd if(0)") >= 1
+    assert all("#pragma omp simd" not in line or "if(0)" in line for line in small.splitlines())
+    for n, m in ((1, 1), (5, 7), (9, 4)):
+        a, want = rng.random((n, m)), rng.random(n)
+        got = want.copy()
+        kern.compile(parallel=False, vectorize=False, tile=(4, 2))(a, got)
+        np.testing.assert_allclose(got, want + a.sum(axis=1), rtol=1e-12)
