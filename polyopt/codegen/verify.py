@@ -199,12 +199,15 @@ class _Checker:
         # differ in its iterations.
         # A loop printed with a reduction clause may run the updates of its reduction statements
         # to the reduced element in any order: their pairs among themselves are left out.
+        crossing: dict = {}
         for loop in {id(x): x for leaf in self.leaves for x in leaf.loops if x.kind}.values():
             if loop.clauses:
                 used = other_use_of_reduced(loop, [leaf.stmt.name for leaf in self.leaves
                                                    if any(x is loop for x in leaf.loops)], self.scop)
                 if used:
                     raise EmittedOrderError(used)
+            elif not self._crosses(every, loop, crossing):
+                continue
             under = [m for leaf, m in zip(self.leaves, per_leaf) if any(x is loop for x in leaf.loops)]
             mine = without_reductions(conflicts, loop, self.scop) if loop.clauses else conflicts
             pairs = every if len(under) == len(per_leaf) and mine is conflicts else self._dependent(
@@ -214,6 +217,24 @@ class _Checker:
                 what = "omp parallel for" if loop.kind == PARALLEL else "omp simd"
                 self._explain(conflicts, executed, storage, f"loop {loop.var} is printed '{what}' but two of "
                               "its iterations access the same element", lambda t, x=other: t.intersect(x))
+
+    def _crosses(self, every: isl.UnionMap, loop: Loop, cache: dict) -> bool:
+        """Whether a pair of ``every`` may cross iterations of ``loop`` (False: it certainly does
+        not).  The pairs with equal time vectors before the loop's depth and different ones at it
+        (or at the loops it collapses) are computed once per depth, and their sources tested
+        against the loop's place (its path).  Copies of the loop in the other branch of a guard
+        around it (full and partial tiles) are at the same place, so True is confirmed by the
+        caller on the pairs of the loop's own statements.  (conv2d's 17 marked loops sit at 15
+        depths: 0.92 s of intersections per loop became 0.42 s.)"""
+        index, path = self.sites[id(loop)]
+        last = self.sites[id(loop.chain()[-1])][0]
+        if (index, last) not in cache:
+            equal = [f"t{k} = u{k}" for k in range(index)]
+            differ = " or ".join(f"t{k} != u{k}" for k in range(index, last + 1))
+            cache[index, last] = every.intersect(self._pairs(" and ".join(equal + [f"({differ})"]))).domain()
+        t = ", ".join(f"t{k}" for k in range(self.length))
+        place = isl.UnionSet(f"{self._pdecl()}{{ [{t}] : {_conjunction(path)} }}")
+        return not cache[index, last].intersect(place).is_empty()
 
     def _conflicts(self) -> dict[tuple[str, str], isl.UnionMap]:
         """``{(kind, array): instance pairs}`` to keep in order, the cheaper form per array (above)."""
