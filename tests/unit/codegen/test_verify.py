@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 import polyopt as po
 from polyopt.codegen import cexpr as ce
 from polyopt.codegen import lower
+from polyopt.codegen.c_to_isl import Converter
 from polyopt.codegen.generate import generate_c
 from polyopt.codegen.printer import Guard, Loop, Stmt
-from polyopt.codegen.verify import EmittedOrderError, _Converter, check_emitted
+from polyopt.codegen.verify import EmittedOrderError, check_emitted
 from polyopt.schedule.loops import PARALLEL, SIMD
 
 N, M = po.symbols("N M")
@@ -235,7 +236,7 @@ def _exprs(depth: int):
 @given(_exprs(3), st.integers(0, 2**31))
 def test_printed_expressions_read_back_with_c_semantics(expr, seed):
     space = isl.Space.create_from_names(isl.DEFAULT_CONTEXT, set=["c0"], params=["N"])
-    conv = _Converter(space, {})
+    conv = Converter(space, {})
     rnd = random.Random(seed)
     for _ in range(4):
         env = {"c0": rnd.randint(-20, 20), "N": rnd.randint(-20, 20)}
