@@ -9,7 +9,7 @@ import pytest
 from polyopt.codegen.generate import generate_c
 
 from . import nestgen
-from .trust_kernels import fuzz_1010, fuzz_3081, never_runs, parity_flow
+from .trust_kernels import fuzz_1010, fuzz_3081, never_runs, parity_flow, pointless_wavefront
 
 
 @pytest.mark.parametrize("config", nestgen.CONFIG_IDS)
@@ -53,3 +53,14 @@ def test_a_reversed_sum_in_small_tiles_survives_gcc(config):
     assert fuzz_3081.c_source(**options).count("#pragma omp simd if(0)") == 2
     problem = nestgen.mismatch(fuzz_3081, nestgen.random_args(5, 7, 9, 1), options)
     assert problem is None, problem
+
+
+def test_no_wavefront_where_it_brings_no_parallel_loop():
+    """Skewed tiles whose next loop stays serial only cost: the default schedule keeps the tiles
+    in order (and isl generates the code in seconds instead of running for minutes)."""
+    text = str(pointless_wavefront.schedule())
+    assert "no wavefront: j1_k2_tile would not be parallel in it (temporary 's0' carries a value" in text
+    assert "pipelined" not in text
+    for n, m, t in ((5, 4, 1), (9, 7, 1)):
+        problem = nestgen.mismatch(pointless_wavefront, nestgen.random_args(2, n, m, t), {})
+        assert problem is None, problem

@@ -87,3 +87,24 @@ def fuzz_3081(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, 
     for j1 in range(0, N - 1):
         for k2 in range(M - 2, 0, -1):
             x[j1] += 0.25 * (y[k2] + y[k2])
+
+
+@po.kernel
+def pointless_wavefront(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, M],
+                        C: po.f64[N, N]):
+    """Fuzz campaign, seeds 3150..3449: the default schedule ran the (j1, 4*j1 + k2) tiles in
+    wavefronts although the temporary s0 kept the next tile loop serial; isl's AST generator then
+    ran for minutes, past its operation budget."""
+    for i0 in range(2, N - 0):
+        s0 = 0.0
+        for j1 in range(i0 + 1, N - 2):
+            s1 = 0.0
+            for k2 in range(max(1, i0 - 2), min(N - 0, i0 + 3)):
+                t2 = 0.25 * (B[j1 - 2, M - 1] + C[j1 // 2, i0] + C[i0 - 2, j1 - 3] + s1)
+                y[M - 1] = 0.25 * (y[M - 1] + math.sqrt(t2))
+                C[i0 - 2, k2] = 0.25 * (y[0] + B[i0, M - 1] + B[k2 - 1, 0] + s0)
+                s1 += 0.5 * A[j1 - 1, 0]
+            A[j1, M - 1] = 0.125 * s1
+            for k3 in range(1, M - 1):
+                y[k3 - 1] = 0.25 * (x[i0] + A[j1, k3])
+            s0 += 0.25 * (y[M - 1] + x[i0 - 1])

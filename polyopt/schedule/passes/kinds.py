@@ -383,6 +383,18 @@ def _accumulates(stmt) -> bool:
                                       for w in stmt.writes for r in stmt.reads)
 
 
+def parallel_obstacle(m: Member, active, env: Env) -> str:
+    """Why loop ``m`` cannot be a parallel loop where ``active`` dependences are left ("" if it
+    can): a dependence it carries (after privatising temporaries), or a temporary's value crossing
+    it (see :func:`_private_temporaries`)."""
+    carried, _ = env.carried.split(m, active)
+    carried, _ = env.carried.privatised(m, carried, active)
+    if carried:
+        return f"it carries {env.carried.describe(*carried[0])}"
+    info = _private_temporaries(m, active, LoopInfo(m.name, PARALLEL, ""), env)
+    return info.reason if info.kind != PARALLEL else ""
+
+
 def _private_temporaries(m: Member, active, info: LoopInfo, env: Env) -> LoopInfo:
     """``info``, or SERIAL when a value of a temporary written under ``m`` may cross its iterations.
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from ...errors import ScheduleError
 from ..tree import Member
+from .kinds import parallel_obstacle
 from .tile import tile_members
 from .work import BandWork, Context, Env
 
@@ -34,6 +35,15 @@ def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
     size_of = dict(zip(work.band.members, work.sizes))
     ordered = [size_of[m] for m in work.members]
     tiles = _wavefront(tile_members(work.members, ordered), work.members, ordered)
+    if work.given_value("wavefront") is None:
+        # skewed tiles are worth their cost only for the parallel loop they bring; without one
+        # they only make isl's code generation harder (fuzz seed ~3330: a wavefront whose next
+        # loop a temporary kept serial sent isl's AST generator past its operation budget)
+        _, rest = env.carried.split(tiles[0], ctx.active)
+        why = parallel_obstacle(tiles[1], rest, env)
+        if why:
+            env.note(f"{work.label}: no wavefront: {tiles[1].name} would not be parallel in it ({why})")
+            return work
     env.note(f"{work.label}: no tile loop is parallel; wavefront {tiles[0].name} makes {tiles[1].name} parallel")
     return replace(work, tiles=tuple(tiles), wavefront=True)
 
