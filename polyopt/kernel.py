@@ -103,8 +103,11 @@ class Kernel:
 
     def _program(self, cfg: _Config):
         if cfg.key not in self._programs:
-            schedule = self._schedule(cfg)
-            program = self._codegen(schedule)
+            def build(options):
+                schedule = self._schedule(cfg if options == cfg.options else _Config(options))
+                return schedule, self._codegen(schedule)
+
+            schedule, program = pipeline.generate_with_fallback(cfg.options, build, cfg.plan is not None)
             self._programs[cfg.key] = program
             # From now on the schedule's explanation also says what the C does (Schedule.emitted).
             self._schedules[cfg.key] = dataclasses.replace(schedule, emitted=program.loops)

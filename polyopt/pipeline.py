@@ -114,6 +114,41 @@ def codegen(sched, times: PassTimes | None = None):
     return program
 
 
+# What to try, in order, when isl cannot give proved code for a schedule
+SIMPLER = ({"tile": False}, {"scheduler": "none", "tile": False})
+
+
+def generate_with_fallback(options, build, fixed: bool = False):
+    """``build(options) -> (schedule, result)``, retried with simpler options when isl cannot give
+    proved code for the schedule (a :class:`~polyopt.errors.CodegenError`: its code generator or
+    the emitted-code check over budget, or every AST it built wrong): the same options untiled,
+    then the original loop order.  A refusal of a valid kernel is worse than slower code; the
+    schedule's explanation says what happened.  ``fixed``: the schedule was asked for (a plan),
+    and is never replaced."""
+    import dataclasses
+
+    from .errors import CodegenError
+
+    try:
+        return build(options)
+    except CodegenError as exc:
+        if fixed:
+            raise
+        why = str(exc).splitlines()[0]
+        for change in SIMPLER:
+            simpler = dataclasses.replace(options, **change)
+            if simpler == options:
+                continue
+            try:
+                sched, result = build(simpler)
+            except CodegenError:
+                continue
+            what = ", ".join(f"{k}={v!r}" for k, v in change.items())
+            note = f"fallback: {why}; compiled with {what} instead"
+            return dataclasses.replace(sched, decisions=sched.decisions + (note,)), result
+        raise
+
+
 def compile_program(program, kernel_def, times: PassTimes | None = None):
     from .runtime import load
 

@@ -52,6 +52,8 @@ class OptimizedRegion:
     definitions: str
     call: str
     check: str | None
+    options: ScheduleOptions | None = None  # what the region was compiled with (None: the file's)
+    note: str = ""  # why they differ from the file's (a fallback)
 
 
 def optimize_c(text: str, *, filename: str = "<input>", keep_going: bool = False,
@@ -93,21 +95,29 @@ def optimize_region(region: CRegion, parsed: ParsedFile, options: ScheduleOption
     """The optimized code of one converted region; ``taken`` grows by the names it uses."""
     from ..codegen.region import generate_region
 
-    sched = schedule_region(region, options)
-    by_name = dict(zip((s.name for s in sched.scop.statements), region.statements))
-    iterators = {s.name: set(s.iterators) for s in sched.scop.statements}
-
-    def statement_text(name: str, exprs: dict[str, str]) -> str:
-        return substitute(by_name[name], exprs, iterators[name])
-
     function = _fresh(f"polyopt_{region.kernel.name}", taken)
-    with pipeline.run_pass("codegen"):
-        interface = region_interface(region, parsed, function, taken)
-        assumed = assumed_context(sched.scop)
-        check = runtime_check(region, sched.scop, assumed)
-        code = generate_region(sched, statement_text, interface, taken=taken, check=check, context=assumed)
+
+    def build(opts: ScheduleOptions):
+        sched = schedule_region(region, opts)
+        by_name = dict(zip((s.name for s in sched.scop.statements), region.statements))
+        iterators = {s.name: set(s.iterators) for s in sched.scop.statements}
+
+        def statement_text(name: str, exprs: dict[str, str]) -> str:
+            return substitute(by_name[name], exprs, iterators[name])
+
+        names = set(taken)
+        with pipeline.run_pass("codegen"):
+            interface = region_interface(region, parsed, function, names)
+            assumed = assumed_context(sched.scop)
+            check = runtime_check(region, sched.scop, assumed)
+            code = generate_region(sched, statement_text, interface, taken=names, check=check, context=assumed)
+        return sched, (code, names)
+
+    sched, (code, names) = pipeline.generate_with_fallback(options, build)
+    taken.update(names)
     taken.update({function + "_check", function + "_par"})
-    return OptimizedRegion(code.definitions, code.call, code.check)
+    note = next((d for d in sched.decisions if d.startswith("fallback: ")), "")
+    return OptimizedRegion(code.definitions, code.call, code.check, sched.options, note)
 
 
 def schedule_region(region: CRegion, options: ScheduleOptions):
@@ -149,7 +159,9 @@ def _splice(parsed: ParsedFile, done: list, options: ScheduleOptions, line_direc
     for region, code in done:
         first, last = region.first_line - 1, region.last_line - 1
         indent = _indent(lines[first]) or _indent(lines[first + 1])
-        out = [f"{indent}/* polyopt: optimized scop region ({options.key()}) */{newline}"]
+        used = code.options or options
+        out = [f"{indent}/* polyopt: optimized scop region ({used.key()}) */{newline}"]
+        out += [f"{indent}/* polyopt: {code.note} */{newline}"] if code.note else []
         if code.check is None:
             out += [f"{indent}{code.call}{newline}"]
         else:

@@ -81,6 +81,26 @@ def test_cc_honours_no_parallel_and_no_vectorize(tmp_path, capsys):
     assert "tile=False" in text and "parallel=False" in text and "vectorize=False" in text
 
 
+def test_cc_falls_back_to_an_untiled_region_when_isl_gives_up(tmp_path, capsys, monkeypatch):
+    from polyopt.codegen import region
+    from polyopt.errors import CodegenError
+
+    real = region.generate_region
+
+    def tiles_fail(sched, *args, **kwargs):
+        if sched.options.tile is not False:
+            raise CodegenError("isl's code generator gave up on this schedule after 12,000,000 operations")
+        return real(sched, *args, **kwargs)
+
+    monkeypatch.setattr(region, "generate_region", tiles_fail)
+    root = _project(tmp_path)
+    out = root / "out.c"
+    assert run(capsys, "cc", "-I", str(root / "inc"), "-DSCALE=2", str(root / "kern.c"), "-o", str(out))[0] == 0
+    text = out.read_text()
+    assert "tile=False" in text and "#pragma omp parallel for" in text
+    assert "/* polyopt: fallback: isl's code generator gave up on this schedule" in text
+
+
 def test_cc_bad_tile_is_a_usage_error(tmp_path, capsys):
     root = _project(tmp_path)
     status, _, err = run(capsys, "cc", str(root / "kern.c"), "-o", str(root / "o.c"), "--tile", "x")

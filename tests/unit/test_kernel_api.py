@@ -169,3 +169,37 @@ def test_plain_text_views_are_short_and_say_what_they_are():
     compiled = mm.compile()
     assert re.fullmatch(r"<compiled kernel mm\(C, A, B\): C function polyopt_mm, cache entry \w{12}>",
                         repr(compiled)), repr(compiled)
+
+
+def test_a_schedule_isl_cannot_generate_falls_back_to_a_simpler_one(monkeypatch):
+    """When isl cannot give proved code for the schedule (its code generator over budget, say),
+    the kernel is compiled untiled, then in its original order, and the explanation says so; a
+    plan is never replaced."""
+    from polyopt import pipeline
+    from polyopt.errors import CodegenError
+
+    def transpose_add(A: po.f64[N, N], B: po.f64[N, N]):
+        for i in range(N):
+            for j in range(N):
+                A[i, j] += B[j, i]
+
+    real = pipeline.codegen
+
+    def tiles_fail(schedule, times=None):
+        if schedule.options.tile is not False:
+            raise CodegenError("isl's code generator gave up on this schedule after 12,000,000 operations")
+        return real(schedule, times)
+
+    monkeypatch.setattr(pipeline, "codegen", tiles_fail)
+    kern = po.kernel(transpose_add)
+    text = kern.c_source()
+    assert "tile=False" in text.splitlines()[2]
+    assert ("fallback: isl's code generator gave up on this schedule after 12,000,000 operations; compiled "
+            "with tile=False instead") in str(kern.schedule())
+    a, b = np.random.rand(5, 5), np.random.rand(5, 5)
+    want = a + b.T
+    kern(a, b)
+    np.testing.assert_allclose(a, want)
+    plan = po.kernel(transpose_add).schedule().plan
+    with pytest.raises(CodegenError, match="gave up"):
+        po.kernel(transpose_add).c_source(plan=plan)
