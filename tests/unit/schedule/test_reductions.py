@@ -3,6 +3,8 @@ an OpenMP reduction clause, when reassociating the sum is allowed (``reassociate
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -79,7 +81,11 @@ def test_the_emitted_code_check_refuses_a_reduction_printed_without_its_clause(m
 
     monkeypatch.setattr(lower, "reduction_clauses", lambda items, params, names: None)
     with pytest.raises(CodegenError, match="RAW on out|WAW on out|WAR on out"):
-        dot.c_source(parallel=True, tile=False)
+        dot.c_source(plan=dot.schedule(parallel=True, tile=False).plan)  # a plan is never replaced
+    # without a plan the kernel falls back to a simpler schedule, and says why
+    assert "scheduler='none'" in dot.c_source(parallel=True, tile=False).splitlines()[2]
+    assert re.search(r"fallback: refusing to emit code for 'dot': the emitted code violates (RAW|WAW|WAR) on out",
+                     str(dot.schedule(parallel=True, tile=False)))
 
 
 @po.kernel
@@ -102,8 +108,11 @@ def test_the_emitted_code_check_refuses_a_reduced_array_used_beside_the_reductio
     from polyopt.schedule.passes import kinds
 
     monkeypatch.setattr(kinds, "_arrays_of", lambda stmt: set())  # the scheduler no longer sees the use
+    kern = reduction_beside_other_elements
     with pytest.raises(CodegenError, match="reduces 'x' but S1 accesses it"):
-        reduction_beside_other_elements.c_source(fuse="max", tile=False)  # not memoized by the test above
+        kern.c_source(plan=kern.schedule(fuse="max", tile=False).plan)  # not memoized by the test above
+    assert "scheduler='none'" in kern.c_source(fuse="max", tile=False).splitlines()[2]
+    assert "reduces 'x' but S1 accesses it" in str(kern.schedule(fuse="max", tile=False))  # the fallback's reason
 
 
 @po.kernel
