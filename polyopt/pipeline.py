@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from .errors import InternalError, PolyoptError
+from .errors import CodegenError, InternalError, PolyoptError
 
 
 @dataclass
@@ -125,9 +125,6 @@ def generate_with_fallback(options, build, fixed: bool = False):
     then the original loop order.  A refusal of a valid kernel is worse than slower code; the
     schedule's explanation says what happened.  ``fixed``: the schedule was asked for (a plan),
     and is never replaced."""
-    import dataclasses
-
-    from .errors import CodegenError
 
     try:
         return build(options)
@@ -136,7 +133,7 @@ def generate_with_fallback(options, build, fixed: bool = False):
             raise
         why = str(exc).splitlines()[0]
         for change in SIMPLER:
-            simpler = dataclasses.replace(options, **change)
+            simpler = replace(options, **change)
             if simpler == options:
                 continue
             try:
@@ -145,7 +142,7 @@ def generate_with_fallback(options, build, fixed: bool = False):
                 continue
             what = ", ".join(f"{k}={v!r}" for k, v in change.items())
             note = f"fallback: {why}; compiled with {what} instead"
-            return dataclasses.replace(sched, decisions=sched.decisions + (note,)), result
+            return replace(sched, decisions=sched.decisions + (note,)), result
         raise
 
 
