@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import types
 
 from . import config, pipeline
-from .errors import OptionError, user_facing
+from .errors import OptionError, PolyoptError, user_facing
 from .schedule.options import ScheduleOptions
 
 
@@ -33,6 +34,7 @@ class Kernel:
     def _start(self, options: dict) -> None:
         """The state every kernel starts with (also used by other front ends, e.g. ``po.from_c``)."""
         options = dict(options)
+        self.tune_mode = _tune_mode(options.pop("tune", "cached"))
         self.plan = _as_plan(options.pop("plan", None))  # the decorator's plan, if any
         if self.plan is not None and options:
             raise OptionError("give @po.kernel a plan or options, not both",
@@ -46,6 +48,7 @@ class Kernel:
         self._compiled: dict[str, object] = {}
         self._binding = None
         self._default: dict[tuple, object] = {}
+        self._tuned = _Tuned()
 
     @property
     def name(self) -> str:
@@ -93,7 +96,16 @@ class Kernel:
     def schedule(self, **options):
         """The schedule for ``options`` (the decorator's options are the defaults), or for ``plan=``
         (a :class:`~polyopt.schedule.plan.Plan`, e.g. ``kernel.schedule().plan.with_band(0, tile=(64,
-        64))``: its decisions are applied and checked against the dependences)."""
+        64))``: its decisions are applied and checked against the dependences).
+
+        On a kernel that runs a tuned plan (after :meth:`tune`, or a call that used a remembered
+        result), ``schedule()`` without arguments is that plan's schedule, and its explanation
+        says when and where it was tuned and what differs from the default.
+        """
+        entry = self._tuned.active
+        if not options and entry is not None:
+            sched = self.schedule(plan=entry.plan)
+            return dataclasses.replace(sched, decisions=(entry.describe(),) + sched.decisions)
         return self._schedule(self._config(options))
 
     def _schedule(self, cfg: _Config):
@@ -171,12 +183,70 @@ class Kernel:
 
     @user_facing
     def __call__(self, *args, **kwargs):
-        # Fast path: the default configuration, looked up without rebuilding the options.
         env = config.toolchain_env()
+        if self.tune_mode is not False and self.plan is None:
+            tuned = self._tuned_callable(env, args, kwargs)
+            if tuned is not None:
+                return tuned(*args, **kwargs)
+        # Fast path: the default configuration, looked up without rebuilding the options.
         compiled = self._default.get(env)
         if compiled is None:
             compiled = self._default[env] = self.compile()
         return compiled(*args, **kwargs)
+
+    # ------------------------------------------------------------ tuning
+
+    @user_facing
+    def tune(self, *args, budget: float | None = None, progress=None, **kwargs):
+        """Search the legal plans of this kernel for the sizes of these arguments on this machine,
+        measuring each promising one against the best so far (on copies: the arguments are not
+        changed), and remember the winner; later calls at sizes of the same class use it (see
+        :mod:`polyopt.tune`).  ``budget``: seconds of wall time, compilation included (default 60).
+        ``progress(fraction, text)`` is called as the budget is used.  Returns a
+        :class:`~polyopt.tune.report.TuneReport` (``.best``, ``.speedup``, ``.candidates``)."""
+        from .tune import tune
+
+        if budget is not None and (isinstance(budget, bool) or not isinstance(budget, (int, float))
+                                   or not budget > 0):
+            raise OptionError(f"tune(budget=...) takes a positive number of seconds, not {budget!r}")
+        default = self._schedule(self._config({}))
+        with pipeline.run_pass("tune", self.times):
+            report, entry = tune.run(self, default, args, kwargs, budget, progress)
+        self._tuned.add(entry)
+        return report
+
+    @user_facing
+    def tuned_for(self, *args, **kwargs):
+        """The remembered tuning result (:class:`~polyopt.tune.store.TunedEntry`) for these
+        arguments' size class on this machine, or None."""
+        from .tune import tune
+
+        entries = self._tuned.entries(config.toolchain_env(), lambda: tune.remembered(self))
+        return entries.get(tune.size_class(self.bind(*args, **kwargs))) if entries else None
+
+    def _tuned_callable(self, env, args, kwargs):
+        """The compiled tuned plan for these arguments' size class, or None (no result remembered:
+        the default runs; ``tune=True``: tune first)."""
+        from .tune import tune
+
+        entries = self._tuned.entries(env, lambda: tune.remembered(self))
+        if not entries and self.tune_mode is not True:
+            return None
+        sizes = self.bind(*args, **kwargs)
+        entry = entries.get(tune.size_class(sizes))
+        if entry is None and self.tune_mode is True:
+            self.tune(*args, **kwargs)
+            entry = self._tuned.active
+        if entry is None:
+            return None
+        try:
+            compiled = self.compile(plan=entry.plan)
+        except PolyoptError as exc:  # a result this polyopt can no longer apply: forget it
+            tune.discard(self, entry, exc)
+            self._tuned.drop(entry)
+            return None
+        self._tuned.active = entry
+        return compiled
 
     # ------------------------------------------------------------ the executable specification
 
@@ -194,6 +264,46 @@ class Kernel:
         """Run the original Python function on the arguments, with size symbols bound to their values."""
         values = self.bind(*args, **kwargs)
         return _rebind(self.py_func, values)(*args, **kwargs)
+
+
+class _Tuned:
+    """A kernel's tuning results: remembered ones, loaded once per compiler setting and thread
+    count, and those :meth:`Kernel.tune` found in this process (used even with the cache off)."""
+
+    def __init__(self):
+        self._loaded: dict[tuple, dict] = {}
+        self._found: dict[tuple, dict] = {}
+        self.active = None  # the TunedEntry the last call ran (or tune() found)
+
+    @staticmethod
+    def _key(env) -> tuple:
+        return env, os.environ.get("OMP_NUM_THREADS"), os.environ.get("POLYOPT_NO_CACHE")
+
+    def entries(self, env, load) -> dict:
+        key = self._key(env)
+        loaded = self._loaded.get(key)
+        if loaded is None:
+            loaded = self._loaded[key] = load()
+        found = self._found.get(key)
+        return {**loaded, **found} if found else loaded
+
+    def add(self, entry) -> None:
+        self._found.setdefault(self._key(config.toolchain_env()), {})[entry.size_class] = entry
+        self.active = entry
+
+    def drop(self, entry) -> None:
+        for entries in list(self._loaded.values()) + list(self._found.values()):
+            if entries.get(entry.size_class) is entry:
+                del entries[entry.size_class]
+        if self.active is entry:
+            self.active = None
+
+
+def _tune_mode(value):
+    if value not in ("cached", True, False):
+        raise OptionError(f"tune= takes 'cached', True or False, not {value!r}",
+                          hint="'cached': use a remembered result; True: tune on the first call; False: never")
+    return value
 
 
 class _Config:

@@ -5,6 +5,7 @@ It sits on top of the whole pipeline and of :mod:`polyopt.suite`; nothing import
     polyopt compile kernels/ -o build/ --jobs 2 --tile 32,32,8
     polyopt check kernels/ --size SMALL
     polyopt bench kernels/polybench/gemm.py --size MEDIUM --threads 2 --vs none,isl,numpy -o results/
+    polyopt tune kernels/ --size LARGE --budget 60 --threads 2 -o results/
     polyopt show kernels/polybench/gemm.py:gemm --schedule --tile off
     polyopt cc -I utilities -DLARGE_DATASET gemm.c -o gemm_opt.c
     polyopt gcc -O3 -I utilities gemm.c utilities/polybench.c -o gemm -lm     (a drop-in gcc)
@@ -107,13 +108,29 @@ def build_parser() -> argparse.ArgumentParser:
                    help="OpenMP (and BLAS) threads; default: the environment's")
     p.add_argument("--repeat", type=_positive, default=5, metavar="R", help="timed runs per variant (default 5)")
     p.add_argument("--vs", default=None, metavar="LIST",
-                   help="baselines, comma-separated: none, isl, pluto, numpy (default none,isl,numpy); for C "
-                        "files gcc, clang, polly, none, isl, pluto (default gcc,clang,polly)")
+                   help="baselines, comma-separated: none, isl, pluto, numpy, untuned (default "
+                        "none,isl,numpy); for C files gcc, clang, polly, none, isl, pluto "
+                        "(default gcc,clang,polly)")
     p.add_argument("-o", "--out", default="polyopt-bench", metavar="DIR",
                    help="directory for bench.csv and bench.json (default polyopt-bench)")
     add_cpp_options(p)
     add_progress_option(p)
     add_schedule_options(p)
+
+    p = sub.add_parser("tune", help="search each kernel's legal plans on this machine and remember the best")
+    p.add_argument("paths", nargs="+", metavar="PATH", help=paths_help)
+    _add_size(p)
+    p.add_argument("--budget", type=float, default=60.0, metavar="SECONDS",
+                   help="wall time per kernel, compilation included (default 60)")
+    p.add_argument("--threads", type=_positive, default=None, metavar="N",
+                   help="OpenMP threads to tune for; default: the environment's")
+    p.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N",
+                   help="kernels tuned at once (default 1: tunings on shared cores disturb each other)")
+    p.add_argument("--dask", default=None, metavar="ADDRESS",
+                   help="tune on the workers of this Dask scheduler, each on its own machine")
+    p.add_argument("-o", "--out", default="polyopt-tune", metavar="DIR",
+                   help="directory for tune.csv, tune.json and a report per kernel (default polyopt-tune)")
+    add_progress_option(p)
 
     p = sub.add_parser("show", help="print a kernel's model, dependences, schedule or C")
     p.add_argument("path", metavar="FILE[:KERNEL]", help="a suite file, or a C file as FILE.c[:REGION]")
@@ -142,6 +159,8 @@ def _dispatch(args, executor) -> int:
         from . import compile as command
     elif args.command == "check":
         from . import check as command
+    elif args.command == "tune":
+        from . import tune as command
     else:
         from . import bench, cc, show
 
@@ -158,7 +177,7 @@ def _dispatch(args, executor) -> int:
 def main(argv=None, *, executor=None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 a kernel failed, 2 usage error).
 
-    ``executor``: for compile and check, any object with ``submit`` (see the module docstring);
+    ``executor``: for compile, check and tune, any object with ``submit`` (see the module docstring);
     it overrides ``--jobs`` and is not shut down here.
     """
     argv = sys.argv[1:] if argv is None else list(argv)

@@ -2,7 +2,10 @@
 
 Variants: ``polyopt`` (the kernel's options plus the command line's) and the baselines of ``--vs``:
 ``none`` (original loop order, compiled the same way), ``isl`` / ``pluto`` (that scheduler with the
-same options), ``numpy`` (the Case's NumPy formulation, when it has one).  They are timed by
+same options), ``numpy`` (the Case's NumPy formulation, when it has one), ``untuned`` (the kernel's
+default plan).  When a tuned result is remembered for the kernel at this size on this machine
+(``polyopt tune``) and no scheduling option is given, the polyopt variant runs the tuned plan,
+and the output says so.  They are timed by
 :func:`polyopt.runtime.timing.time_interleaved`: a warm-up run each, then rounds of one run per
 variant, the order rotating, so that drift of the machine hits every variant alike; each run gets
 fresh copies of the inputs, made outside the timed region; the median, the minimum and the spread
@@ -41,7 +44,7 @@ from .common import (
     track,
 )
 
-BASELINES = ("none", "isl", "pluto", "numpy")
+BASELINES = ("none", "isl", "pluto", "numpy", "untuned")
 # Below about a millisecond a call measures its own overheads (argument checks, waking the OpenMP
 # threads, NumPy's dispatch) more than the loops: ratios such as 0.00x then mean nothing.
 MIN_TIMED_S = 1e-3
@@ -60,14 +63,16 @@ def parse_vs(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _callables(case, variants: list[str], options: dict) -> dict:
-    """variant -> (function of the argument dict) or an error/'n/a' string."""
+def _callables(case, variants: list[str], options: dict, args: dict) -> tuple[dict, str]:
+    """variant -> (function of the argument dict) or an error/'n/a' string; and what tuned result
+    the polyopt variant uses ('' for none: options were given, or nothing is remembered)."""
     kernel = case.kernel
     out = {}
+    tuned = kernel.tuned_for(**args) if not options and kernel.tune_mode is not False else None
     for v in variants:
         try:
             if v == "polyopt":
-                fn = kernel.compile(**options)
+                fn = kernel.compile(plan=tuned.plan) if tuned is not None else kernel.compile(**options)
             elif v == "numpy":
                 if case.numpy is None:
                     out[v] = "n/a"
@@ -75,18 +80,20 @@ def _callables(case, variants: list[str], options: dict) -> dict:
                 fn = case.numpy
             elif v == "none":
                 fn = kernel.compile(scheduler="none")
+            elif v == "untuned":
+                fn = kernel.compile(**options)
             else:
                 fn = kernel.compile(**{**options, "scheduler": v})
             out[v] = fn
         except PolyoptError as exc:
             out[v] = f"error: {first_line(str(exc))}"
-    return out
+    return out, tuned.describe() if tuned is not None else ""
 
 
 def bench_case(case, size: str, repeat: int, variants: list[str], options: dict) -> dict:
     """Time every variant on ``case`` at ``size`` in this process (see the module docstring)."""
     base = case.inputs(size)
-    fns = _callables(case, variants, options)
+    fns, tuned = _callables(case, variants, options, base)
     runnable = {v: (lambda args, fn=fns[v]: fn(**args)) for v in variants if callable(fns[v])}
     flops = case.flop_count(size)
     result = {v: {"status": fns[v] if not callable(fns[v]) else "ok"} for v in variants}
@@ -102,7 +109,7 @@ def bench_case(case, size: str, repeat: int, variants: list[str], options: dict)
     mine = result.get("polyopt", {}).get("median_s")
     for v in runnable:
         result[v]["polyopt_speedup"] = result[v]["median_s"] / mine if mine else None
-    return {"flops": flops, "variants": result}
+    return {"flops": flops, "variants": result, "tuned": tuned}
 
 
 def _child(spec_text: str, out_path: str) -> int:
@@ -146,7 +153,8 @@ def _detail(result: dict) -> str:
     vs = result["variants"]
     ups = [f"{sp:.2f}x vs {v}" for v, info in vs.items()
            if v != "polyopt" and (sp := info.get("polyopt_speedup")) is not None]
-    return ", ".join([f"{_ms(vs['polyopt'].get('median_s'))} ms"] + ups)
+    mine = f"{_ms(vs['polyopt'].get('median_s'))} ms" + (" tuned" if result.get("tuned") else "")
+    return ", ".join([mine] + ups)
 
 
 def _ms(v) -> str:
@@ -203,6 +211,9 @@ def run(args) -> int:
     bad = [r for r in results if r["status"] != "ok"]
     bad_baselines = [(r["name"], v, i["status"]) for r in results for v, i in r.get("variants", {}).items()
                      if i["status"].startswith("error")]
+    for r in results:
+        if r.get("tuned"):
+            print(f"{r['name']}: polyopt ran its tuned plan ({r['tuned']})")
     for r in bad:
         print(f"\n{r['name']} ({r['file']}): {r['error']}")
     for name, v, status in bad_baselines:

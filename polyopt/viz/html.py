@@ -100,7 +100,26 @@ def kernel_html(kernel) -> str:
             + c_html(c) + "</div>")
 
 
+def tune_report_html(report) -> str:
+    """Summary line, what changed, the predicted-vs-measured plot, every candidate."""
+    from .tuning import predicted_vs_measured
+
+    head = (f"<div><b>Tuned {_esc(report.kernel)}</b>: {report.speedup:.2f}x the default "
+            f"({report.default_seconds * 1e3:.3f} ms &rarr; {report.best_seconds * 1e3:.3f} ms), "
+            f"{len(report.candidates)} candidates in {report.seconds:.1f} s on {_esc(report.machine)}")
+    changes = _pre("\n".join(report.changes) or "the default plan won")
+    rows = [[c.description, _ms(c.predicted), _ms(c.seconds), c.status + (f": {c.why}" if c.why else "")]
+            for c in report.candidates]
+    table = _table(["candidate", "predicted ms", "measured ms", "status"], rows)
+    return head + changes + predicted_vs_measured(report) + table + "</div>"
+
+
+def _ms(seconds) -> str:
+    return "" if seconds is None or seconds != seconds else f"{seconds * 1e3:.3f}"
+
+
 views.register("scop", scop_html)
 views.register("dependences", dependences_html)
 views.register("schedule", schedule_html)
 views.register("kernel", kernel_html)
+views.register("tune_report", tune_report_html)

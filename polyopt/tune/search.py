@@ -1,0 +1,251 @@
+"""The tuner: rank candidate plans with the cost model, measure the promising ones against the
+incumbent on copies of the caller's arrays, keep the winner.
+
+How a tuning run goes (``budget`` seconds of wall time, compilation included):
+
+1. The default (what the kernel runs untuned) is compiled, run once on copies of the arguments
+   (its outputs are the reference every candidate must reproduce) and timed: it is the first
+   incumbent, so tuning never returns anything slower than the default.
+2. The cost model is calibrated on it (measured / predicted) and ranks every structural candidate
+   (:mod:`.space`) of every base plan.
+3. Until the budget runs out: take the best-ranked untried candidate (every third pick, a
+   loop-level change of the incumbent), make its schedule (an illegal plan is refused there and
+   never timed), compile it, run it once on copies and compare the outputs with the reference, then
+   screen it with that run (more than 1.3x the incumbent: dropped) and time it interleaved with the
+   incumbent until the two differ beyond the noise or the rounds run out.  A candidate clearly
+   faster becomes the incumbent.  Every measurement corrects the model for the candidates near it
+   (the geometric mean of measured/predicted of the three nearest measured ones of the same band).
+4. The winner is timed once more against the default, interleaved; unless it is faster beyond
+   the noise, the default wins.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import CodegenError, CompileError, PolyoptError, ScheduleError
+from ..runtime import agreement
+from ..runtime.timing import time_interleaved
+from .machine import Machine
+from .model import CostModel, band_spans
+from .space import BandChange, band_changes, differences, loop_changes
+
+SCREEN = 1.3  # a candidate's first run beyond this multiple of the incumbent: not timed further
+MARGIN = 0.02  # a challenger must be faster by more than this, beyond the noise
+ROUNDS = 10  # interleaved rounds at most per comparison
+FINAL_SHARE = 0.15  # of the budget kept for the final comparison with the default
+BASES = (("fuse=max", {"fuse": "max"}), ("fuse=none", {"fuse": "none"}), ("scheduler=isl", {"scheduler": "isl"}))
+
+
+@dataclass
+class Candidate:
+    """One candidate and what became of it.  ``status``: ``default``, ``faster`` (became the
+    incumbent), ``slower``, ``same`` (within the noise), ``screened`` (first run far slower),
+    ``illegal`` (the plan breaks a dependence: never timed), ``failed`` (no code or no binary),
+    ``wrong`` (its outputs differ from the default's)."""
+
+    description: str
+    predicted: float
+    seconds: float | None = None
+    status: str = ""
+    plan: object = None
+    why: str = ""
+    compiled: object = field(default=None, repr=False, compare=False)  # while tuning only
+
+
+def tune_kernel(kernel, default_schedule, args: tuple, kwargs: dict, *, machine: Machine,
+                budget: float = 60.0, progress=None, clock=time.perf_counter):
+    """Tune ``kernel`` for the sizes of ``args``; returns ``(best plan, Candidate list, default
+    seconds, best seconds, changes)`` (see :mod:`polyopt.tune` for the whole picture).
+
+    ``default_schedule`` is what the kernel runs untuned; ``progress(fraction, text)`` is called as
+    the budget is used.
+    """
+    start = clock()
+    sizes = kernel.bind(*args, **kwargs)
+    fresh = _copier(args, kwargs)
+    default_plan = default_schedule.plan
+    default = kernel.compile()
+    reference = _outputs(default, fresh)
+    first = time_interleaved({"default": _runner(default)}, fresh=fresh, repeat=3, warmup=0)
+    incumbent = _Incumbent(default_plan, default, first.median("default"), "default")
+    model = CostModel(kernel.scop, sizes, machine)
+    scale = incumbent.seconds / max(model.predict(default_plan), 1e-12)
+    candidates = [Candidate("default", incumbent.seconds, incumbent.seconds, "default", default_plan)]
+    bases = _bases(kernel, default_plan)
+    ranked = []
+    for name, plan in bases.items():
+        spans = band_spans(model, plan)
+        for change in band_changes(name, plan, spans):
+            ranked.append((scale * model.predict(change.apply(plan)), change))
+    ranked.sort(key=lambda pc: pc[0])
+    tried = {default_plan.digest()}
+    measured: list[tuple[BandChange, float, float]] = []  # (change, predicted, seconds)
+    picks = 0
+    final_start = budget * (1 - FINAL_SHARE)
+
+    def left() -> float:
+        return final_start - (clock() - start)
+
+    while left() > 0:
+        picks += 1
+        loop_level = picks % 3 == 0 or not ranked
+        if loop_level:
+            change = next((c for c in loop_changes(incumbent.plan)
+                           if c.apply(incumbent.plan).digest() not in tried), None)
+            if change is None and not ranked:
+                break
+            if change is None:
+                continue
+            plan, description, predicted = change.apply(incumbent.plan), change.describe(), math.nan
+        else:
+            _rerank(ranked, measured)
+            predicted, change = ranked.pop(0)
+            base = incumbent.plan if change.base == incumbent.base else bases[change.base]
+            plan = change.apply(base)
+            description = change.describe(bases[change.base].band(change.band).loops)
+        if plan.digest() in tried:
+            continue
+        tried.add(plan.digest())
+        cand = Candidate(description, predicted, plan=plan)
+        candidates.append(cand)
+        _measure(kernel, cand, incumbent, fresh, reference, left)
+        if progress is not None:
+            progress(min(1.0, (clock() - start) / budget), f"{len(candidates)} candidates")
+        if isinstance(change, BandChange) and cand.seconds is not None:
+            measured.append((change, predicted, cand.seconds))
+        if cand.status == "faster":
+            base_name = change.base if isinstance(change, BandChange) else incumbent.base
+            incumbent = _Incumbent(cand.plan, cand.compiled, cand.seconds, base_name)
+    best_plan, best_seconds = default_plan, candidates[0].seconds
+    if incumbent.plan is not default_plan:
+        remaining = budget - (clock() - start)
+        rounds = max(3, min(ROUNDS, int(remaining / (incumbent.seconds + candidates[0].seconds))))
+        timings = time_interleaved({"best": _runner(incumbent.compiled), "default": _runner(default)},
+                                   fresh=fresh, repeat=rounds, warmup=1, until_distinct=("best", "default"),
+                                   min_rounds=3, margin=0.0)
+        ratio = timings.ratio("best", "default")
+        candidates[0].seconds = timings.median("default")
+        if ratio.high < 1.0:
+            best_plan, best_seconds = incumbent.plan, timings.median("best")
+        else:
+            best_seconds = candidates[0].seconds
+    if progress is not None:
+        progress(1.0, f"{len(candidates)} candidates")
+    for c in candidates:
+        c.compiled = None  # the binaries stay in the disk cache; the report keeps no library open
+    return best_plan, candidates, candidates[0].seconds, best_seconds, differences(default_plan, best_plan)
+
+
+@dataclass
+class _Incumbent:
+    plan: object
+    compiled: object
+    seconds: float
+    base: str
+
+
+def _bases(kernel, default_plan) -> dict:
+    """Base plans: the default and the other fusion policies / scheduler, when their trees differ."""
+    bases = {"default": default_plan}
+    trees = [default_plan.tree]
+    for name, opts in BASES:
+        merged = {**default_plan.options, **opts}
+        if merged == default_plan.options:
+            continue
+        try:
+            plan = kernel.schedule(**merged).plan
+        except PolyoptError:
+            continue
+        if plan is not None and plan.tree not in trees:
+            bases[name] = plan
+            trees.append(plan.tree)
+    return bases
+
+
+def _measure(kernel, cand: Candidate, incumbent: _Incumbent, fresh, reference, left) -> None:
+    try:
+        schedule = kernel.schedule(plan=cand.plan)
+        cand.plan = schedule.plan
+        compiled = kernel.compile(plan=cand.plan)
+    except ScheduleError as exc:
+        cand.status, cand.why = "illegal", str(exc).splitlines()[0]
+        return
+    except (CodegenError, CompileError) as exc:
+        cand.status, cand.why = "failed", str(exc).splitlines()[0]
+        return
+    cand.compiled = compiled
+    bad = _mismatch(reference, _outputs(compiled, fresh))  # also the warm-up run
+    if bad:
+        cand.status, cand.why = "wrong", bad
+        return
+    first = time_interleaved({"candidate": _runner(compiled)}, fresh=fresh, repeat=1, warmup=0).median("candidate")
+    if first > SCREEN * incumbent.seconds or left() < 2 * incumbent.seconds:
+        cand.seconds, cand.status = first, "screened"
+        return
+    rounds = max(3, min(ROUNDS, int(left() / (2 * max(incumbent.seconds, first)))))
+    timings = time_interleaved({"candidate": _runner(compiled), "incumbent": _runner(incumbent.compiled)},
+                               fresh=fresh, repeat=rounds, warmup=0, until_distinct=("candidate", "incumbent"),
+                               min_rounds=min(3, rounds), margin=MARGIN)
+    ratio = timings.ratio("candidate", "incumbent")
+    cand.seconds = incumbent.seconds * ratio.estimate
+    if ratio.high < 1 / (1 + MARGIN):
+        cand.status = "faster"
+    else:
+        cand.status = "slower" if ratio.low > 1 + MARGIN else "same"
+
+
+def _rerank(ranked: list, measured: list) -> None:
+    """Correct the predictions of the untried candidates with what was measured near them."""
+    if not measured:
+        return
+    out = []
+    for predicted, change in ranked:
+        near = [(c, p, s) for c, p, s in measured if c.base == change.base and c.band == change.band]
+        if near:
+            near.sort(key=lambda m: _distance(m[0], change))
+            logs = [math.log(s / p) for _, p, s in near[:3] if p > 0 and s > 0]
+            predicted *= math.exp(sum(logs) / len(logs)) if logs else 1.0
+        out.append((predicted, change))
+    ranked[:] = sorted(out, key=lambda pc: pc[0])
+
+
+def _distance(a: BandChange, b: BandChange) -> float:
+    tiles = sum(abs(math.log2(x or 4096) - math.log2(y or 4096)) for x, y in zip(a.tile, b.tile))
+    return tiles + (0 if a.order == b.order else 2) + (0 if bool(a.tile) == bool(b.tile) else 4)
+
+
+def _copier(args: tuple, kwargs: dict):
+    """``fresh()``: copies of the arguments (tuning never changes the caller's arrays)."""
+    def fresh():
+        copy = lambda v: v.copy() if isinstance(v, np.ndarray) else v  # noqa: E731
+        return tuple(copy(a) for a in args), {k: copy(v) for k, v in kwargs.items()}
+
+    return fresh
+
+
+def _runner(compiled):
+    return lambda inputs: compiled(*inputs[0], **inputs[1])
+
+
+def _outputs(compiled, fresh) -> list:
+    """The arrays (and return value) after one run on fresh copies."""
+    args, kwargs = fresh()
+    result = compiled(*args, **kwargs)
+    arrays = [a for a in list(args) + list(kwargs.values()) if isinstance(a, np.ndarray)]
+    return arrays + ([np.asarray(result)] if result is not None else [])
+
+
+def _mismatch(reference: list, outputs: list) -> str:
+    """Why ``outputs`` differ from ``reference`` beyond rounding, or ''.  The tolerance is that of a
+    reassociated reduction (a candidate may split a sum differently from the default); a wrong
+    schedule is off by far more."""
+    for k, (a, b) in enumerate(zip(reference, outputs)):
+        _, rel, ok = agreement.compare(a, b, None, reassociated=True)
+        if not ok:
+            return f"output {k} differs from the default's (relative error {rel:.2g})"
+    return ""

@@ -1,0 +1,253 @@
+"""The autotuner: machine keys, the store, the cost model, the search space, and tuning itself
+(legality of every timed candidate, the caller's arrays untouched, the default always a candidate,
+remembered results used only on the same machine class, compiler and flags)."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import polyopt as po
+from polyopt.analysis.legality import check_legal
+from polyopt.schedule.loops import LoopKind
+from polyopt.tune import machine as machine_mod
+from polyopt.tune import search, space, store
+from polyopt.tune.machine import Machine, current_machine
+from polyopt.tune.model import CostModel
+
+N, M, K = po.symbols("N M K")
+
+def matmul_loops(C: po.f64[N, M], A: po.f64[N, K], B: po.f64[K, M]):
+    for i in range(N):
+        for j in range(M):
+            for k in range(K):
+                C[i, j] += A[i, k] * B[k, j]
+
+
+def _matmul(**options):
+    """A fresh kernel object of the same source each time (as a new process would make)."""
+    return po.kernel(matmul_loops, **options)
+
+
+def _args(n=40, m=36, k=30, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"C": rng.random((n, m)), "A": rng.random((n, k)), "B": rng.random((k, m))}
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLYOPT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("POLYOPT_NO_CACHE", raising=False)
+    monkeypatch.delenv("POLYOPT_CFLAGS", raising=False)
+    return tmp_path / "cache"
+
+
+# ------------------------------------------------------------ machine and store
+
+
+def test_machine_reads_this_cpu():
+    m = current_machine()
+    assert m.cpu and m.threads >= 1 and m.vector_bytes in (16, 32, 64)
+    assert m.cache("L1") <= m.cache("L2") <= m.cache("L3")
+    assert m.cpu.split(" (")[0] in m.describe()
+
+
+def test_machine_key_separates_cpu_caches_compiler_and_threads():
+    base = Machine("CPU A", (("L1", 32768), ("L2", 1 << 20)), 32, 2, "gcc-x")
+    keys = {base.key,
+            dataclasses.replace(base, cpu="CPU B").key,
+            dataclasses.replace(base, caches=(("L1", 49152), ("L2", 1 << 20))).key,
+            dataclasses.replace(base, vector_bytes=64).key,
+            dataclasses.replace(base, threads=1).key,
+            dataclasses.replace(base, compiler="gcc-y").key}
+    assert len(keys) == 6
+    assert dataclasses.replace(base).key == base.key
+
+
+def test_compiler_flags_change_the_machine_key(monkeypatch):
+    before = current_machine().key
+    monkeypatch.setenv("POLYOPT_CFLAGS", "-O2 -fopenmp")
+    assert current_machine().key != before
+
+
+def test_size_classes():
+    assert store.size_class({"N": 1000, "M": 2000}) == store.size_class({"M": 2100, "N": 1050})
+    assert store.size_class({"N": 1000}) != store.size_class({"N": 2000})
+    assert store.size_class({"N": 0}) == "N:0"
+
+
+def _entry(size_class="N:10", plan="{}"):
+    return store.TunedEntry("k", size_class, {"N": 32}, plan, 2.0, 1.0, "2026-01-01T00:00", "a machine",
+                            ("band 0 tiled 8x8",))
+
+
+def test_store_files_by_machine_class():
+    a = Machine("CPU A", (("L1", 32768),), 32, 2, "gcc")
+    b = dataclasses.replace(a, cpu="CPU B")
+    path = store.remember("h" * 24, a, _entry())
+    assert path is not None and path.is_file()
+    assert store.load_entries("h" * 24, a)["N:10"].speedup == 2.0
+    assert store.load_entries("h" * 24, b) == {}
+    assert store.load_entries("g" * 24, a) == {}
+    store.remember("h" * 24, a.key, _entry("N:12"))  # by key, as a Dask worker's result is filed
+    assert set(store.load_entries("h" * 24, a)) == {"N:10", "N:12"}
+
+
+def test_store_is_off_without_the_cache(monkeypatch):
+    a = Machine("CPU A", (), 32, 2, "gcc")
+    store.remember("h" * 24, a, _entry())
+    monkeypatch.setenv("POLYOPT_NO_CACHE", "1")
+    assert store.load_entries("h" * 24, a) == {}
+    assert store.remember("h" * 24, a, _entry()) is None
+
+
+def test_unreadable_store_file_is_ignored(own_cache):
+    a = Machine("CPU A", (), 32, 2, "gcc")
+    path = store.remember("h" * 24, a, _entry())
+    path.write_text("{not json")
+    assert store.load_entries("h" * 24, a) == {}
+
+
+# ------------------------------------------------------------ model and space
+
+
+def test_cost_model_prefers_cache_sized_tiles_and_unit_stride():
+    k = _matmul()
+    sizes = {"N": 1000, "M": 1100, "K": 1200}
+    model = CostModel(k.scop, sizes, Machine("cpu", (("L1", 48 << 10), ("L2", 2 << 20), ("L3", 32 << 20)),
+                                             64, 2, "cc"))
+    plan = k.schedule().plan
+    band = next(i for i, b in enumerate(plan.bands) if len(b.loops) == 3)
+    loops = plan.band(band).loops
+    good = model.predict(plan.with_band(band, tile=(32, 128, 32)))
+    assert model.predict(plan.with_band(band, tile=(4, 4, 4))) > good  # too small: loop overhead, little reuse
+    assert model.predict(plan.with_band(band, tile=())) > good  # untiled: streams from memory
+    i, j, kk = loops
+    assert model.predict(plan.with_band(band, tile=(32, 128, 32), order=(kk, j, i))) > good  # strided innermost
+
+
+def test_band_changes_cover_sizes_orders_and_untiled():
+    plan = _matmul().schedule().plan
+    changes = space.band_changes("default", plan, {})
+    three = [c for c in changes if len(plan.band(c.band).loops) == 3]
+    assert any(c.tile == () for c in three)
+    assert len({c.order for c in three}) == 6
+    assert {(8, 8, 8), (512, 512, 512)} <= {c.tile for c in three}
+
+
+def test_loop_changes_include_thread_threshold_and_simd():
+    plan = _matmul().schedule().plan
+    changes = space.loop_changes(plan)
+    fields = {(c.field, c.value) for c in changes}
+    assert ("min_work", space.NEVER_PARALLEL) in fields
+    assert ("kind", LoopKind.SERIAL) in fields
+    for c in changes:  # each applies to a plan that the schedule stage accepts or refuses by itself
+        assert c.apply(plan).digest() != plan.digest()
+        assert c.describe()
+
+
+# ------------------------------------------------------------ tuning
+
+
+def test_tune_leaves_arguments_alone_and_checks_every_timed_candidate():
+    k = _matmul()
+    args = _args()
+    before = {name: a.copy() for name, a in args.items()}
+    report = k.tune(**args, budget=3)
+    for name, a in args.items():
+        assert np.array_equal(a, before[name]), f"tuning changed {name}"
+    first = report.candidates[0]
+    assert first.status == "default" and first.seconds > 0
+    timed = [c for c in report.candidates if c.seconds is not None]
+    assert timed and all(c.status not in ("illegal", "failed", "wrong") for c in timed)
+    for c in timed:
+        check_legal(k.dependences(), k.schedule(plan=c.plan))
+    assert report.speedup > 0 and report.best is not None
+    assert "Tuned matmul" in report._repr_html_()
+    assert "candidates:" in str(report)
+
+
+def test_an_illegal_candidate_is_never_timed(monkeypatch):
+    k = _matmul()
+    plan = k.schedule().plan
+    band = next(i for i, b in enumerate(plan.bands) if "k" in b.loops)
+    illegal = space.LoopChange(band, "k", "kind", LoopKind.PARALLEL)  # k carries the sum on C[i, j]
+    monkeypatch.setattr(search, "loop_changes", lambda p: [illegal])
+    report = k.tune(**_args(), budget=2)
+    marked = [c for c in report.candidates if c.description == illegal.describe()]
+    assert marked and all(c.status == "illegal" and c.seconds is None for c in marked)
+
+
+def test_a_wrong_candidate_is_rejected(monkeypatch):
+    k = _matmul()
+    real = search._outputs
+    calls = []
+
+    def corrupting(compiled, fresh):
+        out = real(compiled, fresh)
+        calls.append(1)
+        if len(calls) == 2:  # the first candidate after the default
+            out[0] = out[0] + 1.0
+        return out
+
+    monkeypatch.setattr(search, "_outputs", corrupting)
+    report = k.tune(**_args(), budget=2)
+    assert report.candidates[1].status == "wrong" and report.candidates[1].seconds is None
+
+
+def test_remembered_result_is_used_by_a_new_kernel_object():
+    args = _args()
+    _matmul().tune(**args, budget=2)
+    fresh = _matmul()
+    entry = fresh.tuned_for(**args)
+    assert entry is not None and entry.sizes == {"N": 40, "M": 36, "K": 30}
+    expected = args["C"] + args["A"] @ args["B"]
+    fresh(**args)
+    np.testing.assert_allclose(args["C"], expected)
+    assert fresh.schedule().decisions[0].startswith("tuned ")
+    assert fresh.tuned_for(**_args(400, 360, 300)) is None  # another size class
+
+
+def test_remembered_result_ignored_on_another_machine_or_compiler(monkeypatch):
+    args = _args()
+    _matmul().tune(**args, budget=2)
+    other = dataclasses.replace(current_machine(), cpu="Another CPU")
+    monkeypatch.setattr(machine_mod, "current_machine", lambda threads=None: other)
+    from polyopt.tune import tune as tune_mod
+
+    monkeypatch.setattr(tune_mod, "current_machine", lambda threads=None: other)
+    assert _matmul().tuned_for(**args) is None
+
+
+def test_remembered_result_ignored_with_other_flags_no_cache_or_tune_false(monkeypatch):
+    args = _args()
+    _matmul().tune(**args, budget=2)
+    assert _matmul().tuned_for(**args) is not None
+    monkeypatch.setenv("POLYOPT_CFLAGS", "-O2 -fopenmp")
+    assert _matmul().tuned_for(**args) is None
+    monkeypatch.delenv("POLYOPT_CFLAGS")
+    monkeypatch.setenv("POLYOPT_NO_CACHE", "1")
+    assert _matmul().tuned_for(**args) is None
+    monkeypatch.delenv("POLYOPT_NO_CACHE")
+    untuned = _matmul(tune=False)
+    untuned(**args)
+    assert not untuned.schedule().decisions[0].startswith("tuned ")
+
+
+def test_tune_true_tunes_on_the_first_call(monkeypatch):
+    from polyopt.tune import tune as tune_mod
+
+    monkeypatch.setattr(tune_mod, "DEFAULT_BUDGET", 2.0)
+    k = _matmul(tune=True)
+    args = _args(12, 10, 8)
+    expected = args["C"] + args["A"] @ args["B"]
+    k(**args)
+    np.testing.assert_allclose(args["C"], expected)
+    assert k.tuned_for(**_args(12, 10, 8)) is not None
+
+
+def test_tune_options_are_checked():
+    with pytest.raises(po.OptionError, match="tune="):
+        _matmul(tune="sometimes")
+    with pytest.raises(po.OptionError, match="budget"):
+        _matmul().tune(**_args(), budget=0)
