@@ -100,7 +100,9 @@ def main() -> int:
                        env=env, check=False)
         gemm = None
         if args.gemm_n:
-            proc = subprocess.run([sys.executable, "-c", GEMM_CHILD, str(args.gemm_n), str(args.budget), "5"],
+            child = Path(cache) / "gemm_child.py"  # a file: polyopt reads kernels' source text
+            child.write_text(GEMM_CHILD)
+            proc = subprocess.run([sys.executable, str(child), str(args.gemm_n), str(args.budget), "5"],
                                   env=env, capture_output=True, text=True)
             gemm = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else {
                 "error": proc.stderr.strip().splitlines()[-1:]}
