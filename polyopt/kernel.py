@@ -216,6 +216,16 @@ class Kernel:
         return report
 
     @user_facing
+    def tuned_results(self) -> dict:
+        """Every remembered tuning result of this kernel on this machine class, by size class
+        (``{}`` with ``tune=False`` or the cache off)."""
+        from .tune import tune
+
+        if self.tune_mode is False:
+            return {}
+        return dict(self._tuned.entries(config.toolchain_env(), lambda: tune.remembered(self)))
+
+    @user_facing
     def tuned_for(self, *args, **kwargs):
         """The remembered tuning result (:class:`~polyopt.tune.store.TunedEntry`) for these
         arguments' size class on this machine, or None."""

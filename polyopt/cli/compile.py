@@ -2,8 +2,11 @@
 
 Per kernel, in the output directory: ``NAME.c`` (the generated translation unit), ``NAME.so``
 and ``NAME.json`` (statements, dependences, bands, parallel/simd loops, tile sizes, fusion,
-decisions, the time per pass, status and error).  :func:`compile_targets` is the Python entry
-point; it takes any executor with ``submit`` (see :mod:`polyopt.cli`).
+decisions, the time per pass, status and error).  When ``polyopt tune`` remembered plans for the
+kernel on this machine (and no scheduling option is given), each is built too, as
+``NAME.tunedK.c`` / ``NAME.tunedK.so``, listed under ``tuned`` in the report and in the output.
+:func:`compile_targets` is the Python entry point; it takes any executor with ``submit`` (see
+:mod:`polyopt.cli`).
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ def compile_one(target: Target, options: dict, out_dir: str) -> dict:
         _write_library(compiled.path, str(c_path), so_path)
         report["library"] = str(so_path)
         report.update(schedule_report(sched))
+        if not options:
+            report["tuned"] = _compile_tuned(kernel, out, target.out_name)
         report["status"] = "ok"
     except Exception as exc:
         report["error"] = str(exc)
@@ -54,6 +59,21 @@ def compile_one(target: Target, options: dict, out_dir: str) -> dict:
     report["total_seconds"] = kernel.times.total()
     (out / f"{target.out_name}.json").write_text(json.dumps(report, indent=2) + "\n")
     return report
+
+
+def _compile_tuned(kernel, out: Path, stem: str) -> list[dict]:
+    """The kernel's remembered tuned plans on this machine (``polyopt tune``), each compiled to
+    ``NAME.tunedK.c`` / ``.so`` beside the default build; their records for the report."""
+    records = []
+    for k, entry in enumerate(sorted(kernel.tuned_results().values(), key=lambda e: e.size_class)):
+        c_path = out / f"{stem}.tuned{k}.c"
+        c_path.write_text(kernel.c_source(plan=entry.plan))
+        so_path = out / f"{stem}.tuned{k}.so"
+        _write_library(kernel.compile(plan=entry.plan).path, str(c_path), so_path)
+        records.append({"sizes": entry.sizes, "size_class": entry.size_class, "when": entry.when,
+                        "speedup": entry.speedup, "changes": list(entry.changes), "c_file": str(c_path),
+                        "library": str(so_path)})
+    return records
 
 
 def _write_library(cached: str, c_path: str, so_path: Path) -> None:
@@ -99,7 +119,8 @@ def schedule_report(sched) -> dict:
 
 def _detail(report: dict) -> str:
     """The progress line's fact about a compiled kernel."""
-    return (f"{len(report['bands'])} band(s), {len(report['parallel_loops'])} parallel, "
+    tuned = f", {len(report['tuned'])} tuned plan(s)" if report.get("tuned") else ""
+    return (f"{len(report['bands'])} band(s), {len(report['parallel_loops'])} parallel{tuned}, "
             f"{report['total_seconds']:.1f} s")
 
 
@@ -150,6 +171,11 @@ def run(args, executor=None) -> int:
         print(f"\n{r['name']} ({r['file']}): {r['error']}")
     for f in failures:
         print(f"\n{f.file}: {f.message}")
+    for r in reports:
+        for t in r.get("tuned", []):
+            sizes = ", ".join(f"{k}={v}" for k, v in sorted(t["sizes"].items()))
+            print(f"{r['name']}: tuned plan for sizes like {sizes} ({t['speedup']:.2f}x at tuning, {t['when']}) "
+                  f"in {Path(t['library']).name}")
     n_bad = len(failed) + len(failures)
     print(f"\n{len(reports) - len(failed)} compiled, {n_bad} failed; output in {out_dir}")
     if n_bad:

@@ -58,17 +58,23 @@ class CostModel:
     def __init__(self, scop, sizes: dict[str, int], machine: Machine):
         self.machine = machine
         self.stmts = {s.name: _statement(scop, s, sizes) for s in scop.statements}
+        self._paths: dict[int, tuple] = {}  # id(tree) -> (tree, bands above each statement)
+        self._bands: dict[tuple, tuple] = {}  # (id(band), statement) -> (band, what _band_facts says)
 
     def predict(self, plan) -> float:
         """Seconds for ``plan`` (a :class:`~polyopt.schedule.plan.Plan`; undecided fields are read
         as the passes' defaults would leave them: untiled band order, no tiling)."""
-        paths = _band_paths(plan.tree)
+        return sum(self.per_statement(plan).values())
+
+    def per_statement(self, plan, only=None) -> dict[str, float]:
+        """Predicted seconds per statement of ``plan`` (of the statements in ``only``, if given:
+        a change to one band changes only its statements' times)."""
+        paths = self._paths.get(id(plan.tree))
+        if paths is None or paths[0] is not plan.tree:
+            paths = self._paths[id(plan.tree)] = (plan.tree, _band_paths(plan.tree))
         decided = {(b.statements, b.loops): b for b in plan.bands}
-        total = 0.0
-        for name, stmt in self.stmts.items():
-            bands = paths.get(name, [])
-            total += self._statement_time(stmt, bands, decided, plan.options)
-        return total
+        return {name: self._statement_time(stmt, paths[1].get(name, []), decided, plan.options)
+                for name, stmt in self.stmts.items() if only is None or name in only}
 
     # ------------------------------------------------------------ one statement
 
@@ -79,26 +85,27 @@ class CostModel:
         parallel_tiles = 1.0
         fixed = np.zeros(n, dtype=bool)
         for depth, band in enumerate(bands):
-            rows = _rows(band, stmt.name, n)
-            if rows is None:
+            facts = self._band_facts(band, stmt.name, n)
+            if facts is None:
                 continue
-            key = (statements_of(band), tuple(m.name for m in band.members))
+            rows, absrows, used, inverse, key, names = facts
             bp = decided.get(key)
-            tile = _tile_of(bp, options, len(band.members))
-            order = list(bp.order) if bp is not None and bp.order else [m.name for m in band.members]
-            spans = np.abs(rows) @ np.maximum(ranges, 1.0)
+            tile = _tile_of(bp, options, len(names))
+            order = list(bp.order) if bp is not None and bp.order else names
+            spans = absrows @ np.maximum(ranges, 1.0)
             sizes = np.array([min(t, s) if t else s for t, s in zip(tile, spans)], dtype=float)
-            inner = _iterator_ranges(rows, sizes, ranges)
+            inner = ranges.copy()
+            if used.any():
+                inner[used] = np.minimum(np.abs(inverse) @ np.maximum(sizes - 1, 0) + 1, ranges[used])
             if depth == 0 and any(tile):
                 parallel_tiles = max(1.0, spans[0] / max(sizes[0], 1.0))
             elif depth == 0:
                 parallel_tiles = max(1.0, spans[0])
             if depth < len(bands) - 1 and not any(tile):
                 # an untiled outer band: its iterators are fixed for the bands inside it
-                fixed |= np.abs(rows).sum(axis=0) > 0
+                fixed |= used
             else:
                 ranges = np.where(fixed, 1.0, inner)
-            names = [m.name for m in band.members]
             order_last = rows[names.index(order[-1])] if order[-1] in names else rows[-1]
         tile_points = float(np.prod(np.maximum(ranges, 1.0)))
         tiles = max(1.0, stmt.instances / tile_points)
@@ -118,6 +125,24 @@ class CostModel:
         threads = self.machine.threads if options.get("parallel", True) else 1
         grain = parallel_tiles / (threads * math.ceil(parallel_tiles / threads))
         return (compute + memory) / (threads * grain)
+
+    def _band_facts(self, band: Band, stmt: str, n: int):
+        """What the model needs of a band for one statement, computed once: its rows, their
+        absolute values, the iterators it uses, the pseudo-inverse of its rows on them (to turn
+        tile sizes into iterator ranges), its plan key and its loop names; None if the statement
+        is not in the band."""
+        key = (id(band), stmt)
+        cached = self._bands.get(key)
+        if cached is None or cached[0] is not band:
+            rows = _rows(band, stmt, n)
+            facts = None
+            if rows is not None:
+                used = np.abs(rows).sum(axis=0) > 0
+                inverse = np.linalg.pinv(rows[:, used]) if used.any() else None
+                names = [m.name for m in band.members]
+                facts = (rows, np.abs(rows), used, inverse, (statements_of(band), tuple(names)), names)
+            cached = self._bands[key] = (band, facts)
+        return cached[1]
 
     def _vector(self, stmt: _Stmt, last_row, ranges, options) -> tuple[float, list[bool]]:
         """Lanes the innermost loop runs at once, and which accesses it walks with a stride."""
@@ -178,19 +203,6 @@ def _rows(band: Band, stmt: str, n: int):
             return None
         rows.append(list(e.coeffs) + [0] * (n - len(e.coeffs)))
     return np.array(rows, dtype=float).reshape(len(rows), n)
-
-
-def _iterator_ranges(rows, sizes, ranges):
-    """Each iterator's range when every row ``k`` spans ``sizes[k]`` values (pseudo-inverse of the
-    band's rows; iterators the band does not use keep their range)."""
-    used = np.abs(rows).sum(axis=0) > 0
-    if not used.any():
-        return ranges
-    inverse = np.linalg.pinv(rows[:, used])
-    spans = np.abs(inverse) @ np.maximum(sizes - 1, 0) + 1
-    out = ranges.copy()
-    out[used] = np.minimum(spans, ranges[used])
-    return out
 
 
 def _distinct(accesses):

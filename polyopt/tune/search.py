@@ -37,6 +37,7 @@ from .space import BandChange, band_changes, differences, loop_changes
 SCREEN = 1.3  # a candidate's first run beyond this multiple of the incumbent: not timed further
 MARGIN = 0.02  # a challenger must be faster by more than this, beyond the noise
 ROUNDS = 10  # interleaved rounds at most per comparison
+HEAD = 300  # candidates of the model's ranking whose predictions measurements correct
 FINAL_SHARE = 0.15  # of the budget kept for the final comparison with the default
 BASES = (("fuse=max", {"fuse": "max"}), ("fuse=none", {"fuse": "none"}), ("scheduler=isl", {"scheduler": "isl"}))
 
@@ -70,8 +71,11 @@ def tune_kernel(kernel, default_schedule, args: tuple, kwargs: dict, *, machine:
     fresh = _copier(args, kwargs)
     default_plan = default_schedule.plan
     default = kernel.compile()
+    began = clock()
     reference = _outputs(default, fresh)
-    first = time_interleaved({"default": _runner(default)}, fresh=fresh, repeat=3, warmup=0)
+    # Three timed runs of the default, unless they alone would use up a good part of the budget.
+    repeat = 3 if 3 * (clock() - began) < budget / 4 else 1
+    first = time_interleaved({"default": _runner(default)}, fresh=fresh, repeat=repeat, warmup=0)
     incumbent = _Incumbent(default_plan, default, first.median("default"), "default")
     model = CostModel(kernel.scop, sizes, machine)
     scale = incumbent.seconds / max(model.predict(default_plan), 1e-12)
@@ -79,9 +83,12 @@ def tune_kernel(kernel, default_schedule, args: tuple, kwargs: dict, *, machine:
     bases = _bases(kernel, default_plan)
     ranked = []
     for name, plan in bases.items():
-        spans = band_spans(model, plan)
-        for change in band_changes(name, plan, spans):
-            ranked.append((scale * model.predict(change.apply(plan)), change))
+        base = model.per_statement(plan)
+        total = sum(base.values())
+        for change in band_changes(name, plan, band_spans(model, plan)):
+            stmts = plan.band(change.band).statements
+            moved = model.per_statement(change.apply(plan), only=stmts)
+            ranked.append((scale * (total + sum(moved.values()) - sum(base[s] for s in moved)), change))
     ranked.sort(key=lambda pc: pc[0])
     tried = {default_plan.digest()}
     measured: list[tuple[BandChange, float, float]] = []  # (change, predicted, seconds)
@@ -103,8 +110,7 @@ def tune_kernel(kernel, default_schedule, args: tuple, kwargs: dict, *, machine:
                 continue
             plan, description, predicted = change.apply(incumbent.plan), change.describe(), math.nan
         else:
-            _rerank(ranked, measured)
-            predicted, change = ranked.pop(0)
+            predicted, change = _pop_best(ranked, measured)
             base = incumbent.plan if change.base == incumbent.base else bases[change.base]
             plan = change.apply(base)
             description = change.describe(bases[change.base].band(change.band).loops)
@@ -199,19 +205,26 @@ def _measure(kernel, cand: Candidate, incumbent: _Incumbent, fresh, reference, l
         cand.status = "slower" if ratio.low > 1 + MARGIN else "same"
 
 
-def _rerank(ranked: list, measured: list) -> None:
-    """Correct the predictions of the untried candidates with what was measured near them."""
-    if not measured:
-        return
-    out = []
-    for predicted, change in ranked:
+def _pop_best(ranked: list, measured: list) -> tuple[float, BandChange]:
+    """Remove and return the most promising untried change, with its corrected prediction.
+
+    ``ranked`` holds ``(model prediction, change)`` sorted by the model alone; each prediction
+    is corrected by what was measured near it (the geometric mean of measured / predicted of the
+    three nearest measured changes of the same band).  Only the head of the list is corrected: the
+    model's order decides which candidates are worth a correction at all.
+    """
+    head = ranked[:HEAD]
+    best, best_index = math.inf, 0
+    for index, (predicted, change) in enumerate(head):
         near = [(c, p, s) for c, p, s in measured if c.base == change.base and c.band == change.band]
         if near:
             near.sort(key=lambda m: _distance(m[0], change))
             logs = [math.log(s / p) for _, p, s in near[:3] if p > 0 and s > 0]
             predicted *= math.exp(sum(logs) / len(logs)) if logs else 1.0
-        out.append((predicted, change))
-    ranked[:] = sorted(out, key=lambda pc: pc[0])
+        if predicted < best:
+            best, best_index = predicted, index
+    _, change = ranked.pop(best_index)
+    return best, change
 
 
 def _distance(a: BandChange, b: BandChange) -> float:

@@ -37,6 +37,10 @@ def test_tune_suite_then_bench_uses_the_tuned_plan(tmp_path, capsys, monkeypatch
     assert "polyopt ran its tuned plan" in capsys.readouterr().out
     bench = json.loads((tmp_path / "bench" / "bench.json").read_text())
     assert bench[0]["tuned"] and bench[0]["variants"]["untuned"]["status"] == "ok"
+    assert main(["compile", f"{SUITE}:matmul", "-q", "-o", str(tmp_path / "build")]) == 0
+    assert "matmul: tuned plan for sizes like K=6, M=8, N=9" in capsys.readouterr().out
+    report = json.loads((tmp_path / "build" / "matmul.json").read_text())
+    assert len(report["tuned"]) == 1 and (tmp_path / "build" / "matmul.tuned0.so").is_file()
 
 
 def test_tune_usage_errors(tmp_path, capsys):

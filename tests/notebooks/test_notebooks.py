@@ -21,7 +21,7 @@ UPDATE_HINT = "refresh it: python3 -m pytest tests/notebooks --update-notebooks"
 
 
 def test_every_notebook_has_a_source_and_its_pair():
-    assert [p.stem[:2] for p in SOURCES] == ["01", "02", "03", "04", "05"]
+    assert [p.stem[:2] for p in SOURCES] == ["01", "02", "03", "04", "05", "06"]
     assert sorted(FOLDER.glob("*.ipynb")) == [p.with_suffix(".ipynb") for p in SOURCES]
     for source in SOURCES:
         formats = jupytext.read(source).metadata["jupytext"]["formats"]
