@@ -3,7 +3,7 @@
 A result lives in ``<cache dir>/tuned/<kernel hash>-<machine key>.json`` (see
 :mod:`polyopt.config` for the cache directory), one file per kernel and machine class, holding one
 entry per size class.  The kernel hash covers the kernel's source as resolved (what its generated
-code depends on) and polyopt's plan format; the machine key (:class:`~.machine.Machine`) covers
+code depends on) and polyopt's version; the machine key (:class:`~.machine.Machine`) covers
 the CPU model, cache sizes, vector width, compiler, flags and thread count.  So a result is only
 ever reused by the same kernel on the same kind of machine, and never across machines.
 
@@ -22,21 +22,21 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .. import config
-from ..schedule.plan import VERSION as PLAN_VERSION
 from .machine import Machine
 
 FORMAT = 1
 
 
 def kernel_hash(source: str) -> str:
-    """The key part naming a kernel: its resolved source, polyopt's version and plan format."""
+    """The key part naming a kernel: its resolved source and polyopt's version.  (A remembered plan
+    in a format this polyopt no longer reads is refused when applied, and the default runs.)"""
     from importlib import metadata
 
     try:
         version = metadata.version("polyopt")
     except metadata.PackageNotFoundError:  # run from a source tree without installing
         version = "unknown"
-    text = f"{source}\0{version}\0plan{PLAN_VERSION}"
+    text = f"{source}\0{version}"
     return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()[:24]
 
 

@@ -1,4 +1,5 @@
-"""Tuning one kernel: what :meth:`polyopt.Kernel.tune` and a kernel's calls use.
+"""Tuning one kernel: what :meth:`polyopt.Kernel.tune` and a kernel's calls use (importing this
+module loads neither isl nor the search).
 
 :func:`run` tunes (:mod:`.search`), files the winner (:mod:`.store`) and reports
 (:mod:`.report`); :func:`remembered` reads the results filed for a kernel on this machine class.
@@ -12,8 +13,6 @@ import time
 import warnings
 
 from .machine import current_machine
-from .report import TuneReport
-from .search import tune_kernel
 from .store import TunedEntry, kernel_hash, load_entries, remember, size_class
 
 __all__ = ["run", "remembered", "discard", "size_class", "DEFAULT_BUDGET"]
@@ -28,6 +27,11 @@ def _source_hash(kernel) -> str:
 def run(kernel, default_schedule, args: tuple, kwargs: dict, budget: float | None, progress=None):
     """Tune ``kernel`` for these arguments (``budget`` None: :data:`DEFAULT_BUDGET`); returns
     ``(TuneReport, TunedEntry)``."""
+    # The search (isl, the cost model) loads only when tuning: a call that only looks up a
+    # remembered result stays as light as an untuned warm call.
+    from .report import TuneReport
+    from .search import tune_kernel
+
     budget = DEFAULT_BUDGET if budget is None else budget
     machine = current_machine()
     start = time.perf_counter()
