@@ -31,46 +31,29 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
-GEMM_CHILD = r'''
-import json, sys, time
-import numpy as np
-import polyopt as po
-from polyopt.runtime.timing import time_interleaved
-from threadpoolctl import threadpool_info
+def gemm_child(n: int, budget: float, reps: int) -> None:
+    """The gemm step, in a process whose thread variables are set: tune, then default, tuned and
+    NumPy interleaved; prints one JSON line."""
+    sys.path.insert(0, str(ROOT))
+    import numpy as np
+    from threadpoolctl import threadpool_info
 
-n, budget, reps = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
-NI, NJ, NK = po.symbols("NI NJ NK")
+    from kernels.blas import gemm, gemm_numpy, init_gemm
+    from polyopt.runtime.timing import time_interleaved
 
-@po.kernel
-def gemm(alpha: po.f64, beta: po.f64, C: po.f64[NI, NJ], A: po.f64[NI, NK], B: po.f64[NK, NJ]):
-    for i in range(NI):
-        for j in range(NJ):
-            C[i, j] *= beta
-        for k in range(NK):
-            for j in range(NJ):
-                C[i, j] += alpha * A[i, k] * B[k, j]
-
-rng = np.random.default_rng(0)
-args = dict(alpha=1.5, beta=1.2, C=rng.random((n, n)), A=rng.random((n, n)), B=rng.random((n, n)))
-start = time.perf_counter()
-report = gemm.tune(**args, budget=budget)
-tuning = time.perf_counter() - start
-default, tuned = gemm.compile(), gemm.compile(plan=report.best)
-
-def numpy_gemm(alpha, beta, C, A, B):
-    C *= beta
-    C += alpha * (A @ B)
-
-variants = {"default": lambda a: default(**a), "tuned": lambda a: tuned(**a), "numpy": lambda a: numpy_gemm(**a)}
-fresh = lambda: {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in args.items()}
-t = time_interleaved(variants, fresh=fresh, repeat=reps, warmup=1)
-blas = [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}" for i in threadpool_info()
-        if i.get("user_api") == "blas"]
-print(json.dumps({"n": n, "tuning_s": tuning, "changes": list(report.changes),
-                  "median": {k: t.median(k) for k in variants},
-                  "ratio": {k: list(t.ratio("numpy", k).__dict__.values()) for k in ("default", "tuned")},
-                  "blas": blas}))
-'''
+    args = init_gemm(n, n, n)
+    start = time.perf_counter()
+    report = gemm.tune(**args, budget=budget)
+    tuning = time.perf_counter() - start
+    default, tuned = gemm.compile(), gemm.compile(plan=report.best)
+    variants = {"default": lambda a: default(**a), "tuned": lambda a: tuned(**a),
+                "numpy": lambda a: gemm_numpy(**a)}
+    t = time_interleaved(variants, fresh=lambda: {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                                                  for k, v in args.items()}, repeat=reps, warmup=1)
+    blas = [f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}" for i in threadpool_info()
+            if i.get("user_api") == "blas"]
+    print(json.dumps({"n": n, "tuning_s": tuning, "changes": list(report.changes),
+                      "median": {k: t.median(k) for k in variants}, "blas": blas}))
 
 
 def main() -> int:
@@ -100,10 +83,8 @@ def main() -> int:
                        env=env, check=False)
         gemm = None
         if args.gemm_n:
-            child = Path(cache) / "gemm_child.py"  # a file: polyopt reads kernels' source text
-            child.write_text(GEMM_CHILD)
-            proc = subprocess.run([sys.executable, str(child), str(args.gemm_n), str(args.budget), "5"],
-                                  env=env, capture_output=True, text=True)
+            proc = subprocess.run([sys.executable, __file__, "--gemm-child", str(args.gemm_n), str(args.budget),
+                                   "5"], env=env, capture_output=True, text=True)
             gemm = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else {
                 "error": proc.stderr.strip().splitlines()[-1:]}
     text = summary(args, out, tuning, gemm)
@@ -167,4 +148,7 @@ def summary(args, out: Path, tuning: float, gemm) -> str:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--gemm-child"]:
+        gemm_child(int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
+        sys.exit(0)
     sys.exit(main())

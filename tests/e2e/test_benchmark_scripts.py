@@ -77,3 +77,13 @@ def test_bench_contention_times_each_kernel_quiet_and_beside_a_busy_process(tmp_
     assert "geomean none/polyopt: quiet" in out and "beside a busy process" in out
     text = report.read_text()
     assert "--size MINI" in text and "| kernel | quiet polyopt ms |" in text and "| doitgen |" in text
+
+
+def test_bench_tune_tunes_then_times_default_against_tuned(tmp_path):
+    suite = str(ROOT / "tests" / "cli" / "data" / "suite" / "small.py")
+    out = _script("bench_tune.py", "--paths", suite, "--size", "MINI", "--budget", "1", "--threads", "1",
+                  "--repeat", "2", "--gemm-n", "0", "-o", str(tmp_path))
+    assert "Geometric mean of default/tuned over 2 kernels" in out
+    rows = [line for line in (tmp_path / "summary.md").read_text().splitlines() if line.startswith("| ")]
+    assert [r.split("|")[1].strip() for r in rows[1:]] == ["scale", "matmul"]
+    assert all(r.split("|")[5].strip() == "yes" for r in rows[1:])  # the bench ran the tuned plans
