@@ -11,8 +11,9 @@ How a tuning run goes (``budget`` seconds of wall time, compilation included):
 3. Until the budget runs out: take the best-ranked untried candidate (every third pick, a
    loop-level change of the incumbent), make its schedule (an illegal plan is refused there and
    never timed), compile it, run it once on copies and compare the outputs with the reference, then
-   screen it with that run (more than 1.3x the incumbent: dropped) and time it interleaved with the
-   incumbent until the two differ beyond the noise or the rounds run out.  A candidate clearly
+   screen it with one timed run (more than 1.3x the incumbent: dropped) and time it interleaved with
+   the incumbent until the two differ beyond the noise or the rounds run out.  The time the final
+   comparison (step 4) will need is kept aside.  A candidate clearly
    faster becomes the incumbent.  Every measurement corrects the model for the candidates near it
    (the geometric mean of measured/predicted of the three nearest measured ones of the same band).
 4. The winner is timed once more against the default, interleaved; unless it is faster beyond
@@ -38,7 +39,7 @@ SCREEN = 1.3  # a candidate's first run beyond this multiple of the incumbent: n
 MARGIN = 0.02  # a challenger must be faster by more than this, beyond the noise
 ROUNDS = 10  # interleaved rounds at most per comparison
 HEAD = 300  # candidates of the model's ranking whose predictions measurements correct
-FINAL_SHARE = 0.15  # of the budget kept for the final comparison with the default
+FINAL_SHARE = 0.1  # of the budget kept for the final comparison with the default, besides its rounds
 BASES = (("fuse=max", {"fuse": "max"}), ("fuse=none", {"fuse": "none"}), ("scheduler=isl", {"scheduler": "isl"}))
 
 
@@ -93,10 +94,12 @@ def tune_kernel(kernel, default_schedule, args: tuple, kwargs: dict, *, machine:
     tried = {default_plan.digest()}
     measured: list[tuple[BandChange, float, float]] = []  # (change, predicted, seconds)
     picks = 0
-    final_start = budget * (1 - FINAL_SHARE)
 
     def left() -> float:
-        return final_start - (clock() - start)
+        """Seconds left for candidates: the budget, less what the final comparison will take
+        (three interleaved rounds of the incumbent and the default) and a share kept for it."""
+        final = 3 * (incumbent.seconds + candidates[0].seconds) if incumbent.plan is not default_plan else 0.0
+        return budget * (1 - FINAL_SHARE) - (clock() - start) - final
 
     while left() > 0:
         picks += 1
@@ -132,8 +135,8 @@ def tune_kernel(kernel, default_schedule, args: tuple, kwargs: dict, *, machine:
         remaining = budget - (clock() - start)
         rounds = max(3, min(ROUNDS, int(remaining / (incumbent.seconds + candidates[0].seconds))))
         timings = time_interleaved({"best": _runner(incumbent.compiled), "default": _runner(default)},
-                                   fresh=fresh, repeat=rounds, warmup=1, until_distinct=("best", "default"),
-                                   min_rounds=3, margin=0.0)
+                                   fresh=fresh, repeat=rounds, warmup=0, until_distinct=("best", "default"),
+                                   min_rounds=3, margin=0.0)  # both ran already: no warm-up
         ratio = timings.ratio("best", "default")
         candidates[0].seconds = timings.median("default")
         if ratio.high < 1.0:
