@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import islpy as isl
 import numpy as np
 
+from ..schedule.policy import DEFAULT_POLICY
 from ..schedule.tree import Band, Node, Sequence, statements_of
 from .machine import Machine
 
@@ -69,12 +70,17 @@ class CostModel:
     def per_statement(self, plan, only=None) -> dict[str, float]:
         """Predicted seconds per statement of ``plan`` (of the statements in ``only``, if given:
         a change to one band changes only its statements' times)."""
-        paths = self._paths.get(id(plan.tree))
-        if paths is None or paths[0] is not plan.tree:
-            paths = self._paths[id(plan.tree)] = (plan.tree, _band_paths(plan.tree))
+        paths = self.per_statement_paths(plan.tree)
         decided = {(b.statements, b.loops): b for b in plan.bands}
-        return {name: self._statement_time(stmt, paths[1].get(name, []), decided, plan.options)
+        return {name: self._statement_time(stmt, paths.get(name, []), decided, plan.options)
                 for name, stmt in self.stmts.items() if only is None or name in only}
+
+    def per_statement_paths(self, tree) -> dict[str, list[Band]]:
+        """Per statement, the bands of ``tree`` above it, outermost first (computed once per tree)."""
+        cached = self._paths.get(id(tree))
+        if cached is None or cached[0] is not tree:
+            cached = self._paths[id(tree)] = (tree, _band_paths(tree))
+        return cached[1]
 
     # ------------------------------------------------------------ one statement
 
@@ -170,8 +176,8 @@ def _tile_of(bp, options, depth: int) -> tuple[int, ...]:
     tile = options.get("tile", True)
     if tile is False:
         return (0,) * depth
-    if tile is True:
-        return (32,) * (depth - 1) + (128,)
+    if tile is True:  # the tile policy's sizes, its SIMD size on the innermost loop
+        return DEFAULT_POLICY.sizes(depth)[:-1] + (DEFAULT_POLICY.simd,)
     sizes = tuple(tile) if isinstance(tile, (list, tuple)) else (tile,)
     return tuple(sizes[min(k, len(sizes) - 1)] for k in range(depth))
 
@@ -273,12 +279,9 @@ def _fix(dom: isl.Set, sizes: dict[str, int]) -> isl.Set:
 
 def band_spans(model: CostModel, plan) -> dict[int, list[float]]:
     """Per band of ``plan`` (by index), each loop's extent: the largest over its statements."""
-    paths = _band_paths(plan.tree)
+    paths = model.per_statement_paths(plan.tree)
+    trees = {(statements_of(b), tuple(m.name for m in b.members)): b for bands in paths.values() for b in bands}
     spans: dict[int, list[float]] = {}
-    trees = {}
-    for bands in paths.values():
-        for band in bands:
-            trees[(statements_of(band), tuple(m.name for m in band.members))] = band
     for index, bp in enumerate(plan.bands):
         band = trees.get((bp.statements, bp.loops))
         if band is None:
@@ -286,8 +289,8 @@ def band_spans(model: CostModel, plan) -> dict[int, list[float]]:
         best = np.ones(len(bp.loops))
         for s in bp.statements:
             stmt = model.stmts.get(s)
-            rows = _rows(band, s, len(stmt.extents)) if stmt is not None else None
-            if rows is not None:
-                best = np.maximum(best, np.abs(rows) @ np.maximum(np.array(stmt.extents, dtype=float), 1.0))
+            facts = model._band_facts(band, s, len(stmt.extents)) if stmt is not None else None
+            if facts is not None:
+                best = np.maximum(best, facts[1] @ np.maximum(np.array(stmt.extents, dtype=float), 1.0))
         spans[index] = [float(v) for v in best]
     return spans
