@@ -63,6 +63,15 @@ def parse_vs(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def thread_env(threads: int | None) -> dict:
+    """This process's environment for a child that runs kernels on ``threads`` OpenMP (and BLAS)
+    threads; unchanged when ``threads`` is None."""
+    env = dict(os.environ)
+    if threads is not None:
+        env.update({k: str(threads) for k in THREAD_VARS})
+    return env
+
+
 def _callables(case, variants: list[str], options: dict, args: dict) -> tuple[dict, str]:
     """variant -> (function of the argument dict) or an error/'n/a' string; and what tuned result
     the polyopt variant uses ('' for none: options were given, or nothing is remembered)."""
@@ -130,9 +139,7 @@ def _child(spec_text: str, out_path: str) -> int:
 def run_child(target: Target, size: str, repeat: int, variants: list[str], options: dict,
               threads: int | None) -> dict:
     """Time one kernel in a fresh process with the thread count in its environment."""
-    env = dict(os.environ)
-    if threads is not None:
-        env.update({k: str(threads) for k in THREAD_VARS})
+    env = thread_env(threads)
     spec = {"file": target.file, "index": target.index, "name": target.name, "out_name": target.out_name,
             "size": size, "repeat": repeat, "variants": variants, "options": options}
     with tempfile.TemporaryDirectory(prefix="polyopt-bench-") as tmp:

@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import PolyoptError
-from .bench import THREAD_VARS
+from .bench import thread_env
 from .common import (
     Target,
     UsageError,
@@ -49,9 +49,7 @@ def tune_one(target: Target, size: str, budget: float, threads: int | None, out_
              report_progress: bool = False) -> dict:
     """Tune one kernel in a child process (see the module docstring); returns its result dict and
     writes ``NAME.txt``.  ``report_progress``: relay the child's progress lines to stderr."""
-    env = dict(os.environ)
-    if threads is not None:
-        env.update({k: str(threads) for k in THREAD_VARS})
+    env = thread_env(threads)
     spec = {"file": target.file, "index": target.index, "name": target.name, "out_name": target.out_name,
             "size": size, "budget": budget}
     with tempfile.TemporaryDirectory(prefix="polyopt-tune-") as tmp:
