@@ -175,12 +175,13 @@ class _Checker:
         # transitive reduction) in order, and a parallel loop has a conflict across iterations
         # exactly when an edge crosses them.  (conv2d's edges on out have 25 pieces, its conflicts 4;
         # stencils over time steps are the other way round.)
-        storage = {a.name: self._same_storage(a.name) for a in self.scop.arrays
+        storage = {a.name for a in self.scop.arrays
                    if a.is_local and any(e.array == a.name for e in self.deps.edges)}
-        for array, same in storage.items():
+        for array in storage:
             flow = _union((e.relation.to_union_map() for e in self.deps.edges
                            if e.array == array and e.kind == "RAW"), self.space_params)
-            lost = flow.apply_domain(executed).apply_range(executed).subtract(same)
+            times = flow.apply_domain(executed).apply_range(executed)
+            lost = times.subtract(self._same_storage(times, array))
             if not lost.is_empty():
                 self._fail(f"RAW on {array}", flow.intersect(executed.apply_range(lost).apply_range(
                     executed.reverse())), f"the value of temporary '{array}' does not reach its reader (they "
@@ -228,8 +229,7 @@ class _Checker:
             equal = [f"t{k} = u{k}" for k in range(index)]
             differ = " or ".join(f"t{k} != u{k}" for k in range(index, last + 1))
             cache[index, last] = every.intersect(self._pairs(" and ".join(equal + [f"({differ})"]))).domain()
-        t = ", ".join(f"t{k}" for k in range(self.length))
-        place = isl.UnionSet(f"{self._pdecl()}{{ [{t}] : {_conjunction(path)} }}")
+        place = self._place(path).to_union_set()
         return not cache[index, last].intersect(place).is_empty()
 
     def _conflicts(self) -> dict[tuple[str, str], isl.UnionMap]:
@@ -249,21 +249,21 @@ class _Checker:
             out.update({(kind, array): pairs for kind, pairs in form.items() if not pairs.is_empty()})
         return out
 
-    def _dependent(self, conflicts: dict, executed: isl.UnionMap, storage: dict) -> isl.UnionMap:
+    def _dependent(self, conflicts: dict, executed: isl.UnionMap, storage: set) -> isl.UnionMap:
         """The time-vector pairs of all ``conflicts`` between instances of ``executed``; those on a
         temporary only where they use the same storage."""
         pairs = []
         for array in {a for _, a in conflicts}:
             rel = _union((r for (_, a), r in conflicts.items() if a == array), self.space_params)
             times = rel.apply_domain(executed).apply_range(executed)
-            pairs.append(times.intersect(storage[array]) if array in storage else times)
+            pairs.append(self._same_storage(times, array) if array in storage else times)
         return _union(pairs, self.space_params)
 
-    def _explain(self, conflicts: dict, executed, storage: dict, why: str, bad_part) -> None:
+    def _explain(self, conflicts: dict, executed, storage: set, why: str, bad_part) -> None:
         """Raise for the first conflict whose time pairs have a non-empty ``bad_part``."""
         for (kind, array), rel in sorted(conflicts.items()):
             times = rel.apply_domain(executed).apply_range(executed)
-            bad = bad_part(times.intersect(storage[array]) if array in storage else times)
+            bad = bad_part(self._same_storage(times, array) if array in storage else times)
             if not bad.is_empty():
                 self._fail(f"{kind} on {array}", rel.intersect(
                     executed.apply_range(bad).apply_range(executed.reverse())), why)
@@ -302,26 +302,32 @@ class _Checker:
         differ = " or ".join(f"t{k} != u{k}" for k in range(index, last + 1))
         return self._pairs(" and ".join([_conjunction(path)] + equal + [f"({differ})"]))
 
-    def _same_storage(self, name: str) -> isl.UnionMap:
-        """Pairs of time vectors whose instances use the same declaration of temporary ``name``: the
-        declaration in the innermost loop around them that declares it (then in the same iteration of
-        that loop), or the one at function scope.  Which loops are around an instance is read off the
-        constant entries of its time vector (its path), so these are simple sets."""
+    def _declarations(self, name: str) -> list[tuple[int, tuple]]:
+        """The sites (entry index, path constants) of the loops that declare temporary ``name``."""
         sites = [self.sites[id(loop)] for leaf in self.leaves for loop in leaf.loops if name in loop.decls]
-        sites = list(dict.fromkeys(sites))
-        t = ", ".join(f"t{k}" for k in range(self.length))
-        below = {site: isl.Set(f"{self._pdecl()}{{ [{t}] : {_conjunction(site[1])} }}") for site in sites}
-        out = isl.UnionMap.empty(self.space_params)
-        anywhere = isl.Set.empty(self.time_space)
-        for site, inside in below.items():
-            anywhere = anywhere.union(inside)
-            for deeper, other in below.items():  # a declaration in a loop inside this one shadows it
+        return list(dict.fromkeys(sites))
+
+    def _same_storage(self, times: isl.UnionMap, name: str) -> isl.UnionMap:
+        """The pairs of ``times`` (time vectors) whose instances use the same declaration of
+        temporary ``name``: the declaration in the innermost loop around them that declares it (then
+        in the same iteration of that loop), or the one at function scope.  Which loops are around
+        an instance is read off the constant entries of its time vector (its path).  The pairs are
+        filtered rather than intersected with a relation of every same-storage pair: the pairs
+        outside all declaring loops form a complement whose pieces multiply (a fuzzed kernel with
+        two declaring loops spent 100 s intersecting with it)."""
+        sites = self._declarations(name)
+        places = {site: self._place(site[1]).to_union_set() for site in sites}
+        out = times
+        for place in places.values():  # function scope: neither end in a declaring loop
+            out = out.subtract_domain(place).subtract_range(place)
+        for site, place in places.items():
+            inside = times.intersect_domain(place).intersect(self._pairs(
+                " and ".join(f"t{k} = u{k}" for k in range(site[0] + 1))))
+            for deeper, other in places.items():  # a declaration in a loop inside this one shadows it
                 if deeper[0] > site[0] and set(site[1]) <= set(deeper[1]):
-                    inside = inside.subtract(other)
-            same = self._pairs(" and ".join(f"t{k} = u{k}" for k in range(site[0] + 1)))
-            out = out.union(same.intersect_domain(inside.to_union_set()).intersect_range(inside.to_union_set()))
-        outside = isl.Set.universe(self.time_space).subtract(anywhere)
-        return out.union(isl.Map.from_domain_and_range(outside, outside).to_union_map())
+                    inside = inside.subtract_domain(other).subtract_range(other)
+            out = out.union(inside)
+        return out
 
     def _pairs(self, condition: str) -> isl.UnionMap:
         """``{ [t] -> [u] : condition }`` over time vectors."""
@@ -342,6 +348,11 @@ class _Checker:
             example = (f" from {m.get_tuple_name(isl.dim_type.in_)}[{', '.join(map(str, src))}] to "
                        f"{m.get_tuple_name(isl.dim_type.out)}[{', '.join(map(str, dst))}]{where}")
         raise EmittedOrderError(f"the emitted code violates {what}{example}: {why}")
+
+    def _place(self, constants) -> isl.Set:
+        """The time vectors with the constant entries ``constants`` ((index, value) pairs)."""
+        t = ", ".join(f"t{k}" for k in range(self.length))
+        return isl.Set(f"{self._pdecl()}{{ [{t}] : {_conjunction(constants)} }}")
 
     def _pdecl(self) -> str:
         return f"[{', '.join(self.scop.params)}] -> " if self.scop.params else ""

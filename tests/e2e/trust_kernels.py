@@ -108,3 +108,33 @@ def pointless_wavefront(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: 
             for k3 in range(1, M - 1):
                 y[k3 - 1] = 0.25 * (x[i0] + A[j1, k3])
             s0 += 0.25 * (y[M - 1] + x[i0 - 1])
+
+
+@po.kernel
+def fuzz_3497(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, M], C: po.f64[N, N]):
+    """Fuzz seed 3497: the emitted-code check intersected the pairs on the temporaries with
+    every same-storage pair, a complement whose pieces multiplied; it ran for minutes and the
+    kernel was refused."""
+    for i0 in range(2, M - 0):
+        B[N - 1, i0] = 0.5 * A[0, i0]
+        if i0 >= i0:
+            C[N - 1, N - 1] = 0.25 * (y[i0 - 1] + x[N - 1])
+    for i1 in range(2, (M - 2) // 2):
+        for j2 in range(1, M - 2):
+            for k3 in range(1, i1 + 0):
+                t0 = 0.25 * (A[0, 2 * i1] + A[N - 1, 2 * i1])  # noqa: F841 - the unread temporary is the point
+                C[N - 1, 0] += 0.25 * (B[0, j2] + C[N - 1, N - 1])
+                if j2 != 3:
+                    x[0] = 0.5 * C[0, 0]
+        A[0, 2 * i1] = 0.25 * (A[N - 1, 2 * i1] + C[0, N - 1])
+    for i4 in range(2, M - 0):
+        for j5 in range(max(1, i4 - 2), min(M - 1, i4 + 3)):
+            for k6 in range(max(1, j5 - 2), min(M - 2, j5 + 3)):
+                if M % 2 == 0:
+                    A[0, i4 // 2] *= 0.5 + 0.25 * 0.25 * (x[0] + y[k6])
+                else:
+                    t1 = 0.25 * (B[0, i4 - 1] + A[N - 1, k6])  # noqa: F841
+                    x[0] = 0.5 * B[N - 1, i4 - 2]
+            for k7 in range(i4 + 1, M - 1):
+                y[k7 - 1] = 0.25 * (C[0, N - 1] + y[k7] + y[j5])
+                x[0] += 0.5 * x[N - 1]
