@@ -58,6 +58,7 @@ class Loop:
     info: LoopInfo | None = None  # the decision of the mark the loop was generated for
     when: ce.CExpr | None = None  # a parallel loop's if clause: enough work for threads
     short: str = ""  # why fewer loops are collapsed than the schedule allows
+    unroll_by: int = 0  # the scheduler's unroll factor for this loop without a pragma (0: none)
 
     @property
     def pragma(self) -> str:
@@ -147,7 +148,7 @@ class TreeBuilder:
         if node.for_is_degenerate():
             return Loop(var, dim, init, None, None, body)
         loop = Loop(var, dim, init, self.expr(node.for_get_cond()), self.expr(node.for_get_inc()), body,
-                    info=mark)
+                    info=mark, unroll_by=mark.unroll_by if mark is not None else 0)
         if mark is not None and mark.kind in _PRAGMAS:
             if not _canonical_test(loop.cond, var):
                 loop.note = f"{mark.kind} loop printed serial: its test is not in OpenMP canonical form"
@@ -415,8 +416,10 @@ class CgenEmitter:
         out += [c.Line(f"{ctype} {name} = {element};") for ctype, name, element in item.accumulators]
         if item.pragma:
             out.append(c.Pragma(item.pragma))
-        elif keeps_order(item):
+        elif keeps_order(item):  # gcc takes no unroll pragma on an OpenMP loop: unroll_by is dropped
             out.append(c.Pragma(IN_ORDER_PRAGMA))
+        elif item.unroll_by:
+            out.append(c.Pragma(f"GCC unroll {item.unroll_by}"))
         out.append(c.For(f"long {item.var} = {ce.to_c(item.init)}", ce.to_c(item.cond),
                          f"{item.var} += {ce.to_c(item.inc)}",
                          c.Block([*decls, *self.items(item.body, inside)])))

@@ -63,7 +63,7 @@ def _compute(deps: Dependences, options: ScheduleOptions, plan: Plan | None) -> 
         if plan is not None:
             tree, notes = _plan_tree(plan, scop), plan.notes
         else:
-            key = ("scheduler tree", scheduler, options.fuse)
+            key = ("scheduler tree", scheduler, options.fuse, options.fuse_pairs)
             if key not in deps.memo:  # the same for every tiling and loop-kind option
                 deps.memo[key] = _scheduler_tree(deps, options)
             tree, notes = deps.memo[key]
@@ -129,7 +129,7 @@ def _scheduler_tree(deps: Dependences, options: ScheduleOptions) -> tuple[Node, 
     else:
         try:
             with budget.isl_budget(budget.SCHEDULE, f"our scheduler on '{scop.name}'"):
-                pluto = PlutoScheduler(deps, options.fuse)
+                pluto = PlutoScheduler(deps, options.fuse, options.fuse_pairs or ())
                 tree = pluto.schedule()
             decisions += pluto.decisions
         except (PlutoStuck, BudgetExceeded) as exc:

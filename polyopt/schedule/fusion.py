@@ -20,6 +20,8 @@ import islpy as isl
 from .loops import LOOP_MARK
 from .tree import expr_of
 
+NO_COMMON_LOOP = "no common loop exists"  # why a merge is refused whatever the fusion policy
+
 
 @dataclass(frozen=True)
 class Cut:
@@ -43,12 +45,24 @@ class Cut:
         return self.lines()[-1]  # the cut itself, not yet located
 
 
+@dataclass(frozen=True)
+class Fused:
+    """A merge the fusion policy made: ``statements`` (an SCC) got the next loop of ``group``.
+    Not printed (the fusion line shows the result); the autotuner tries keeping such pairs apart."""
+
+    statements: tuple[str, ...]
+    group: tuple[str, ...]
+    fuse: str = ""
+
+
 def explain(notes, tree: isl.Schedule, scop, emitted=None) -> list[str]:
     """``notes`` (lines and :class:`Cut`) as text lines, each Cut located in ``tree``: inside the
     innermost loop that holds all its statements (see :func:`loops_of`)."""
     loops = loops_of(tree, scop, emitted)
     out: list[str] = []
     for note in notes:
+        if isinstance(note, Fused):
+            continue
         if not isinstance(note, Cut):
             out.append(note)
             continue
@@ -60,7 +74,7 @@ def explain(notes, tree: isl.Schedule, scop, emitted=None) -> list[str]:
 
 def rendered_lines(notes) -> int:
     """How many lines :func:`explain` makes of ``notes``."""
-    return sum(len(n.lines()) if isinstance(n, Cut) else 1 for n in notes)
+    return sum(len(n.lines()) if isinstance(n, Cut) else 0 if isinstance(n, Fused) else 1 for n in notes)
 
 
 def loops_of(tree: isl.Schedule, scop, emitted=None) -> list[tuple[str, frozenset]]:

@@ -74,6 +74,9 @@ class LoopInfo:
     # always in parallel.  See TilePolicy.min_parallel_work for the measurement.
     min_work: int = 0
     band: int = -1  # the number of the band it belongs to (as printed: ``band 0``), -1 if none
+    # For a loop without an OpenMP pragma: unroll it by this factor (``#pragma GCC unroll``; gcc -O3
+    # unrolls no loop by itself); 0 leaves it to the compiler.  Chosen by the autotuner.
+    unroll_by: int = 0
 
     def pragma_kind(self) -> tuple[LoopKind, int, int]:
         """(kind, collapse, min_work) of the pragma this decision asks for: SERIAL for no pragma."""

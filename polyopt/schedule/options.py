@@ -58,6 +58,11 @@ class ScheduleOptions:
     - ``tile``: see :func:`parse_tile`.
     - ``fuse``: ``"smart"``, ``"max"`` or ``"none"``.
     - ``parallel`` / ``vectorize``: allow OpenMP ``parallel for`` / ``simd`` marks.
+    - ``fuse_pairs``: the fusion policy overridden for chosen pairs of statement groups, as
+      ``(statement, other statement, "fuse" | "apart")`` entries: when our scheduler considers
+      giving the group holding the first statement the next loop of the group holding the second,
+      ``"fuse"`` does so whenever a common loop exists and ``"apart"`` never does (the autotuner
+      searches these; isl's scheduler ignores them).
     - ``reassociate``: may a loop that carries only a reduction (``s += x[i]``) run in parallel,
       each thread summing a part and the parts combined (OpenMP ``reduction``)?  That changes the
       order of the floating-point operations, so the rounding.  ``None`` (default): only where no
@@ -71,6 +76,7 @@ class ScheduleOptions:
     parallel: bool = True
     vectorize: bool = True
     reassociate: bool | None = None
+    fuse_pairs: tuple[tuple[str, str, str], ...] | None = None
 
     def __post_init__(self):
         if self.scheduler not in SCHEDULERS:
@@ -82,6 +88,8 @@ class ScheduleOptions:
         for name in ("parallel", "vectorize"):
             if not isinstance(getattr(self, name), bool):
                 raise OptionError(f"option {name} must be True or False, not {getattr(self, name)!r}")
+        if self.fuse_pairs is not None:
+            object.__setattr__(self, "fuse_pairs", _fuse_pairs(self.fuse_pairs))
         if self.reassociate not in (None, True, False):
             raise OptionError(f"option reassociate must be None, True or False, not {self.reassociate!r}")
 
@@ -109,3 +117,23 @@ class ScheduleOptions:
         if unknown:
             raise OptionError(f"unknown option {unknown[0]!r}", hint=f"options are {', '.join(sorted(names))}")
         return replace(base or cls(), **overrides)
+
+
+def _fuse_pairs(value) -> tuple[tuple[str, str, str], ...]:
+    """``fuse_pairs`` as a tuple of ``(statement, statement, "fuse" | "apart")`` tuples."""
+    try:
+        pairs = tuple(tuple(entry) for entry in value)
+    except TypeError:
+        pairs = (value,)
+    for entry in pairs:
+        if not (isinstance(entry, tuple) and len(entry) == 3 and all(isinstance(x, str) for x in entry)
+                and entry[2] in ("fuse", "apart")):
+            raise OptionError(f"invalid fuse_pairs entry {entry!r}",
+                              hint='use (statement, other statement, "fuse" or "apart"), '
+                                   'e.g. ("S2", "S0", "fuse")')
+    return pairs
+
+
+def fuse_pairs_text(pairs) -> str:
+    """``fuse_pairs`` as printed: ``S1+S0,S3/S2`` (``+``: fused, ``/``: kept apart)."""
+    return ",".join(f"{a}{'+' if how == 'fuse' else '/'}{b}" for a, b, how in pairs)

@@ -19,9 +19,11 @@ from dataclasses import asdict, dataclass, field, replace
 
 from ..errors import ScheduleError
 from .loops import LoopKind
+from .options import fuse_pairs_text
 from .tree import Band, Expr, Leaf, Member, Node, Sequence
 
 VERSION = 1
+MAX_UNROLL_BY = 64
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class LoopPlan:
     # a parallel loop runs on one thread below this many statement instances (0: never); None:
     # the policy's value (TilePolicy.min_parallel_work)
     min_work: int | None = None
+    unroll_by: int = 0  # a loop without an OpenMP pragma unrolled by this factor (0: the compiler's choice)
 
     def __post_init__(self):
         try:
@@ -49,6 +52,9 @@ class LoopPlan:
                                 hint=f"kinds: {', '.join(k.value for k in LoopKind)}") from None
         if not isinstance(self.collapse, int) or self.collapse < 1:
             raise ScheduleError(f"loop {self.name}: collapse must be a positive int, not {self.collapse!r}")
+        by = self.unroll_by
+        if isinstance(by, bool) or not isinstance(by, int) or not (by == 0 or 2 <= by <= MAX_UNROLL_BY):
+            raise ScheduleError(f"loop {self.name}: unroll_by must be 0 or 2..{MAX_UNROLL_BY}, not {by!r}")
         if self.min_work is not None and (not isinstance(self.min_work, int) or self.min_work < 0):
             raise ScheduleError(f"loop {self.name}: min_work must be a non-negative int, not {self.min_work!r}")
 
@@ -142,7 +148,8 @@ class Plan:
     def __str__(self) -> str:
         opts = self.options
         lines = [f"plan for {self.kernel}: scheduler={opts.get('scheduler')} fuse={opts.get('fuse')} "
-                 f"tile={opts.get('tile')} parallel={opts.get('parallel')} vectorize={opts.get('vectorize')}",
+                 f"tile={opts.get('tile')} parallel={opts.get('parallel')} vectorize={opts.get('vectorize')}"
+                 + (f" fuse_pairs={fuse_pairs_text(opts['fuse_pairs'])}" if opts.get("fuse_pairs") else ""),
                  "fusion: " + " ".join(f"({', '.join(g)})" for g in self.fusion)]
         for k, b in enumerate(self.bands):
             facts = [f"loops {', '.join(b.loops)}"]
@@ -161,6 +168,7 @@ class Plan:
                 extra = [f"collapse {lp.collapse}"] if lp.collapse > 1 else []
                 extra += [f"one thread below {lp.min_work} instances"] if lp.min_work else []
                 extra += ["unrolled"] if lp.unroll else []
+                extra += [f"unrolled by {lp.unroll_by}"] if lp.unroll_by else []
                 extra += ["body outlined"] if lp.outline else []
                 more = f" ({', '.join(extra)})" if extra else ""
                 lines.append(f"  {lp.name}: {lp.kind}{more}" + (f" -- {lp.reason}" if lp.reason else ""))
@@ -186,6 +194,8 @@ class Plan:
             options = dict(data["options"])
             if isinstance(options.get("tile"), list):
                 options["tile"] = tuple(options["tile"])
+            if options.get("fuse_pairs") is not None:
+                options["fuse_pairs"] = tuple(tuple(p) for p in options["fuse_pairs"])
             return cls(data["kernel"], options, _node_from(data["tree"]),
                        tuple(_band_from(b) for b in data["bands"]),
                        tuple(tuple(g) for g in data["fusion"]))
@@ -244,7 +254,7 @@ def _band_from(d: dict) -> BandPlan:
         kinds = tuple(LoopPlan(k["name"], LoopKind(k["kind"]), k.get("reason", ""), k.get("collapse", 1),
                                k.get("unroll", False), k.get("outline", False), tuple(k.get("reductions", ())),
                                tuple(k.get("private", ())), tuple(tuple(r) for r in k.get("reduce", ())),
-                               k.get("min_work"))
+                               k.get("min_work"), k.get("unroll_by", 0))
                       for k in kinds)
     return BandPlan(tuple(d["statements"]), tuple(d["loops"]), bool(d["permutable"]), tup("order"), tup("tile"),
                     d.get("wavefront"), d.get("sink"), tup("distribute"), kinds, d.get("note", ""))

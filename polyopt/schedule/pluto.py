@@ -30,7 +30,7 @@ import islpy as isl
 from ..analysis.dependences import Dependences
 from ..errors import ScheduleError
 from . import access, farkas
-from .fusion import Cut
+from .fusion import NO_COMMON_LOOP, Cut, Fused
 from .original import original_rows
 from .policy import DEFAULT_POLICY
 from .tree import Band, Expr, IslBuilder, Leaf, Member, Node, Sequence, member_name
@@ -68,9 +68,16 @@ class Found:
 class PlutoScheduler:
     """One run of the search over all statements of a Scop."""
 
-    def __init__(self, deps: Dependences, fuse: str):
+    def __init__(self, deps: Dependences, fuse: str, pairs: tuple[tuple[str, str, str], ...] = ()):
         self.scop = deps.scop
         self.fuse = fuse
+        names = {s.name for s in self.scop.statements}
+        for a, b, _ in pairs:
+            for name in (a, b):
+                if name not in names:
+                    raise ScheduleError(f"fuse_pairs names {name}, which '{self.scop.name}' does not have",
+                                        hint=f"its statements are {', '.join(sorted(names))}")
+        self.pairs = pairs
         self.order = {s.name: k for k, s in enumerate(self.scop.statements)}
         self.shapes = {s.name: farkas.StmtShape(s.name, s.depth, _loop_signs(s))
                        for s in self.scop.statements}
@@ -148,9 +155,9 @@ class PlutoScheduler:
     def _partition(self, sccs, edges, rows) -> tuple[list[tuple[str, ...]], list[tuple[str, str, str]]]:
         """The groups of SCCs that share their next loop, and the merges refused on the way."""
         refusals: list[tuple[str, str, str]] = []
-        if self.fuse == "none":
+        if self.fuse == "none" and not any(how == "fuse" for _, _, how in self.pairs):
             return list(sccs), refusals
-        if self.fuse == "max":
+        if self.fuse == "max" and not any(how == "apart" for _, _, how in self.pairs):
             whole = tuple(sorted((s for g in sccs for s in g), key=self.order.get))
             if self._band(whole, edges, rows):
                 return [whole], refusals
@@ -165,6 +172,7 @@ class PlutoScheduler:
             for k in reversed(range(first, len(groups))):
                 reason = self._merge_refused(groups[k], nxt, edges, rows)
                 if not reason:
+                    self.decisions.append(Fused(nxt, groups[k], self.fuse))
                     groups[k] = tuple(sorted(groups[k] + nxt, key=self.order.get))
                     joined = True
                     break
@@ -179,9 +187,15 @@ class PlutoScheduler:
         both = tuple(sorted(cur + nxt, key=self.order.get))
         fused = self._band(both, self._inside_all(edges, both), rows)
         if not fused:
-            return "no common loop exists"
-        if self.fuse == "max":
+            return NO_COMMON_LOOP
+        chosen = {how for a, b, how in self.pairs if {a, b} <= set(both) and not {a, b} <= set(cur)
+                  and not {a, b} <= set(nxt)}
+        if "apart" in chosen:
+            return "kept apart by fuse_pairs"
+        if "fuse" in chosen or self.fuse == "max":
             return ""
+        if self.fuse == "none":
+            return "fuse=none"
         if not self._arrays(cur) & self._arrays(nxt) and not (len(fused) <= 2 and self._same_domain(both)):
             # No data to reuse.  Their domains may differ, and the guards cost (3mm's two independent
             # products fused ran 8x slower than apart); nests over the same domain without a

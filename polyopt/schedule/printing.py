@@ -28,6 +28,7 @@ import islpy as isl
 
 from .fusion import explain, fusion_text, rendered_lines
 from .loops import LOOP_MARK, PARALLEL
+from .options import fuse_pairs_text
 from .tree import expr_of, from_isl, rows_of, statements_of
 
 
@@ -35,7 +36,8 @@ def format_schedule(schedule) -> str:
     """The whole printed form of ``schedule``."""
     scop, opts = schedule.scop, schedule.options
     lines = [f"schedule {scop.name}: scheduler={opts.scheduler} fuse={opts.fuse} tile={opts.tile} "
-             f"parallel={opts.parallel} vectorize={opts.vectorize}"]
+             f"parallel={opts.parallel} vectorize={opts.vectorize}"
+             + (f" fuse_pairs={fuse_pairs_text(opts.fuse_pairs)}" if opts.fuse_pairs else "")]
     lines += transformation_lines(schedule)
     for k, band in enumerate(schedule.bands):
         props = ["permutable" if band.permutable else "not permutable"]
@@ -149,3 +151,4 @@ def _node_lines(node: isl.ScheduleNode, scop, depth: int, info, out: list[str]) 
     for k in range(node.n_children()):  # domain and any other structural node
         _node_lines(node.child(k), scop, depth if kind == isl.schedule_node_type.domain else depth + 1,
                     None, out)
+

@@ -31,6 +31,7 @@ import numpy as np
 from ..errors import CodegenError, CompileError, PolyoptError, ScheduleError
 from ..runtime import agreement
 from ..runtime.timing import time_interleaved
+from ..schedule.fusion import NO_COMMON_LOOP, Cut, Fused
 from .machine import Machine
 from .model import CostModel, band_spans
 from .space import BandChange, band_changes, differences, loop_changes
@@ -41,6 +42,7 @@ ROUNDS = 10  # interleaved rounds at most per comparison
 HEAD = 300  # candidates of the model's ranking whose predictions measurements correct
 FINAL_SHARE = 0.1  # of the budget kept for the final comparison with the default, besides its rounds
 BASES = (("fuse=max", {"fuse": "max"}), ("fuse=none", {"fuse": "none"}), ("scheduler=isl", {"scheduler": "isl"}))
+FUSION_CHOICES = 6  # bases with one fusion decision reversed, at most (each is one scheduler run)
 
 
 @dataclass
@@ -159,10 +161,12 @@ class _Incumbent:
 
 
 def _bases(kernel, default_plan) -> dict:
-    """Base plans: the default and the other fusion policies / scheduler, when their trees differ."""
+    """Base plans: the default, the other fusion policies / scheduler, and the default with one
+    fusion decision of its scheduler reversed (a merge it refused made, or one it made refused),
+    when their trees differ."""
     bases = {"default": default_plan}
     trees = [default_plan.tree]
-    for name, opts in BASES:
+    for name, opts in BASES + _fusion_choices(default_plan):
         merged = {**default_plan.options, **opts}
         if merged == default_plan.options:
             continue
@@ -174,6 +178,25 @@ def _bases(kernel, default_plan) -> dict:
             bases[name] = plan
             trees.append(plan.tree)
     return bases
+
+
+def _fusion_choices(plan) -> tuple:
+    """``(name, options)`` of the default's fusion decisions reversed one at a time: each merge
+    the policy refused for a reason other than the lack of a common loop, forced, and each merge
+    it made, refused (at most FUSION_CHOICES, in the scheduler's order)."""
+    out, pairs = [], list(plan.options.get("fuse_pairs") or ())
+    for note in plan.notes:
+        if isinstance(note, Cut):
+            flips = [(stmts.split(", ")[0], other.split(", ")[0], "fuse")
+                     for stmts, other, why in note.refusals if why != NO_COMMON_LOOP]
+        elif isinstance(note, Fused):
+            flips = [(note.statements[0], note.group[0], "apart")]
+        else:
+            continue
+        for a, b, how in flips:
+            name = f"{a}{'+' if how == 'fuse' else '/'}{b}"
+            out.append((f"fuse_pairs={name}", {"fuse_pairs": tuple(pairs + [(a, b, how)])}))
+    return tuple(dict(out).items())[:FUSION_CHOICES]
 
 
 def _measure(kernel, cand: Candidate, incumbent: _Incumbent, fresh, reference, left) -> None:

@@ -7,11 +7,13 @@ when its schedule is made, and is never timed):
 * **structural** (:class:`BandChange`): for one band of a base plan, its tile sizes (``()``: not
   tiled; a size at least the loop's extent leaves that dimension whole) and its intra-tile loop
   order, which also picks the innermost (SIMD) loop.  Base plans come from the fusion policies
-  (``smart``, ``max``, ``none``), isl's scheduler and the untiled schedule; one change is applied to
+  (``smart``, ``max``, ``none``), the default's fusion decisions reversed one group pair at a time
+  (the ``fuse_pairs`` option), isl's scheduler and the untiled schedule; one change is applied to
   the incumbent plan when the incumbent has the same base, so winners of different bands combine;
 * **loop-level** (:class:`LoopChange`): on a fully decided plan, one loop's decision: wavefront
   or not, the parallel loop's thread threshold (always parallel / one thread: the number of
-  threads a small kernel uses), collapse, outlining, unrolling, SIMD or plain.
+  threads a small kernel uses), collapse, outlining, unrolling (completely, or a serial loop by a
+  factor of 2, 4 or 8), SIMD or plain.
 
 The cost model ranks structural changes; loop-level changes are few and are measured in the
 order given here.
@@ -26,6 +28,7 @@ from ..schedule.loops import LoopKind
 
 SIZES = (8, 16, 32, 64, 128, 256, 512)
 COARSE_SIZES = (8, 32, 128, 512)  # bands of depth >= 4: the full grid would be too large to rank
+UNROLL_FACTORS = (2, 4, 8)
 NEVER_PARALLEL = 10 ** 15  # a thread threshold no loop reaches: run on one thread
 
 
@@ -66,6 +69,7 @@ class LoopChange:
                 "outline": lambda v: "body outlined" if v else "body not outlined",
                 "collapse": lambda v: f"collapse {v}",
                 "unroll": lambda v: "unrolled" if v else "not unrolled",
+                "unroll_by": lambda v: f"unrolled by {v}" if v else "not unrolled by a factor",
                 "kind": lambda v: str(v)}[self.field](self.value)
         return f"band {self.band} loop {self.loop}: {what}"
 
@@ -129,6 +133,9 @@ def loop_changes(plan) -> list[LoopChange]:
                     out.append(LoopChange(index, lp.name, "collapse", 1))
             elif lp.kind == LoopKind.SIMD:
                 out.append(LoopChange(index, lp.name, "kind", LoopKind.SERIAL))
+            elif lp.kind == LoopKind.SERIAL and not lp.unroll and "collapsed into" not in lp.reason:
+                # gcc -O3 unrolls no loop by itself; a factor is legal on any loop without a pragma
+                out += [LoopChange(index, lp.name, "unroll_by", k) for k in UNROLL_FACTORS if k != lp.unroll_by]
             if lp.unroll:
                 out.append(LoopChange(index, lp.name, "unroll", False))
     return out
@@ -171,5 +178,6 @@ def _loop_text(lp) -> str:
     if lp.kind == LoopKind.PARALLEL and lp.min_work:
         extra.append("on one thread" if lp.min_work >= NEVER_PARALLEL else f"one thread below {lp.min_work}")
     extra += ["unrolled"] if lp.unroll else []
+    extra += [f"unrolled by {lp.unroll_by}"] if lp.unroll_by else []
     extra += ["outlined"] if lp.outline else []
     return str(lp.kind) + (f" ({', '.join(extra)})" if extra else "")

@@ -145,6 +145,43 @@ def test_loop_changes_include_thread_threshold_and_simd():
         assert c.describe()
 
 
+def two_passes(A: po.f64[N, M], B: po.f64[N, M], x: po.f64[N], y: po.f64[N], z: po.f64[N]):
+    for i in range(N):
+        for j in range(M):
+            x[i] += A[i, j]
+    for i in range(N):
+        for j in range(M):
+            y[i] += B[i, j] * x[i]
+    for i in range(N):
+        z[i] = 2.0 * y[i]
+    for i in range(N):
+        x[i] += z[i]
+
+
+def test_fusion_is_searched_one_group_pair_at_a_time():
+    k = po.kernel(two_passes)
+    plan = k.schedule().plan
+    choices = dict(search._fusion_choices(plan))
+    # a merge the policy refused (depth 1 instead of 2) is forced, one it made is refused
+    assert choices["fuse_pairs=S1+S0"] == {"fuse_pairs": (("S1", "S0", "fuse"),)}
+    assert any(name.startswith("fuse_pairs=") and "/" in name for name in choices)
+    bases = search._bases(k, plan)
+    trees = [b.tree for b in bases.values()]
+    assert len(trees) == len(set(map(repr, trees)))  # only bases whose trees differ
+    for name, options in choices.items():
+        fused = k.schedule(**{**plan.options, **options}).plan
+        assert name in bases or fused.tree in trees
+
+
+def test_loop_changes_unroll_serial_loops_by_factors():
+    plan = po.kernel(two_passes).schedule().plan
+    unrolls = [c for c in space.loop_changes(plan) if c.field == "unroll_by"]
+    assert {c.value for c in unrolls} == set(space.UNROLL_FACTORS)
+    serial = {lp.name for b in plan.bands for lp in b.kinds or () if lp.kind == LoopKind.SERIAL}
+    assert {c.loop for c in unrolls} <= serial
+    assert "unrolled by 4" in next(c for c in unrolls if c.value == 4).describe()
+
+
 # ------------------------------------------------------------ tuning
 
 

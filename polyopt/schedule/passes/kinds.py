@@ -354,10 +354,17 @@ def _apply(m: Member, lp: LoopPlan, carried, private, active, above, infos, ctx:
         raise IllegalScheduleError(f"loop {m.name} is {kind}: only a parallel loop collapses others")
     if lp.min_work and kind != PARALLEL:
         raise IllegalScheduleError(f"loop {m.name} is {kind}: only a parallel loop has a min_work")
+    if lp.unroll_by and "collapsed into" in lp.reason:
+        raise IllegalScheduleError(f"loop {m.name} is collapsed into the parallel loop around it: it cannot be "
+                                   "unrolled by a factor")
+    if lp.unroll_by and (kind != SERIAL or lp.unroll):
+        raise IllegalScheduleError(f"loop {m.name} is {'unrolled completely' if lp.unroll else kind}: only a "
+                                   "serial loop is unrolled by a factor (gcc takes no unroll pragma on an OpenMP "
+                                   "loop)")
     min_work = env.policy.min_parallel_work if lp.min_work is None and kind == PARALLEL else lp.min_work or 0
     used = private if kind in (PARALLEL, SIMD) or "collapsed into" in lp.reason else ()
     return LoopInfo(m.name, kind, lp.reason, lp.reductions, lp.collapse, lp.unroll, lp.outline, row, used, reduce,
-                    min_work=min_work)
+                    min_work=min_work, unroll_by=lp.unroll_by)
 
 
 def _outlined(infos, work: BandWork, env: Env, given: dict) -> list[LoopInfo]:

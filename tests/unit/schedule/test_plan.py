@@ -130,3 +130,52 @@ def test_distribution_order_against_the_dependences_is_refused():
     assert band.distribute == ("S0", "S1")
     with pytest.raises(IllegalScheduleError, match="puts S1 before S0"):
         jacobi.schedule(plan=plan.with_band(0, distribute=("S1", "S0")))
+
+
+@po.kernel
+def two_sums(A: po.f64[N, M], B: po.f64[N, M], x: po.f64[N], y: po.f64[N]):
+    for i in range(N):
+        for j in range(M):
+            x[i] += A[i, j]
+    for i in range(N):
+        for j in range(M):
+            y[i] += B[i, j] * x[i]
+
+
+def test_fuse_pairs_overrides_the_fusion_policy_for_one_pair():
+    rng = np.random.default_rng(4)
+    args = dict(A=rng.random((23, 17)), B=rng.random((23, 17)), x=rng.random(23), y=rng.random(23))
+    assert two_sums.schedule().plan.fusion == (("S0",), ("S1",))
+    fused = two_sums.schedule(fuse_pairs=[("S1", "S0", "fuse")])
+    assert fused.plan.fusion == (("S0", "S1"),)
+    assert "fuse_pairs=S1+S0" in str(fused).splitlines()[0]
+    assert agrees(two_sums, args, fuse_pairs=[("S1", "S0", "fuse")])
+    # "apart" wins over fuse="max"; the plan keeps the option through JSON
+    apart = two_sums.schedule(fuse="max", fuse_pairs=[("S0", "S1", "apart")]).plan
+    assert apart.fusion == (("S0",), ("S1",))
+    again = Plan.from_json(apart.to_json())
+    assert again == apart and two_sums.schedule(plan=again).plan.fusion == apart.fusion
+    with pytest.raises(ScheduleError, match="fuse_pairs names S7, which 'two_sums' does not have"):
+        two_sums.schedule(fuse_pairs=[("S7", "S0", "fuse")])
+    with pytest.raises(po.OptionError, match="invalid fuse_pairs entry"):
+        two_sums.schedule(fuse_pairs=[("S1", "S0", "together")])
+
+
+def test_a_serial_loop_unrolled_by_a_factor_is_printed_with_gccs_pragma():
+    rng = np.random.default_rng(5)
+    plan = two_sums.schedule().plan
+    band, loop = next((k, lp) for k, b in enumerate(plan.bands) for lp in b.kinds or () if lp.kind == "serial")
+    kinds = tuple(replace(lp, unroll_by=4) if lp is loop else lp for lp in plan.band(band).kinds)
+    unrolled = plan.with_band(band, kinds=kinds)
+    assert f"{loop.name}: serial (unrolled by 4)" in str(unrolled)
+    assert Plan.from_json(unrolled.to_json()) == unrolled
+    assert "#pragma GCC unroll 4\n" in two_sums.c_source(plan=unrolled)
+    args = dict(A=rng.random((23, 17)), B=rng.random((23, 17)), x=rng.random(23), y=rng.random(23))
+    assert agrees(two_sums, args, plan=unrolled)
+    simd = gemm.schedule().plan
+    index = next(k for k, b in enumerate(simd.bands) for lp in b.kinds or () if lp.kind == "simd")
+    kinds = tuple(replace(lp, unroll_by=2) if lp.kind == "simd" else lp for lp in simd.band(index).kinds)
+    with pytest.raises(IllegalScheduleError, match="only a serial loop is unrolled by a factor"):
+        gemm.schedule(plan=simd.with_band(index, kinds=kinds))
+    with pytest.raises(ScheduleError, match="unroll_by must be 0 or 2..64"):
+        LoopPlan("i", "serial", unroll_by=1)
