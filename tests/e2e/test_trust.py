@@ -9,7 +9,7 @@ import pytest
 from polyopt.codegen.generate import generate_c
 
 from . import nestgen
-from .trust_kernels import fuzz_1010, fuzz_3081, fuzz_3497, never_runs, parity_flow, pointless_wavefront
+from .trust_kernels import fuzz_1010, fuzz_3081, fuzz_3497, fuzz_3789, never_runs, parity_flow, pointless_wavefront
 
 
 @pytest.mark.parametrize("config", nestgen.CONFIG_IDS)
@@ -72,3 +72,13 @@ def test_temporaries_in_two_loops_are_checked_without_blowing_up():
     (it was refused after the check's budget) and agrees in every configuration."""
     assert generate_c(fuzz_3497.schedule()).verified == "as scheduled"
     assert nestgen.check_program(fuzz_3497, seed=3497) is None
+
+
+@pytest.mark.parametrize("config", ["isl", "isl-notile-serial", "pluto"])
+def test_gccs_loop_distribution_is_off(config):
+    """gcc 12.2 -O3 distributed the innermost loop of isl's schedule into four, the read of A
+    before the write (of the iteration before) it depends on; polyopt's default flags turn gcc's
+    loop distribution off (benchmarks/results/gcc12_loop_distribution)."""
+    for n, m, t in nestgen.SIZES + ((9, 8, 1),):
+        problem = nestgen.mismatch(fuzz_3789, nestgen.random_args(3789, n, m, t), nestgen.CONFIG_OPTIONS[config])
+        assert problem is None, problem

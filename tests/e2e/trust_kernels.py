@@ -138,3 +138,22 @@ def fuzz_3497(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, 
             for k7 in range(i4 + 1, M - 1):
                 y[k7 - 1] = 0.25 * (C[0, N - 1] + y[k7] + y[j5])
                 x[0] += 0.5 * x[N - 1]
+
+
+@po.kernel
+def fuzz_3789(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, M], C: po.f64[N, N]):
+    """Fuzz seed 3789 (minimised): correct C that gcc 12.2 -O3 miscompiled by distributing a loop
+    against a dependence it carries backwards (under isl's schedule)."""
+    for j1 in range(2, N - 1):
+        x[j1] = 0.3333 * (x[j1 - 1] + x[j1] + x[j1 + 1])
+    for i5 in range(2, N - 1):
+        for j6 in range(1, i5 + 0):
+            for k7 in range(2, M - 1):
+                A[i5, k7 + 1] = 0.5 * A[j6 + 2, k7]
+                B[j6 + 2, k7] = 0.3333 * (B[j6 + 2, k7 - 1] + B[j6 + 2, k7] + B[j6 + 2, k7 + 1])
+            for k8 in range(1, M - 0):
+                if N % 2 == 0:
+                    B[i5 // 2, k8] = 0.5 * y[k8]
+                else:
+                    t0 = 0.25 * (x[i5] + B[i5, k8 - 1] + A[i5, k8])
+                    x[i5 - 1] *= 0.5 + 0.25 * 0.25 * (B[j6, 0] + A[0, k8] + B[i5 - 2, k8] + t0)
