@@ -63,6 +63,10 @@ def _rewrite(loop: Loop, known: set[str], arrays: dict[str, ArrayInfo], counter)
         identifiers = _IDENTIFIER.findall(element)
         if not set(identifiers[1:]) <= known:  # the array's name, then the subscripts' variables
             return False
+        if any(e != element and e.startswith(f"{array}[") for e, _ in replaced.values()):
+            # the scheduler proved one element per array; printed two ways, two scalars would each
+            # hold a copy of it and one's updates would be lost
+            return False
         if any(element == e for e, _ in replaced.values()):
             name = next(n for e, n in replaced.values() if e == element)
         else:

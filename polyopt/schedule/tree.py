@@ -255,12 +255,21 @@ class IslBuilder:
     def invariant(self, stmt: str, outer: list[Expr], access: isl.Map) -> bool:
         """Whether ``access`` (a relation of ``stmt``) names one element once the ``outer`` rows are
         fixed: the element a reduction loop and the loops inside it update."""
+        return self.same_element((stmt, outer, access), (stmt, outer, access))
+
+    def same_element(self, a: tuple, b: tuple) -> bool:
+        """Whether two accesses, each ``(stmt, outer rows, relation)``, name one and the same element
+        for all instances whose ``outer`` rows have equal values."""
+        (outer_a, element_a), (outer_b, element_b) = self._fixed(*a), self._fixed(*b)
+        pairs = outer_a.apply_range(outer_b.reverse())
+        return pairs.is_subset(element_a.apply_range(element_b.reverse()))
+
+    def _fixed(self, stmt: str, outer: list[Expr], access: isl.Map) -> tuple[isl.Map, isl.Map]:
         dom = self.scop.statement(stmt).domain
         names = _placeholders(self.depth[stmt])
         fixed = ", ".join(f"({e.text(names)})" for e in outer)
         outer_map = isl.Map(f"{self.pdecl}{{ {self.tuples[stmt]} -> [{fixed}] }}").intersect_domain(dom)
-        element = access.intersect_domain(dom)
-        return outer_map.apply_range(outer_map.reverse()).is_subset(element.apply_range(element.reverse()))
+        return outer_map, access.intersect_domain(dom)
 
 
 def _placeholders(n: int) -> list[str]:

@@ -9,7 +9,16 @@ import pytest
 from polyopt.codegen.generate import generate_c
 
 from . import nestgen
-from .trust_kernels import fuzz_1010, fuzz_3081, fuzz_3497, fuzz_3789, never_runs, parity_flow, pointless_wavefront
+from .trust_kernels import (
+    fuzz_1010,
+    fuzz_3081,
+    fuzz_3497,
+    fuzz_3789,
+    fuzz_3920,
+    never_runs,
+    parity_flow,
+    pointless_wavefront,
+)
 
 
 @pytest.mark.parametrize("config", nestgen.CONFIG_IDS)
@@ -82,3 +91,13 @@ def test_gccs_loop_distribution_is_off(config):
     for n, m, t in nestgen.SIZES + ((9, 8, 1),):
         problem = nestgen.mismatch(fuzz_3789, nestgen.random_args(3789, n, m, t), nestgen.CONFIG_OPTIONS[config])
         assert problem is None, problem
+
+
+@pytest.mark.parametrize("config", nestgen.CONFIG_IDS)
+def test_two_reductions_that_may_hit_one_element_are_not_split(config):
+    """Reduction statements of one array are reduced in parallel only when they update the same
+    element at every outer iteration (x[N - 1] and x[i1 + 1] meet at i1 = N - 2 only)."""
+    for n, m, t in nestgen.SIZES + ((6, 5, 1), (8, 7, 1)):
+        problem = nestgen.mismatch(fuzz_3920, nestgen.random_args(3920, n, m, t), nestgen.CONFIG_OPTIONS[config])
+        assert problem is None, problem
+    assert "partial results combined" not in str(fuzz_3920.schedule())

@@ -157,3 +157,14 @@ def fuzz_3789(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, 
                 else:
                     t0 = 0.25 * (x[i5] + B[i5, k8 - 1] + A[i5, k8])
                     x[i5 - 1] *= 0.5 + 0.25 * 0.25 * (B[j6, 0] + A[0, k8] + B[i5 - 2, k8] + t0)
+
+
+@po.kernel
+def fuzz_3920(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, M], C: po.f64[N, N]):
+    """Fuzz seed 3920 (minimised): the parallel j2 loop reduced x[N - 1] and x[i1 + 1] in two
+    scalars, and at i1 = N - 2 they are one element: one product was lost."""
+    for i1 in range(2, N - 1):
+        for j2 in range(i1 + 1, N - 0):
+            for k4 in range(2, M - 0):
+                x[N - 1] *= 0.5 + 0.25 * 0.25 * (C[i1 + 1, j2 - 2] + y[k4 // 2])
+                x[i1 + 1] *= 0.5 + 0.25 * 0.5 * B[j2, k4]

@@ -257,11 +257,18 @@ def _arrays_of(stmt) -> set[str]:
 
 def _single_elements(reduced, outer, ctx: Context, env: Env) -> bool:
     """Whether each reduction statement of ``reduced`` updates one element once the rows around the
-    loop (``ctx.rows`` and the band's ``outer`` members) are fixed."""
+    loop (``ctx.rows`` and the band's ``outer`` members) are fixed, and the reduction statements
+    of one array all the same element: code generation holds each reduced element in a scalar
+    across the loop, and two scalars for elements that coincide at some outer values lose the
+    updates of one (fuzz seed 3920: x[N - 1] and x[i1 + 1] at i1 = N - 2)."""
+    first: dict[str, tuple] = {}
     for array, _, st in reduced:
         rows = [Expr(r) for r in ctx.rows[st]] + [o.expr(st) for o in outer]
         write = next(w for w in env.scop.statement(st).writes if w.array == array)
         if not env.isl.invariant(st, rows, write.relation):
+            return False
+        mine = first.setdefault(array, (st, rows, write.relation))
+        if mine[0] != st and not env.isl.same_element(mine, (st, rows, write.relation)):
             return False
     return True
 
