@@ -3,16 +3,19 @@
 Read by the runtime (compiler invocation and the disk cache).  The environment is read on each
 call to :func:`current`, so tests and users can change it at run time.
 
-=====================  ==========================================================================
-``POLYOPT_CC``         C compiler command (default ``gcc``).
-``POLYOPT_CFLAGS``     optimization flags, shell-split (default ``-O3 -march=native -fopenmp
-                       -fno-tree-loop-distribution``);
-                       ``-fPIC -shared`` are always added since the output must be a shared library.
-``POLYOPT_CACHE_DIR``  disk cache directory (default ``$XDG_CACHE_HOME/polyopt`` or
-                       ``~/.cache/polyopt``).
-``POLYOPT_NO_CACHE``   ``1``/``true``/``yes``/``on`` turns the disk cache off: every kernel is
-                       compiled in a temporary directory that is removed after loading.
-=====================  ==========================================================================
+=========================  ======================================================================
+``POLYOPT_CC``             C compiler command (default ``gcc``).
+``POLYOPT_CFLAGS``         optimization flags, shell-split (default ``-O3 -march=native -fopenmp
+                           -fno-tree-loop-distribution``);
+                           ``-fPIC -shared`` are always added since the output must be a shared library.
+``POLYOPT_CACHE_DIR``      disk cache directory (default ``$XDG_CACHE_HOME/polyopt`` or
+                           ``~/.cache/polyopt``).
+``POLYOPT_NO_CACHE``       ``1``/``true``/``yes``/``on`` turns the disk cache off: every kernel is
+                           compiled in a temporary directory that is removed after loading.
+``POLYOPT_ADAPT_THREADS``  ``0``/``false``/``no``/``off``: every call uses the OpenMP runtime's thread
+                           count, instead of the cores other processes leave free at the moment
+                           (see :mod:`polyopt.runtime.threads`).
+=========================  ======================================================================
 """
 
 from __future__ import annotations
@@ -84,6 +87,11 @@ def current() -> Config:
     cache = os.environ.get("POLYOPT_CACHE_DIR", "").strip()
     cache_dir = Path(cache).expanduser() if cache else default_cache_dir()
     return Config(cc=cc, cflags=cflags, cache_dir=cache_dir, use_cache=not _flag("POLYOPT_NO_CACHE", False))
+
+
+def adapt_threads() -> bool:
+    """Whether kernel calls adapt their thread count to the load of the machine (default yes)."""
+    return _flag("POLYOPT_ADAPT_THREADS", True)
 
 
 def toolchain_env() -> tuple[str | None, str | None]:

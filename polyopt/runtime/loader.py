@@ -4,7 +4,8 @@ Part of the runtime (shared library -> callable).  :class:`CompiledKernel` check
 arguments with a :class:`~.binding.BindingPlan`, then calls the C function with precomputed
 ``argtypes`` (pointers as ``c_void_p`` from the array's data address -- no slow
 ``ndpointer`` checks, the plan has done them).  ``ctypes.CDLL`` functions release the GIL during
-the call; the OpenMP runtime honours ``OMP_NUM_THREADS``.
+the call.  The call's thread count is the cores other processes leave free, at most
+``OMP_NUM_THREADS`` (:mod:`.threads`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 
 from ..codegen.signature import ARRAY, SCALAR, CParam
 from ..errors import ArgumentError, CompileError
+from . import threads
 from .binding import BindingPlan
 
 _CTYPES = {"double": ctypes.c_double, "float": ctypes.c_float, "int": ctypes.c_int, "long": ctypes.c_long}
@@ -72,6 +74,9 @@ class CompiledKernel:
                 cargs.append(values[key])
             else:
                 cargs.append(params[key])
+        governor = threads.governor()
+        if governor is not None:
+            governor.before_call(self._lib)
         self._fn(*cargs)
 
     def bind(self, *args, **kwargs) -> dict[str, int]:

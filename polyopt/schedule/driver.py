@@ -2,7 +2,7 @@
 
 Runs the chosen scheduler (ours in :mod:`.pluto`, isl's in :mod:`.isl_scheduler`, or the original
 order in :mod:`.original`) -- or takes a plan's tree --, names the loops (:mod:`.names`), runs the
-passes (:mod:`.passes`: order, tile, wavefront, sink, distribute, kinds), builds the final isl
+passes (:mod:`.passes`: order, tile, wavefront, sink, distribute, jam, kinds), builds the final isl
 schedule tree with loop marks (:mod:`.tree`) and checks it against every dependence
 (:func:`polyopt.analysis.legality.check_legal`) before returning it with its plan.
 """

@@ -66,7 +66,8 @@ class BandPlan:
     ``loops`` are the stable names of the band's point loops in the scheduler's order, the order
     ``tile`` sizes follow; ``order`` lists them outermost first; ``tile`` is ``()`` for a band left
     untiled; ``distribute`` is ``()`` when the innermost loop is not distributed, else the statement
-    order of its copies; ``kinds`` gives every loop the band emits (tile loops first).
+    order of its copies; ``jam`` names a point loop unrolled and jammed with its factor (``()``:
+    none); ``kinds`` gives every loop the band emits (tile loops first).
     """
 
     statements: tuple[str, ...]
@@ -79,12 +80,15 @@ class BandPlan:
     distribute: tuple[str, ...] | None = None
     kinds: tuple[LoopPlan, ...] | None = None
     note: str = ""
+    jam: tuple[tuple[str, int], ...] | None = None  # (point loop, factor) unrolled and jammed; () none
 
     def __post_init__(self):
         for name in ("statements", "loops", "order", "tile", "distribute", "kinds"):
             value = getattr(self, name)
             if isinstance(value, list):
                 object.__setattr__(self, name, tuple(value))
+        if self.jam is not None:
+            object.__setattr__(self, "jam", tuple(tuple(j) for j in self.jam))
 
     def decided(self) -> BandPlan:
         """This band with only the facts that identify it (every decision open again)."""
@@ -129,10 +133,10 @@ class Plan:
         """A new plan whose band ``index`` has ``changes`` (``tile=(64, 64)``, ``order=("j", "i")``,
         ``wavefront=False`` ...); the loop kinds of that band and of every band after it are
         decided again, since they depend on the loops around them."""
-        bad = sorted(set(changes) - {"order", "tile", "wavefront", "sink", "distribute", "kinds"})
+        bad = sorted(set(changes) - {"order", "tile", "wavefront", "sink", "distribute", "jam", "kinds"})
         if bad:
             raise ScheduleError(f"a band has no decision {bad[0]!r}",
-                                hint="decisions: order, tile, wavefront, sink, distribute, kinds")
+                                hint="decisions: order, tile, wavefront, sink, distribute, jam, kinds")
         bands = list(self.bands)
         bands[index] = replace(self.band(index), **{"kinds": None, **changes})
         for k in range(index + 1, len(bands)):
@@ -163,6 +167,8 @@ class Plan:
                 facts.append(f"{(b.order or b.loops)[-1]} moved below the taps")
             if b.distribute:
                 facts.append(f"innermost loop distributed over ({', '.join(b.distribute)})")
+            for name, factor in b.jam or ():
+                facts.append(f"{name} unrolled by {factor} and jammed")
             lines.append(f"band {k} ({', '.join(b.statements)}): {'; '.join(facts)}")
             for lp in b.kinds or ():
                 extra = [f"collapse {lp.collapse}"] if lp.collapse > 1 else []
@@ -257,4 +263,4 @@ def _band_from(d: dict) -> BandPlan:
                                k.get("min_work"), k.get("unroll_by", 0))
                       for k in kinds)
     return BandPlan(tuple(d["statements"]), tuple(d["loops"]), bool(d["permutable"]), tup("order"), tup("tile"),
-                    d.get("wavefront"), d.get("sink"), tup("distribute"), kinds, d.get("note", ""))
+                    d.get("wavefront"), d.get("sink"), tup("distribute"), kinds, d.get("note", ""), tup("jam"))

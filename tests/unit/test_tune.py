@@ -182,6 +182,17 @@ def test_loop_changes_unroll_serial_loops_by_factors():
     assert "unrolled by 4" in next(c for c in unrolls if c.value == 4).describe()
 
 
+def test_loop_changes_jam_outer_point_loops():
+    plan = _matmul().schedule().plan
+    jams = [c for c in space.loop_changes(plan) if c.field == "jam"]
+    band = plan.band(jams[0].band)
+    assert {c.loop for c in jams} == set((band.order or band.loops)[:-1])
+    assert {c.value for c in jams} == set(space.JAM_FACTORS)
+    jammed = jams[0].apply(plan)
+    assert jammed.band(jams[0].band).jam == ((jams[0].loop, jams[0].value),)
+    assert "and jammed" in jams[0].describe()
+
+
 # ------------------------------------------------------------ tuning
 
 

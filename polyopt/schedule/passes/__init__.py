@@ -9,6 +9,7 @@ passes, each with one job, takes the decisions that turn bands into loops:
 ``wavefront``         tiles in wavefronts when no tile loop is parallel (:mod:`.wavefront`)
 ``sink``              the innermost loop moved below a filter's taps (:mod:`.sink`)
 ``distribute``        the innermost loop split over the statements (:mod:`.distribute`)
+``jam``               a point loop unrolled and jammed, when the plan asks (:mod:`.jam`)
 ``kinds``             parallel / pipelined / simd / serial, collapse, unrolling, outlining (:mod:`.kinds`)
 ====================  ==========================================================================
 
@@ -29,11 +30,11 @@ from ..loops import SERIAL, SIMD, BandInfo, LoopInfo
 from ..plan import BandPlan, LoopPlan
 from ..policy import DEFAULT_POLICY, TilePolicy
 from ..tree import Band, Leaf, Node, Sequence, has_band
-from . import distribute, kinds, order, sink, tile, wavefront
+from . import distribute, jam, kinds, order, sink, tile, wavefront
 from .work import BandWork, Context, Env
 
 PASSES = (("order", order.run), ("tile", tile.run), ("wavefront", wavefront.run), ("sink", sink.run),
-          ("distribute", distribute.run), ("kinds", kinds.run))
+          ("distribute", distribute.run), ("jam", jam.run), ("kinds", kinds.run))
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,8 @@ def _plan(work: BandWork) -> BandPlan:
     loops += [replace(i, name=kinds.copy_name(i.name, s)) for s, i in zip(work.split, work.split_infos)]
     return BandPlan(work.statements, tuple(m.name for m in work.band.members), work.band.permutable,
                     work.order, tuple(work.sizes) if work.sizes else (), work.wavefront, work.sunk,
-                    tuple(work.split), tuple(_loop_plan(i) for i in loops), work.note)
+                    tuple(work.split), tuple(_loop_plan(i) for i in loops), work.note,
+                    (work.jammed,) if work.jammed else ())
 
 
 def _numbered(infos, index: int) -> tuple[LoopInfo, ...]:

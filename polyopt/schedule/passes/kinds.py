@@ -52,7 +52,7 @@ def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
     tile_infos, active, above = _band(work.tiles, ctx.active, ctx.parallel_above, False, nested, ctx, env, given,
                                       separated)
     point_infos, active, above = _band(members, active, above, vector_last and not work.split,
-                                       nested or bool(work.tiles), ctx, env, given)
+                                       nested or bool(work.tiles), ctx, env, given, jammed=work.jammed)
     split_infos = ()
     if last is not None:
         split_infos = tuple(_copy(last, s, active, above, ctx, env, given) for s in work.split)
@@ -74,9 +74,10 @@ def copy_name(name: str, stmt: str) -> str:
 
 
 def _band(members: list[Member], active, above, innermost: bool, nested: bool, ctx: Context, env: Env,
-          given: dict, separated: bool = False):
+          given: dict, separated: bool = False, jammed: tuple = ()):
     """The LoopInfo of each of ``members`` (outermost first); ``nested``: loops are around them;
-    ``separated``: code generation separates full tiles at the last of them."""
+    ``separated``: code generation separates full tiles at the last of them; ``jammed``: the (loop,
+    factor) unrolled and jammed, which stays serial and is unrolled completely."""
     infos: list[LoopInfo] = []
     opened = None  # index of a parallel tile loop that later tile loops may be collapsed into
     for k, m in enumerate(members):
@@ -84,6 +85,10 @@ def _band(members: list[Member], active, above, innermost: bool, nested: bool, c
         carried, active = env.carried.split(m, active)
         carried, private = env.carried.privatised(m, carried, before)
         last = innermost and k == len(members) - 1
+        if jammed and m.name == jammed[0]:
+            infos.append(LoopInfo(m.name, SERIAL, f"unrolled by {jammed[1]} and jammed", unroll=True,
+                                  row=_row(m, env)))
+            continue
         if m.name in given:
             info = _apply(m, given[m.name], carried, private, before, above, infos, ctx, env, members[:k])
             if info.kind == SERIAL and "collapsed into" in info.reason:

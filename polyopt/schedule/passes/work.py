@@ -50,6 +50,7 @@ class BandWork:
     wavefront: bool = False
     sunk: bool = False  # the innermost point loop was moved below the taps
     split: tuple[str, ...] = ()  # the statement order of the innermost loop's copies, when distributed
+    jammed: tuple = ()  # (loop name, factor) of the loop unrolled and jammed, if any
     tile_infos: tuple[LoopInfo, ...] = ()
     point_infos: tuple[LoopInfo, ...] = ()  # for the members kept in the band (not a distributed one)
     split_infos: tuple[LoopInfo, ...] = ()  # one per copy of a distributed innermost loop

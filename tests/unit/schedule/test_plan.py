@@ -179,3 +179,41 @@ def test_a_serial_loop_unrolled_by_a_factor_is_printed_with_gccs_pragma():
         gemm.schedule(plan=simd.with_band(index, kinds=kinds))
     with pytest.raises(ScheduleError, match="unroll_by must be 0 or 2..64"):
         LoopPlan("i", "serial", unroll_by=1)
+
+
+@po.kernel
+def row_sums(A: po.f64[N, M], B: po.f64[N, M], x: po.f64[M], y: po.f64[N]):
+    for i in range(N):
+        y[i] = 0.0
+        for j in range(M):
+            y[i] += A[i, j] * x[j] + B[i, j] * x[j]
+
+
+def test_unroll_and_jam_puts_independent_rows_inside_the_column_loop():
+    rng = np.random.default_rng(6)
+    plan = row_sums.schedule().plan
+    band = next(k for k, b in enumerate(plan.bands) if b.permutable and len(b.loops) == 2)
+    outer = (plan.band(band).order or plan.band(band).loops)[0]
+    jammed = plan.with_band(band, jam=((outer, 4),))
+    text = str(row_sums.schedule(plan=jammed))
+    assert f"{outer} unrolled by 4 and jammed inside" in text
+    assert f"{outer} unrolled by 4 and jammed" in str(jammed)
+    made = row_sums.schedule(plan=jammed).plan
+    assert Plan.from_json(made.to_json()) == made
+    # four rows per iteration of the column loop: the statement printed four times in it
+    source = row_sums.c_source(plan=jammed)
+    assert source.count("/* S1 */") >= 4
+    for n, m in ((13, 7), (4, 9), (1, 3)):
+        args = dict(A=rng.random((n, m)), B=rng.random((n, m)), x=rng.random(m), y=np.zeros(n))
+        assert agrees(row_sums, args, plan=jammed)
+
+
+def test_a_jam_that_cannot_be_made_is_refused():
+    plan = row_sums.schedule().plan
+    band = next(k for k, b in enumerate(plan.bands) if b.permutable and len(b.loops) == 2)
+    inner = (plan.band(band).order or plan.band(band).loops)[-1]
+    outer = (plan.band(band).order or plan.band(band).loops)[0]
+    with pytest.raises(ScheduleError, match=f"cannot jam loop '{inner}'"):
+        row_sums.schedule(plan=plan.with_band(band, jam=((inner, 4),)))
+    with pytest.raises(ScheduleError, match="jam factor 1 is not an int from 2 to 16"):
+        row_sums.schedule(plan=plan.with_band(band, jam=((outer, 1),)))
