@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import CodegenError, CompileError, PolyoptError, ScheduleError
+from ..errors import BudgetExceeded, CodegenError, CompileError, PolyoptError, ScheduleError
+from ..poly import budget
 from ..runtime import agreement
 from ..runtime.timing import time_interleaved
 from ..schedule.fusion import NO_COMMON_LOOP, Cut, Fused
@@ -42,6 +43,11 @@ ROUNDS = 10  # interleaved rounds at most per comparison
 HEAD = 300  # candidates of the model's ranking whose predictions measurements correct
 FINAL_SHARE = 0.1  # of the budget kept for the final comparison with the default, besides its rounds
 BASES = (("fuse=max", {"fuse": "max"}), ("fuse=none", {"fuse": "none"}), ("scheduler=isl", {"scheduler": "isl"}))
+# isl work a candidate may take: what the budget has left at about a million operations a second
+# (polyopt/poly/budget.py: isl does 1-3 million a second on this project's machines), at least
+# enough for every suite kernel's default code.
+OPERATIONS_PER_SECOND = 1_000_000
+MIN_OPERATIONS = 2_000_000
 FUSION_CHOICES = 6  # bases with one fusion decision reversed, at most (each is one scheduler run)
 
 
@@ -201,13 +207,14 @@ def _fusion_choices(plan) -> tuple:
 
 def _measure(kernel, cand: Candidate, incumbent: _Incumbent, fresh, reference, left) -> None:
     try:
-        schedule = kernel.schedule(plan=cand.plan)
-        cand.plan = schedule.plan
-        compiled = kernel.compile(plan=cand.plan)
+        with budget.capped(max(MIN_OPERATIONS, int(left() * OPERATIONS_PER_SECOND))):
+            schedule = kernel.schedule(plan=cand.plan)
+            cand.plan = schedule.plan
+            compiled = kernel.compile(plan=cand.plan)
     except ScheduleError as exc:
         cand.status, cand.why = "illegal", str(exc).splitlines()[0]
         return
-    except (CodegenError, CompileError) as exc:
+    except (CodegenError, CompileError, BudgetExceeded) as exc:
         cand.status, cand.why = "failed", str(exc).splitlines()[0]
         return
     cand.compiled = compiled

@@ -42,3 +42,14 @@ def test_other_isl_failures_are_not_mistaken_for_the_budget():
         with budget.isl_budget(10**7, "x"):
             isl.Set("{ [x] : x > }")  # a syntax error, with plenty of budget left
     assert not budget.quota_spent()
+
+
+def test_a_cap_lowers_every_budget_inside_it():
+    with budget.capped(20):
+        with pytest.raises(BudgetExceeded, match="gave up after 20 isl operations"):
+            with budget.isl_budget(10**7, "isl's code generator"):
+                _heavy()
+        with budget.isl_budget(10**7, "y"):
+            assert CTX.get_max_operations() == 20
+    with budget.isl_budget(10**7, "z"):
+        assert CTX.get_max_operations() == 10**7
