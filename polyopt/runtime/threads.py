@@ -11,8 +11,8 @@ on a quiet virtual machine (every region wakes a halted virtual CPU).
 
 So before a call, at most every :data:`INTERVAL` seconds, the governor compares the busy time of
 this process's CPUs (``/proc/stat``, the CPUs of its affinity mask) with the CPU time of the
-process itself (``os.times``) over the time since the previous look: what remains is the work of
-other processes, in cores; the call gets the cores they leave (at least one, at most the
+process itself (``os.times``) over about the last :data:`WINDOW` seconds: what remains is the
+work of other processes, in cores; the call gets the cores they leave (at least one, at most the
 ``OMP_NUM_THREADS`` the user gave, else one per CPU).  The count is set with the OpenMP runtime's
 ``omp_set_num_threads`` (looked up through the kernel's library, so libgomp or LLVM's libomp,
 whichever it was linked with), and only when it changes (per Python thread: OpenMP keeps the
@@ -22,6 +22,7 @@ off: the OpenMP runtime's own setting then holds.
 
 from __future__ import annotations
 
+import collections
 import ctypes
 import os
 import threading
@@ -30,8 +31,11 @@ from dataclasses import dataclass
 
 from ..config import adapt_threads
 
-INTERVAL = 0.1  # seconds between two looks at the machine's load
-MIN_WINDOW = 0.02  # a shorter window says too little (/proc/stat counts in 10 ms ticks)
+INTERVAL = 0.02  # seconds between two looks at the machine's load (a look reads /proc/stat: ~30 us)
+WINDOW = 0.06  # the load is measured over about this long: /proc/stat counts in 10 ms ticks, so a
+# shorter window is noisy, and a longer one reacts late (with 0.1 s between looks, kernels that
+# ran 50 ms beside a newly started busy process never saw it: gemm at MEDIUM 0.10x the original)
+MIN_WINDOW = 0.02
 _IDLE_FIELDS = (3, 4)  # idle and iowait in a /proc/stat cpu line (after the name)
 
 
@@ -87,20 +91,24 @@ class Governor:
         self.most = _max_threads(len(self.cpus))
         self.current = self.most
         self._given = threading.local()  # .n: the count last given to the OpenMP runtime (per thread:
-        self._last = self._sample()      # each Python thread that calls kernels has its own setting)
+        # each Python thread that calls kernels has its own setting)
+        self._samples = collections.deque([self._sample()], maxlen=16)
 
     def _sample(self) -> Sample:
         times = os.times()
         return Sample(_busy_seconds(self.cpus), times.user + times.system, time.monotonic())
 
     def threads(self) -> int:
-        """The thread count for a call now (a look at the load at most every INTERVAL seconds)."""
+        """The thread count for a call now (a look at the load at most every INTERVAL seconds, over
+        about the last WINDOW seconds)."""
         now = time.monotonic()
-        if now - self._last.when >= INTERVAL:
+        if now - self._samples[-1].when >= INTERVAL:
             sample = self._sample()
-            if sample.when - self._last.when >= MIN_WINDOW:
-                self.current = threads_for(free_cores(self._last, sample, len(self.cpus)), self.most)
-            self._last = sample
+            older = [s for s in self._samples if sample.when - s.when >= WINDOW]
+            base = older[-1] if older else self._samples[0]
+            if sample.when - base.when >= MIN_WINDOW:
+                self.current = threads_for(free_cores(base, sample, len(self.cpus)), self.most)
+            self._samples.append(sample)
         return self.current
 
     def before_call(self, lib) -> None:

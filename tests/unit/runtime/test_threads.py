@@ -46,7 +46,7 @@ def test_the_governor_follows_the_load_and_respects_omp_num_threads(monkeypatch)
 
     advance(0.5, others=2.0, ours=1.0)  # two cores busy elsewhere: two left
     assert gov.threads() == 2
-    advance(0.05, others=4.0, ours=0.0)  # too soon for another look
+    advance(0.01, others=4.0, ours=0.0)  # too soon for another look
     assert gov.threads() == 2
     advance(0.5, others=4.0, ours=0.0)
     assert gov.threads() == 1
