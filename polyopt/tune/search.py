@@ -17,7 +17,9 @@ How a tuning run goes (``budget`` seconds of wall time, compilation included):
    faster becomes the incumbent.  Every measurement corrects the model for the candidates near it
    (the geometric mean of measured/predicted of the three nearest measured ones of the same band).
 4. The winner is timed once more against the default, interleaved; unless it is faster beyond
-   the noise, the default wins.
+   the noise, the default wins.  A winner that became the incumbent by beating the default
+   itself (interleaved, beyond the noise and the margin) needs no second comparison.  A candidate
+   is only compared when the budget leaves room for three interleaved rounds.
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ def tune_kernel(kernel, default_schedule, args: tuple, kwargs: dict, *, machine:
     def left() -> float:
         """Seconds left for candidates: the budget, less what the final comparison will take
         (three interleaved rounds of the incumbent and the default) and a share kept for it."""
-        final = 3 * (incumbent.seconds + candidates[0].seconds) if incumbent.plan is not default_plan else 0.0
+        final = 3 * (incumbent.seconds + candidates[0].seconds) if _needs_final(incumbent, default_plan) else 0.0
         return budget * (1 - FINAL_SHARE) - (clock() - start) - final
 
     while left() > 0:
@@ -137,9 +139,12 @@ def tune_kernel(kernel, default_schedule, args: tuple, kwargs: dict, *, machine:
             measured.append((change, predicted, cand.seconds))
         if cand.status == "faster":
             base_name = change.base if isinstance(change, BandChange) else incumbent.base
-            incumbent = _Incumbent(cand.plan, cand.compiled, cand.seconds, base_name)
+            incumbent = _Incumbent(cand.plan, cand.compiled, cand.seconds, base_name,
+                                   against_default=incumbent.plan is default_plan)
     best_plan, best_seconds = default_plan, candidates[0].seconds
-    if incumbent.plan is not default_plan:
+    if incumbent.plan is not default_plan and incumbent.against_default:
+        best_plan, best_seconds = incumbent.plan, incumbent.seconds
+    elif incumbent.plan is not default_plan:
         remaining = budget - (clock() - start)
         rounds = max(3, min(ROUNDS, int(remaining / (incumbent.seconds + candidates[0].seconds))))
         timings = time_interleaved({"best": _runner(incumbent.compiled), "default": _runner(default)},
@@ -164,6 +169,13 @@ class _Incumbent:
     compiled: object
     seconds: float
     base: str
+    # it beat the default itself, interleaved and beyond the noise with the margin: the final
+    # comparison would repeat that (seidel_2d at LARGE: 3 more rounds of 10 s, past the budget)
+    against_default: bool = False
+
+
+def _needs_final(incumbent: _Incumbent, default_plan) -> bool:
+    return incumbent.plan is not default_plan and not incumbent.against_default
 
 
 def _bases(kernel, default_plan) -> dict:
@@ -223,7 +235,7 @@ def _measure(kernel, cand: Candidate, incumbent: _Incumbent, fresh, reference, l
         cand.status, cand.why = "wrong", bad
         return
     first = time_interleaved({"candidate": _runner(compiled)}, fresh=fresh, repeat=1, warmup=0).median("candidate")
-    if first > SCREEN * incumbent.seconds or left() < 2 * incumbent.seconds:
+    if first > SCREEN * incumbent.seconds or left() < 3 * (incumbent.seconds + first):  # 3 rounds at least
         cand.seconds, cand.status = first, "screened"
         return
     rounds = max(3, min(ROUNDS, int(left() / (2 * max(incumbent.seconds, first)))))
