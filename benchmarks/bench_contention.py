@@ -11,8 +11,8 @@ the same contention.
 For each kernel this compiles polyopt's default schedule and ``scheduler="none"`` (the original
 loops, compiled the same way), checks that they agree, then times them in interleaved rounds
 (polyopt/runtime/timing.py) twice: on the quiet machine, and with one CPU-bound process beside
-them (started here half a second before the calls, killed after).  Reported per kernel: the two medians of each phase and
-"none / polyopt" in both; a contended ratio below 0.5 is flagged.
+them (started here half a second before the calls, killed after).  Reported per kernel: the two
+medians of each phase and "none / polyopt" in both; a contended ratio below 0.5 is flagged.
 
     python benchmarks/bench_contention.py --size LARGE kernels/linalg.py:doitgen
     python benchmarks/bench_contention.py --size MEDIUM --reps 3 kernels/
