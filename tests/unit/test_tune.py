@@ -147,13 +147,14 @@ def test_loop_changes_include_thread_threshold_and_simd():
 
 def two_passes(A: po.f64[N, M], B: po.f64[N, M], x: po.f64[N], y: po.f64[N], z: po.f64[N]):
     for i in range(N):
+        z[i] = 0.5 * x[i]
         for j in range(M):
-            x[i] += A[i, j]
+            z[i] += A[i, j]
     for i in range(N):
         for j in range(M):
-            y[i] += B[i, j] * x[i]
+            y[i] += B[i, j] * z[i]
     for i in range(N):
-        z[i] = 2.0 * y[i]
+        x[i] = 2.0 * y[i]
     for i in range(N):
         x[i] += z[i]
 
@@ -163,7 +164,8 @@ def test_fusion_is_searched_one_group_pair_at_a_time():
     plan = k.schedule().plan
     choices = dict(search._fusion_choices(plan))
     # a merge the policy refused (depth 1 instead of 2) is forced, one it made is refused
-    assert choices["fuse_pairs=S1+S0"] == {"fuse_pairs": (("S1", "S0", "fuse"),)}
+    assert choices["fuse_pairs=S2+S1"] == {"fuse_pairs": (("S2", "S1", "fuse"),)}
+    assert choices["fuse_pairs=S4/S3"] == {"fuse_pairs": (("S4", "S3", "apart"),)}
     assert any(name.startswith("fuse_pairs=") and "/" in name for name in choices)
     bases = search._bases(k, plan)
     trees = [b.tree for b in bases.values()]
