@@ -30,13 +30,13 @@ class Cut:
 
     groups: tuple[tuple[str, ...], ...]
     why: str
-    refusals: tuple[tuple[str, str, str], ...] = ()
+    refusals: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = ()
     fuse: str = ""
 
     def lines(self, loop: str = "") -> list[str]:
         """The explanation lines, the cut inside ``loop`` ("" for outside every loop)."""
         at = f" inside loop {loop}" if loop else ""
-        out = [f"fuse={self.fuse}: {stmts} not fused with {other}{at}: {reason}"
+        out = [f"fuse={self.fuse}: {', '.join(stmts)} not fused with {', '.join(other)}{at}: {reason}"
                for stmts, other, reason in self.refusals]
         out.append(f"cut {' | '.join(', '.join(g) for g in self.groups)}{at} ({self.why})")
         return out

@@ -152,9 +152,9 @@ class PlutoScheduler:
 
     # ------------------------------------------------------------ fusion policy
 
-    def _partition(self, sccs, edges, rows) -> tuple[list[tuple[str, ...]], list[tuple[str, str, str]]]:
+    def _partition(self, sccs, edges, rows) -> tuple[list[tuple[str, ...]], list[tuple]]:
         """The groups of SCCs that share their next loop, and the merges refused on the way."""
-        refusals: list[tuple[str, str, str]] = []
+        refusals: list[tuple] = []  # (SCC, group, reason)
         if self.fuse == "none" and not any(how == "fuse" for _, _, how in self.pairs):
             return list(sccs), refusals
         if self.fuse == "max" and not any(how == "apart" for _, _, how in self.pairs):
@@ -177,7 +177,7 @@ class PlutoScheduler:
                     joined = True
                     break
                 if k == len(groups) - 1:
-                    refusals.append((_names(nxt), _names(groups[k]), reason))
+                    refusals.append((nxt, groups[k], reason))
             if not joined:
                 groups.append(nxt)
         return groups, refusals

@@ -151,4 +151,3 @@ def _node_lines(node: isl.ScheduleNode, scop, depth: int, info, out: list[str]) 
     for k in range(node.n_children()):  # domain and any other structural node
         _node_lines(node.child(k), scop, depth if kind == isl.schedule_node_type.domain else depth + 1,
                     None, out)
-

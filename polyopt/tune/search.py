@@ -35,6 +35,7 @@ from ..poly import budget
 from ..runtime import agreement
 from ..runtime.timing import time_interleaved
 from ..schedule.fusion import NO_COMMON_LOOP, Cut, Fused
+from ..schedule.options import fuse_pairs_text
 from .machine import Machine
 from .model import CostModel, band_spans
 from .space import BandChange, band_changes, differences, loop_changes
@@ -205,15 +206,13 @@ def _fusion_choices(plan) -> tuple:
     out, pairs = [], list(plan.options.get("fuse_pairs") or ())
     for note in plan.notes:
         if isinstance(note, Cut):
-            flips = [(stmts.split(", ")[0], other.split(", ")[0], "fuse")
-                     for stmts, other, why in note.refusals if why != NO_COMMON_LOOP]
+            flips = [(stmts[0], other[0], "fuse") for stmts, other, why in note.refusals if why != NO_COMMON_LOOP]
         elif isinstance(note, Fused):
             flips = [(note.statements[0], note.group[0], "apart")]
         else:
             continue
-        for a, b, how in flips:
-            name = f"{a}{'+' if how == 'fuse' else '/'}{b}"
-            out.append((f"fuse_pairs={name}", {"fuse_pairs": tuple(pairs + [(a, b, how)])}))
+        for flip in flips:
+            out.append((f"fuse_pairs={fuse_pairs_text((flip,))}", {"fuse_pairs": tuple(pairs + [flip])}))
     return tuple(dict(out).items())[:FUSION_CHOICES]
 
 

@@ -86,6 +86,9 @@ def _band(members: list[Member], active, above, innermost: bool, nested: bool, c
         carried, private = env.carried.privatised(m, carried, before)
         last = innermost and k == len(members) - 1
         if jammed and m.name == jammed[0]:
+            if m.name in given and given[m.name].kind != SERIAL:
+                raise IllegalScheduleError(f"loop {m.name} is unrolled and jammed: it cannot be "
+                                           f"{given[m.name].kind}")
             infos.append(LoopInfo(m.name, SERIAL, f"unrolled by {jammed[1]} and jammed", unroll=True,
                                   row=_row(m, env)))
             continue
