@@ -5,13 +5,15 @@ How a tuning run goes (``budget`` seconds of wall time, compilation included):
 
 1. The default (what the kernel runs untuned) is compiled, run once on copies of the arguments
    (its outputs are the reference every candidate must reproduce) and timed: it is the first
-   incumbent, so tuning never returns anything slower than the default.
+   incumbent, so tuning never returns anything slower than the default.  A run that takes more
+   than a twelfth of the budget is its own warm-up and only measurement: a second one would
+   leave too little for candidates.
 2. The cost model is calibrated on it (measured / predicted) and ranks every structural candidate
    (:mod:`.space`) of every base plan.
 3. Until the budget runs out: take the best-ranked untried candidate (every third pick, a
    loop-level change of the incumbent), make its schedule (an illegal plan is refused there and
-   never timed), compile it, run it once on copies and compare the outputs with the reference, then
-   screen it with one timed run (more than 1.3x the incumbent: dropped) and time it interleaved with
+   never timed), compile it, run it once on copies and compare the outputs with the reference; that
+   run, timed, screens it (more than 1.3x the incumbent: dropped); then time it interleaved with
    the incumbent until the two differ beyond the noise or the rounds run out.  The time the final
    comparison (step 4) will need is kept aside.  A candidate clearly
    faster becomes the incumbent.  Every measurement corrects the model for the candidates near it
@@ -83,12 +85,12 @@ def tune_kernel(kernel, default_schedule, args: tuple, kwargs: dict, *, machine:
     fresh = _copier(args, kwargs)
     default_plan = default_schedule.plan
     default = kernel.compile()
-    began = clock()
-    reference = _outputs(default, fresh)
-    # Three timed runs of the default, unless they alone would use up a good part of the budget.
-    repeat = 3 if 3 * (clock() - began) < budget / 4 else 1
-    first = time_interleaved({"default": _runner(default)}, fresh=fresh, repeat=repeat, warmup=0)
-    incumbent = _Incumbent(default_plan, default, first.median("default"), "default")
+    reference, once = _outputs(default, fresh, clock)
+    # Three timed runs of the default, unless they alone would use up a quarter of the budget: then
+    # the reference run is the measurement (seidel_2d at LARGE: 6 s a run, 60 s of budget).
+    if 3 * once < budget / 4:
+        once = time_interleaved({"default": _runner(default)}, fresh=fresh, repeat=3, warmup=0).median("default")
+    incumbent = _Incumbent(default_plan, default, once, "default")
     model = CostModel(kernel.scop, sizes, machine)
     scale = incumbent.seconds / max(model.predict(default_plan), 1e-12)
     candidates = [Candidate("default", incumbent.seconds, incumbent.seconds, "default", default_plan)]
@@ -229,11 +231,11 @@ def _measure(kernel, cand: Candidate, incumbent: _Incumbent, fresh, reference, l
         cand.status, cand.why = "failed", str(exc).splitlines()[0]
         return
     cand.compiled = compiled
-    bad = _mismatch(reference, _outputs(compiled, fresh))  # also the warm-up run
+    outputs, first = _outputs(compiled, fresh, time.perf_counter)  # also the warm-up and the screen
+    bad = _mismatch(reference, outputs)
     if bad:
         cand.status, cand.why = "wrong", bad
         return
-    first = time_interleaved({"candidate": _runner(compiled)}, fresh=fresh, repeat=1, warmup=0).median("candidate")
     if first > SCREEN * incumbent.seconds or left() < 3 * (incumbent.seconds + first):  # 3 rounds at least
         cand.seconds, cand.status = first, "screened"
         return
@@ -289,12 +291,15 @@ def _runner(compiled):
     return lambda inputs: compiled(*inputs[0], **inputs[1])
 
 
-def _outputs(compiled, fresh) -> list:
-    """The arrays (and return value) after one run on fresh copies."""
+def _outputs(compiled, fresh, clock) -> tuple[list, float]:
+    """The arrays (and return value) after one run on fresh copies, and the seconds of that run
+    (the copies made beforehand, as :func:`time_interleaved` does)."""
     args, kwargs = fresh()
+    began = clock()
     result = compiled(*args, **kwargs)
+    seconds = clock() - began
     arrays = [a for a in list(args) + list(kwargs.values()) if isinstance(a, np.ndarray)]
-    return arrays + ([np.asarray(result)] if result is not None else [])
+    return arrays + ([np.asarray(result)] if result is not None else []), seconds
 
 
 def _mismatch(reference: list, outputs: list) -> str:

@@ -232,12 +232,12 @@ def test_a_wrong_candidate_is_rejected(monkeypatch):
     real = search._outputs
     calls = []
 
-    def corrupting(compiled, fresh):
-        out = real(compiled, fresh)
+    def corrupting(compiled, fresh, clock):
+        out, seconds = real(compiled, fresh, clock)
         calls.append(1)
         if len(calls) == 2:  # the first candidate after the default
             out[0] = out[0] + 1.0
-        return out
+        return out, seconds
 
     monkeypatch.setattr(search, "_outputs", corrupting)
     report = k.tune(**_args(), budget=2)
