@@ -115,16 +115,18 @@ def codegen(sched, times: PassTimes | None = None):
 
 
 # What to try, in order, when isl cannot give proved code for a schedule
-SIMPLER = ({"tile": False}, {"scheduler": "none", "tile": False})
+# the last one also without private copies of argument arrays (the emitted-code check proves them
+# or refuses the code)
+SIMPLER = ({"tile": False}, {"scheduler": "none", "tile": False, "private_arrays": False})
 
 
 def generate_with_fallback(options, build, fixed: bool = False):
     """``build(options) -> (schedule, result)``, retried with simpler options when isl cannot give
     proved code for the schedule (a :class:`~polyopt.errors.CodegenError`: its code generator or
     the emitted-code check over budget, or every AST it built wrong): the same options untiled,
-    then the original loop order.  A refusal of a valid kernel is worse than slower code; the
-    schedule's explanation says what happened.  ``fixed``: the schedule was asked for (a plan),
-    and is never replaced."""
+    then the original loop order without private copies of argument arrays.  A refusal of a valid
+    kernel is worse than slower code; the schedule's explanation says what happened.  ``fixed``: the
+    schedule was asked for (a plan), and is never replaced."""
 
     try:
         return build(options)

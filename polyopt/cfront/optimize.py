@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pycparser import c_ast
 
@@ -122,6 +122,8 @@ def optimize_region(region: CRegion, parsed: ParsedFile, options: ScheduleOption
 
 def schedule_region(region: CRegion, options: ScheduleOptions):
     """The schedule of a converted region (the ordinary pipeline from the KernelDef on)."""
+    # the region printer keeps C's own arrays: it prints no private copies of them
+    options = replace(options, private_arrays=False)
     return pipeline.schedule(pipeline.dependences(region_scop(region)), options)
 
 

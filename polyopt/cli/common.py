@@ -167,12 +167,14 @@ def add_schedule_options(parser) -> None:
     g.add_argument("--no-reassociate", dest="reassociate", action="store_false", default=None,
                    help="keep every reduction in its original order (no parallel or simd reductions: "
                         "bit-for-bit the original's sums)")
+    g.add_argument("--no-private-arrays", dest="private_arrays", action="store_false", default=None,
+                   help="no private copies of argument arrays in parallel loops")
 
 
 def schedule_overrides(args) -> dict:
     """The options given on the command line (the kernels' own options are the defaults)."""
     out = {}
-    for name in ("scheduler", "fuse", "parallel", "vectorize", "reassociate"):
+    for name in ("scheduler", "fuse", "parallel", "vectorize", "reassociate", "private_arrays"):
         value = getattr(args, name, None)
         if value is not None:
             out[name] = value

@@ -19,6 +19,7 @@ from .body import ArrayInfo, BodyBuilder
 from .lower import lower
 from .outline import Outliner
 from .printer import CgenEmitter
+from .private_arrays import PROLOGUE, PrivateArrays
 from .signature import ARRAY, SCALAR, SIZE, CProgram, c_identifier, function_name, make_params
 
 
@@ -62,9 +63,19 @@ def generate_c(schedule: Schedule, *, separate_tiles: bool = True, verify: bool 
     values = [_param_value(p) for p in params]
     outliner = Outliner(fname, values, [p.c_name for p in params],
                         {n: (a.dtype.c, a.c_name) for n, a in arrays.items() if a.is_local})
-    body = [local_decl(n) for n in function_locals] + CgenEmitter(local_decl, outliner).items(items)
+    def array(name: str) -> tuple[str, str, ce.CExpr]:
+        info = arrays[name]
+        count = ce.IntLit(1)
+        for extent in info.shape:
+            count = ce.mul(count, bodies.extent(extent))
+        return info.c_name, info.dtype.c, count
+
+    emitter = CgenEmitter(local_decl, outliner, PrivateArrays(array))
+    body = [local_decl(n) for n in function_locals] + emitter.items(items)
     decl = c.FunctionDeclaration(c.Value("void", fname), values or [c.Value("void", "")])
     parts = [c.Line(_header(schedule)), c.Line(), c.Include("math.h"), c.Line()]
+    if checked is not None and checked.private_arrays:
+        parts += [c.Line(line) for line in PROLOGUE] + [c.Line()]
     for text in ce.helper_definitions(helpers):
         parts.append(c.Line(text))
     if helpers:

@@ -27,6 +27,7 @@ from ..errors import CodegenError
 from . import work
 from .ast_build import build_ast
 from .printer import TreeBuilder, check_private, collapse_parallel, emitted_loops
+from .private_arrays import place_private_arrays
 from .reductions import reduction_clauses
 from .temporaries import place_locals
 from .verify import EmittedOrderError, check_emitted
@@ -60,6 +61,7 @@ class LoopTree:
     verify_seconds: float  # time spent in the emitted-code check (all attempts)
     retried: tuple[str, ...] = ()  # why earlier attempts were rejected
     instances_checked: bool = False  # the check's rule 4 finished within its budget
+    private_arrays: bool = False  # a parallel loop has copies of argument arrays (see .private_arrays)
 
     @property
     def loops(self) -> tuple:
@@ -96,8 +98,9 @@ def lower(schedule, bodies, rename: dict[str, str], *, context: isl.Set | None =
         reduction_clauses(items, set(rename.values()), bodies.arrays)
         check_private(items)
         collapse_parallel(items)
+        copies = place_private_arrays(items, scop, temporaries)
         if not verify:
-            return LoopTree(items, walker.helpers, function_locals, attempt, False, spent)
+            return LoopTree(items, walker.helpers, function_locals, attempt, False, spent, private_arrays=copies)
         start = time.perf_counter()
         try:
             instances = check_emitted(items, scop, schedule.dependences, rename, context)
@@ -107,7 +110,7 @@ def lower(schedule, bodies, rename: dict[str, str], *, context: isl.Set | None =
         finally:
             spent += time.perf_counter() - start
         return LoopTree(items, walker.helpers, function_locals, attempt, True, spent,
-                        tuple(f.message for f in failures), instances)
+                        tuple(f.message for f in failures), instances, copies)
     first = failures[0]
     raise CodegenError(f"refusing to emit code for '{scop.name}': {first.message}",
                        hint="isl's code generator produced a wrong loop nest from a legal schedule, in every "

@@ -64,12 +64,13 @@ class Outliner:
         names = loop_vars + self.names + [self.locals[n][1] for n in outside]
         call = c.Line(f"{name}({', '.join(names)});")
         out = [c.Comment(loop.note)] if loop.note else []
-        return out + [c.Pragma(loop.pragma), _for_nest(chain, call)]
+        return out + [c.Pragma(loop.pragma), _for_nest(chain, c.Block(emitter.body(inner, [call])))]
 
 
-def _for_nest(chain: list[Loop], body) -> c.Generable:
+def _for_nest(chain: list[Loop], body: c.Block) -> c.Generable:
     """The ``for`` statements of a collapsed ``chain`` around ``body``."""
     for loop in reversed(chain):
         body = c.For(f"long {loop.var} = {ce.to_c(loop.init)}", ce.to_c(loop.cond),
-                     f"{loop.var} += {ce.to_c(loop.inc)}", c.Block([body]))
-    return body
+                     f"{loop.var} += {ce.to_c(loop.inc)}", body)
+        body = c.Block([body])
+    return body.contents[0]

@@ -59,6 +59,12 @@ class Loop:
     when: ce.CExpr | None = None  # a parallel loop's if clause: enough work for threads
     short: str = ""  # why fewer loops are collapsed than the schedule allows
     unroll_by: int = 0  # the scheduler's unroll factor for this loop without a pragma (0: none)
+    # Argument arrays with a copy per thread (see .private_arrays): allocated around this parallel
+    # loop (``buffers``); declared at the top of this loop's body, the innermost loop of the
+    # collapsed ``copy_chain``, and copied back in its last iteration (``private_arrays``)
+    buffers: list[str] = field(default_factory=list)
+    private_arrays: list[str] = field(default_factory=list)
+    copy_chain: list = field(default_factory=list)
 
     @property
     def pragma(self) -> str:
@@ -385,9 +391,10 @@ def _linear(e: ce.CExpr) -> dict[str, int] | None:
 class CgenEmitter:
     """Turns the loop tree into cgen nodes."""
 
-    def __init__(self, local_decl, outliner=None):
+    def __init__(self, local_decl, outliner=None, private=None):
         self.local_decl = local_decl  # name -> cgen declaration node
         self.outliner = outliner  # turns parallel loop bodies into functions (see .outline)
+        self.private = private  # prints the private copies of argument arrays (see .private_arrays)
 
     def items(self, items: list, loop_vars: list[str] | None = None) -> list:
         """cgen nodes for ``items``; ``loop_vars`` are the loop variables in scope around them."""
@@ -409,7 +416,7 @@ class CgenEmitter:
             return [c.Block([c.Line(f"const long {item.var} = {ce.to_c(item.init)};"), *decls,
                              *self.items(item.body, inside)])]
         if self.outliner is not None and self.outliner.wants(item):
-            return self.outliner.emit(item, loop_vars, self)
+            return self.copies(item, self.outliner.emit(item, loop_vars, self))
         out = []
         if item.note:
             out.append(c.Comment(item.note))
@@ -422,8 +429,26 @@ class CgenEmitter:
             out.append(c.Pragma(f"GCC unroll {item.unroll_by}"))
         out.append(c.For(f"long {item.var} = {ce.to_c(item.init)}", ce.to_c(item.cond),
                          f"{item.var} += {ce.to_c(item.inc)}",
-                         c.Block([*decls, *self.items(item.body, inside)])))
+                         c.Block([*decls, *self.body(item, self.items(item.body, inside))])))
         if item.accumulators:  # a block of its own: sibling loops may use the same names
             out += [c.Line(f"{element} = {name};") for _, name, element in item.accumulators]
-            return [c.Block(out)]
-        return out
+            return self.copies(item, [c.Block(out)])
+        return self.copies(item, out)
+
+    def copies(self, loop: Loop, nodes: list) -> list:
+        """``nodes``, the parallel ``loop`` as printed, with its argument arrays' copies allocated
+        around it."""
+        if not loop.buffers:
+            return nodes
+        if self.private is None:
+            raise CodegenError(f"loop {loop.var} privatises arrays, which this code generator cannot print")
+        return self.private.around_loop(loop, nodes)
+
+    def body(self, loop: Loop, nodes: list) -> list:
+        """``nodes``, the printed body of ``loop``, with the thread's copies of argument arrays
+        declared before and copied back after (when ``loop`` holds them)."""
+        if not loop.private_arrays:
+            return nodes
+        if self.private is None:
+            raise CodegenError(f"loop {loop.var} privatises arrays, which this code generator cannot print")
+        return self.private.in_body(loop, loop.copy_chain, nodes)

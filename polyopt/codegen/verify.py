@@ -22,10 +22,14 @@ and loop values on its path from the function body, in execution order.  Then, w
    same declaration of it in the same iteration of the loop declaring it.  WAR and WAW pairs on a
    temporary that use different declarations (different iterations of a loop that declares it:
    a private copy each) need no order;
-4. every instance of the model is executed, exactly once, and nothing else is.  This one needs
+4. a loop that holds a private copy of an argument array (see :mod:`.private_arrays`) reads no value
+   of it from before the loop (each read instance is the sink of a RAW pair on it; rule 3 puts
+   both ends in the same iteration), and its last iteration writes every element of the array,
+   so the copy it copies back is whole and holds the original order's final values;
+5. every instance of the model is executed, exactly once, and nothing else is.  This one needs
    each leaf's loops projected onto its statement's iterators, which the existentials of wavefront
    tiles make expensive, so it runs under a budget of its own and is skipped (and reported) when it
-   runs out; rules 1-3 cover every pair of instances that is executed, whatever the coverage.
+   runs out; rules 1-4 cover every pair of instances that is executed, whatever the coverage.
 
 A failure raises :class:`EmittedOrderError` naming the rule, the dependence and a pair of
 instances; code generation then retries isl's AST generation another way or refuses the kernel.
@@ -43,6 +47,7 @@ from ..analysis.legality import example_pair
 from ..errors import BudgetExceeded
 from ..poly import budget
 from ..schedule.loops import PARALLEL
+from ..schedule.private_arrays import array_extent
 from .c_to_isl import Converter, EmittedOrderError
 from .printer import Guard, Loop, Stmt
 from .reductions import other_use_of_reduced, without_reductions
@@ -65,7 +70,7 @@ def check_emitted(items: list, scop, dependences, rename: dict[str, str], contex
     """Raise :class:`EmittedOrderError` unless the loop tree ``items`` executes ``scop`` in an order
     that respects ``dependences`` (see the module docstring), for every parameter value in ``context``
     (default: the Scop's).  ``rename`` maps parameter names to their C names; a temporary that no
-    loop declares is at function scope.  Returns whether the instance check (rule 1) was completed
+    loop declares is at function scope.  Returns whether the instance check (rule 5) was completed
     within its budget too."""
     checker = _Checker(items, scop, dependences, rename, scop.context if context is None else context)
     try:
@@ -175,8 +180,9 @@ class _Checker:
         # transitive reduction) in order, and a parallel loop has a conflict across iterations
         # exactly when an edge crosses them.  (conv2d's edges on out have 25 pieces, its conflicts 4;
         # stencils over time steps are the other way round.)
+        copies = {n for leaf in self.leaves for x in leaf.loops for n in x.private_arrays}
         storage = {a.name for a in self.scop.arrays
-                   if a.is_local and any(e.array == a.name for e in self.deps.edges)}
+                   if (a.is_local or a.name in copies) and any(e.array == a.name for e in self.deps.edges)}
         for array in storage:
             flow = _union((e.relation.to_union_map() for e in self.deps.edges
                            if e.array == array and e.kind == "RAW"), self.space_params)
@@ -186,6 +192,7 @@ class _Checker:
                 self._fail(f"RAW on {array}", flow.intersect(executed.apply_range(lost).apply_range(
                     executed.reverse())), f"the value of temporary '{array}' does not reach its reader (they "
                     "use different declarations of it)")
+        self._check_copies()
         conflicts = self._conflicts()
         every = self._dependent(conflicts, executed, storage)
         lex_lt = isl.Map.lex_lt(self.time_space).to_union_map()
@@ -214,6 +221,55 @@ class _Checker:
                 what = "omp parallel for" if loop.kind == PARALLEL else "omp simd"
                 self._explain(conflicts, executed, storage, f"loop {loop.var} is printed '{what}' but two of "
                               "its iterations access the same element", lambda t, x=other: t.intersect(x))
+
+    def _check_copies(self) -> None:
+        """Rule 4 (module docstring), for every loop that holds private copies."""
+        for loop in {id(x): x for leaf in self.leaves for x in leaf.loops if x.private_arrays}.values():
+            under = [(leaf, m) for leaf, m in zip(self.leaves, self.per_leaf)
+                     if any(x is loop for x in leaf.loops)]
+            keep = self.sites[id(loop)][0] + 1  # the time entries up to the loop's own
+            head = self.sites[id(loop.copy_chain[0])][0]  # ... and from the first loop of its collapse
+            if not under:
+                raise EmittedOrderError(f"loop {loop.var} holds private copies but runs no statement")
+            # every iteration the printed loops make, also one that runs no statement: the copy-back
+            # test is the loop's own (the next value fails its test)
+            leaf = under[0][0]
+            path = leaf.path[:next(k for k, x in enumerate(leaf.path) if x is loop) + 1]
+            texts = [str(e) if isinstance(e, int) else e.var for e in leaf.entries[:keep]]
+            names = [self.space.get_dim_name(isl.dim_type.set, k) for k in range(self.space.dim(isl.dim_type.set))]
+            clock = isl.Map(f"{self._pdecl()}{{ [{', '.join(names)}] -> [{', '.join(texts)}] }}")
+            iterations = self._where(path).apply(clock)
+            last = isl.Map.from_range(iterations).move_dims(isl.dim_type.in_, 0, isl.dim_type.out, 0, head)
+            last = last.lexmax().wrap().flatten()
+            for name in loop.private_arrays:
+                written = None
+                for leaf, m in under:
+                    stmt = self.scop.statement(leaf.stmt.name)
+                    reads = [r.relation for r in stmt.reads if r.array == name]
+                    if reads:
+                        self._reads_in_copy(stmt, reads, m, name, loop)
+                    for w in stmt.writes:
+                        if w.array == name:
+                            part = m.reverse().apply_range(w.relation).project_out(
+                                isl.dim_type.in_, keep, self.length - keep)
+                            written = part if written is None else written.union(part)
+                extent = array_extent(self.scop, self.scop.array(name))
+                need = None if extent is None else isl.Map.from_domain_and_range(last, extent).intersect_params(
+                    self.context)
+                if need is None or written is None or not need.is_subset(written.intersect_domain(last)):
+                    raise EmittedOrderError(f"loop {loop.var} copies back its private copy of '{name}', but its "
+                                            "last iteration does not write every element of it")
+
+    def _reads_in_copy(self, stmt, reads: list, executed: isl.Map, name: str, loop: Loop) -> None:
+        """Raise unless every instance of ``stmt`` in ``executed`` reads ``name`` through one access and
+        as the sink of a RAW pair on it (not a value from before the loop)."""
+        sourced = isl.Set.empty(stmt.domain.get_space())
+        for e in self.deps.edges:
+            if e.kind == "RAW" and e.array == name and e.sink == stmt.name:
+                sourced = sourced.union(e.relation.range())
+        if any(not r.is_equal(reads[0]) for r in reads[1:]) or not executed.domain().is_subset(sourced):
+            raise EmittedOrderError(f"{stmt.name} reads '{name}' in loop {loop.var}, which holds a private copy "
+                                    "of it, but not only values written in the same iteration")
 
     def _crosses(self, every: isl.UnionMap, loop: Loop, cache: dict) -> bool:
         """Whether a pair of ``every`` may cross iterations of ``loop`` (False: it certainly does
@@ -304,7 +360,8 @@ class _Checker:
 
     def _declarations(self, name: str) -> list[tuple[int, tuple]]:
         """The sites (entry index, path constants) of the loops that declare temporary ``name``."""
-        sites = [self.sites[id(loop)] for leaf in self.leaves for loop in leaf.loops if name in loop.decls]
+        sites = [self.sites[id(loop)] for leaf in self.leaves for loop in leaf.loops
+                 if name in loop.decls or name in loop.private_arrays]
         return list(dict.fromkeys(sites))
 
     def _same_storage(self, times: isl.UnionMap, name: str) -> isl.UnionMap:

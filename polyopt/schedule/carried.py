@@ -85,17 +85,19 @@ class Carried:
         if not names:
             return carried, ()
         stmts = {s for s, _ in member.exprs}
+        crossing = {e.array for e, _ in carried if e.kind == "RAW"}
+        private = {name for name in names - crossing if self.values_stay(stmts, active, name)}
+        return [(e, r) for e, r in carried if e.array not in private], tuple(sorted(private))
+
+    def values_stay(self, stmts, active, name: str) -> bool:
+        """Whether every RAW pair on ``name`` with an end in ``stmts`` is still ``active`` (the
+        loops and sequences around have not separated its ends)."""
         live = {}
         for e, rel in active:
             live[id(e)] = rel if id(e) not in live else live[id(e)].union(rel)
-        crossing = {e.array for e, _ in carried if e.kind == "RAW"}
-        private = set()
-        for name in names - crossing:
-            flows = [e for e in self.deps.edges if e.kind == "RAW" and e.array == name
-                     and (e.source in stmts or e.sink in stmts) and not e.relation.is_empty()]
-            if all(id(e) in live and e.relation.to_union_map().is_subset(live[id(e)]) for e in flows):
-                private.add(name)
-        return [(e, r) for e, r in carried if e.array not in private], tuple(sorted(private))
+        flows = [e for e in self.deps.edges if e.kind == "RAW" and e.array == name
+                 and (e.source in stmts or e.sink in stmts) and not e.relation.is_empty()]
+        return all(id(e) in live and e.relation.to_union_map().is_subset(live[id(e)]) for e in flows)
 
     def _local(self, name: str) -> bool:
         return any(a.name == name and a.is_local for a in self.scop.arrays)

@@ -68,6 +68,10 @@ class ScheduleOptions:
       order of the floating-point operations, so the rounding.  ``None`` (default): only where no
       other loop of the nest can be parallel (that applies to SIMD lanes too, except for max and
       min, which are exact in any order); ``True``: wherever it is legal; ``False``: never.
+    - ``private_arrays``: may a parallel loop give an argument array that each of its iterations
+      fills before use (doitgen's ``sum_``) a copy per thread, the last iteration's copied back
+      (see :mod:`polyopt.schedule.private_arrays`)?  ``None`` (default) or ``True``: wherever that
+      is legal; ``False``: never (C regions: their code generator does not print the copies).
     """
 
     scheduler: str = "pluto"
@@ -77,6 +81,7 @@ class ScheduleOptions:
     vectorize: bool = True
     reassociate: bool | None = None
     fuse_pairs: tuple[tuple[str, str, str], ...] | None = None
+    private_arrays: bool | None = None
 
     def __post_init__(self):
         if self.scheduler not in SCHEDULERS:
@@ -90,8 +95,9 @@ class ScheduleOptions:
                 raise OptionError(f"option {name} must be True or False, not {getattr(self, name)!r}")
         if self.fuse_pairs is not None:
             object.__setattr__(self, "fuse_pairs", _fuse_pairs(self.fuse_pairs))
-        if self.reassociate not in (None, True, False):
-            raise OptionError(f"option reassociate must be None, True or False, not {self.reassociate!r}")
+        for name in ("reassociate", "private_arrays"):
+            if getattr(self, name) not in (None, True, False):
+                raise OptionError(f"option {name} must be None, True or False, not {getattr(self, name)!r}")
 
     def explicit_sizes(self, depth: int) -> tuple[int, ...] | None:
         """The sizes given by ``tile`` for a band of ``depth`` members; None for ``True`` (the

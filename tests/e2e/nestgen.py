@@ -8,7 +8,8 @@ function run on NumPy arrays).
 :func:`generate` builds the Python source of a random small affine kernel from a seed or from a
 hypothesis ``draw``: several statements in imperfect nests, triangular and ``min``/``max`` bounds,
 negative and non-unit steps, shifted reads whose loop bounds keep them inside the arrays,
-reductions, in-place updates and affine ``if`` conditions.  Every generated program is valid by
+reductions, in-place updates, scratch vectors filled and consumed per iteration and affine
+``if`` conditions.  Every generated program is valid by
 construction; :func:`load_kernels` imports it from a real file because the frontend reads the
 function's source with ``inspect``.
 """
@@ -270,8 +271,23 @@ class _Gen:
             head, var = f"range({lo}, {param} - {hi})", Var(name, param, lo, hi)
         return Node(f"for {name} in {head}:", self.block(scope + [var], depth + 1, temps))
 
+    def scratch(self, scope: list[Var], temps: list[str]) -> list[Node]:
+        """A vector filled whole, then read (reversed) by a second loop: a scratch array that a
+        loop around may give a private copy per thread (doitgen's ``sum_``)."""
+        array = self.ch.pick(["x", "y"])
+        param = ARRAYS[array][0]
+        letter = "ijkl"[len([v for v in scope if v.param != "T"])]
+        fill, use = f"{letter}{next(self.count)}", f"{letter}{next(self.count)}"
+        written = Node(f"{array}[{fill}] = {self.value(scope + [Var(fill, param)], temps)}")
+        inner = scope + [Var(use, param)]
+        read = Node(f"{self.access(self.ch.pick(list(ARRAYS)), inner)} = "
+                    f"{self.value(inner, temps, use=f'{array}[{param} - 1 - {use}]')}")
+        return [Node(f"for {fill} in range({param}):", [written]), Node(f"for {use} in range({param}):", [read])]
+
     def block(self, scope: list[Var], depth: int, temps: list[str]) -> list[Node]:
         items: list[Node] = []
+        if scope and depth < 3 and self.ch.chance(8):
+            items += self.scratch(scope, temps)
         for _ in range(self.ch.int(1, 2)):
             r = self.ch.int(0, 9)
             if depth < 3 and r < 4:

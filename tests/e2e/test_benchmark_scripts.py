@@ -79,6 +79,13 @@ def test_bench_contention_times_each_kernel_quiet_and_beside_a_busy_process(tmp_
     assert "--size MINI" in text and "| kernel | quiet polyopt ms |" in text and "| doitgen |" in text
 
 
+def test_bench_private_arrays_times_copies_shared_and_none_quiet_and_busy():
+    out = _script("bench_private_arrays.py", "--size", "MINI", "--reps", "2", "kernels/linalg.py:doitgen")
+    rows = [line for line in out.splitlines() if line.startswith("| doitgen |")]
+    assert [r.split("|")[2].strip() for r in rows] == ["quiet", "busy"]
+    assert "geomean quiet: shared/copies" in out and "geomean busy: shared/copies" in out
+
+
 def test_bench_tune_tunes_then_times_default_against_tuned(tmp_path):
     suite = str(ROOT / "tests" / "cli" / "data" / "suite" / "small.py")
     out = _script("bench_tune.py", "--paths", suite, "--size", "MINI", "--budget", "1", "--threads", "1",

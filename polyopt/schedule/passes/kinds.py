@@ -38,6 +38,7 @@ from ...errors import IllegalScheduleError
 from ..access import along, direction
 from ..loops import PARALLEL, PIPELINED, SERIAL, SIMD, LoopInfo
 from ..plan import LoopPlan
+from ..private_arrays import privatisable
 from ..tree import Expr, Member, has_band, member_name
 from .work import BandWork, Context, Env
 
@@ -52,7 +53,8 @@ def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
     tile_infos, active, above = _band(work.tiles, ctx.active, ctx.parallel_above, False, nested, ctx, env, given,
                                       separated)
     point_infos, active, above = _band(members, active, above, vector_last and not work.split,
-                                       nested or bool(work.tiles), ctx, env, given, jammed=work.jammed)
+                                       nested or bool(work.tiles), ctx, env, given, jammed=work.jammed,
+                                       around=work.tiles)
     split_infos = ()
     if last is not None:
         split_infos = tuple(_copy(last, s, active, above, ctx, env, given) for s in work.split)
@@ -74,10 +76,11 @@ def copy_name(name: str, stmt: str) -> str:
 
 
 def _band(members: list[Member], active, above, innermost: bool, nested: bool, ctx: Context, env: Env,
-          given: dict, separated: bool = False, jammed: tuple = ()):
+          given: dict, separated: bool = False, jammed: tuple = (), around: tuple = ()):
     """The LoopInfo of each of ``members`` (outermost first); ``nested``: loops are around them;
     ``separated``: code generation separates full tiles at the last of them; ``jammed``: the (loop,
-    factor) unrolled and jammed, which stays serial and is unrolled completely."""
+    factor) unrolled and jammed, which stays serial and is unrolled completely; ``around``: the
+    band's loops outside ``members`` (its tile loops)."""
     infos: list[LoopInfo] = []
     opened = None  # index of a parallel tile loop that later tile loops may be collapsed into
     for k, m in enumerate(members):
@@ -85,6 +88,10 @@ def _band(members: list[Member], active, above, innermost: bool, nested: bool, c
         carried, active = env.carried.split(m, active)
         carried, private = env.carried.privatised(m, carried, before)
         last = innermost and k == len(members) - 1
+        lp = given.get(m.name)
+        useful = lp is not None or above is None or opened is not None and m.role == "tile"
+        left, arrays = _arrays(m, [*around, *members[:k]], carried, before, lp, last, ctx, env) if useful \
+            else (carried, ())
         if jammed and m.name == jammed[0]:
             if m.name in given and given[m.name].kind != SERIAL:
                 raise IllegalScheduleError(f"loop {m.name} is unrolled and jammed: it cannot be "
@@ -93,12 +100,14 @@ def _band(members: list[Member], active, above, innermost: bool, nested: bool, c
                                   row=_row(m, env)))
             continue
         if m.name in given:
-            info = _apply(m, given[m.name], carried, private, before, above, infos, ctx, env, members[:k])
+            info = _apply(m, given[m.name], left, private + arrays, before, above, infos, ctx, env, members[:k])
             if info.kind == SERIAL and "collapsed into" in info.reason:
                 infos.append(info)
                 continue
         else:
-            joins = (opened is not None and m.role == "tile" and not carried
+            head_arrays = set(infos[opened].private) if opened is not None else set()
+            joins = (opened is not None and m.role == "tile"
+                     and not (left if arrays and set(arrays) <= head_arrays else carried)
                      and infos[opened].collapse < env.policy.max_collapse
                      and _private_temporaries(m, before, infos[opened], env).kind == PARALLEL)
             why_not = ""
@@ -110,10 +119,11 @@ def _band(members: list[Member], active, above, innermost: bool, nested: bool, c
                 head = infos[opened]
                 infos[opened] = replace(head, collapse=head.collapse + 1)
                 why = f"carries no dependence; collapsed into parallel loop {head.name}"
-                infos.append(_with_private(LoopInfo(m.name, SERIAL, why, row=_row(m, env)), private, env))
+                infos.append(_with_private(LoopInfo(m.name, SERIAL, why, row=_row(m, env)), private + arrays, env))
                 continue
             opened = None
-            info = _decide(m, carried, above, last, nested or k > 0, ctx, env)
+            arrays = arrays if arrays and not left and env.options.parallel and above is None else ()
+            info = _decide(m, [] if arrays else carried, above, last, nested or k > 0, ctx, env)
             if why_not:
                 info = replace(info, reason=f"{info.reason}; not collapsed into it: {why_not}")
             if info.reductions and above is None:
@@ -124,7 +134,7 @@ def _band(members: list[Member], active, above, innermost: bool, nested: bool, c
             if info.reductions and info.kind == SERIAL and last:
                 info = _simd_reduction(m, members[:k], carried, info, _exact_above(above, infos), ctx, env)
             if info.kind in (PARALLEL, SIMD):
-                info = _with_private(_private_temporaries(m, before, info, env), private, env)
+                info = _with_private(_private_temporaries(m, before, info, env), private + arrays, env)
             if ctx.in_simd:
                 info = replace(info, unroll=True, reason=f"{info.reason}; unrolled inside a SIMD loop")
         if info.kind == PARALLEL:
@@ -299,11 +309,27 @@ def _copy(last: Member, stmt: str, active, above, ctx: Context, env: Env, given:
 
 
 def _with_private(info: LoopInfo, private: tuple[str, ...], env: Env) -> LoopInfo:
-    """``info`` recording the temporaries privatised to make it parallel, simd or collapsed."""
+    """``info`` recording the temporaries (and argument arrays) privatised to make it parallel,
+    simd or collapsed."""
     if not private or info.kind == SERIAL and "collapsed into" not in info.reason:
         return info
-    env.note(f"{', '.join(private)} privatised per {info.name}")
-    return replace(info, private=private, reason=f"{info.reason}; {', '.join(private)} private per iteration")
+    arrays = [n for n in private if not env.scop.array(n).is_local]
+    copied = f" ({', '.join(arrays)}: a copy per thread, the last iteration's copied back)" if arrays else ""
+    env.note(f"{', '.join(private)} privatised per {info.name}{copied}")
+    reason = f"{info.reason}; {', '.join(private)} private per iteration{copied}"
+    return replace(info, private=private, reason=reason)
+
+
+def _arrays(m: Member, outer: list[Member], carried, active, lp: LoopPlan | None, last: bool, ctx: Context,
+            env: Env) -> tuple[list, tuple[str, ...]]:
+    """``(carried left, argument arrays privatised)`` for loop ``m`` as a parallel loop, or a loop
+    collapsed into one (see :mod:`polyopt.schedule.private_arrays`); innermost loops (SIMD
+    candidates) privatise none."""
+    wanted = lp.kind == PARALLEL or "collapsed into" in lp.reason if lp is not None else not last
+    if not carried or not wanted or env.options.private_arrays is False:
+        return carried, ()
+    rows = {st: [Expr(r) for r in ctx.rows[st]] + [o.expr(st) for o in outer] for st in m.statements}
+    return privatisable(env.carried, m, rows, carried, active)
 
 
 def _rectangular(outer: list[Member], heads: list[Member], m: Member, ctx: Context, env: Env) -> bool:

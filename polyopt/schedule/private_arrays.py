@@ -1,0 +1,130 @@
+"""Argument arrays a parallel loop gives a private copy per thread, with the last iteration's
+values copied back: the scratch-buffer pattern.
+
+doitgen fills ``sum_[p]`` and consumes it in every iteration of ``r, q``: the anti and output
+dependences on ``sum_`` keep ``r`` and ``q`` serial, and each of their iterations opened a parallel
+region over ``p`` (21,000 regions at LARGE; beside a busy process on the 2 cores they collapsed,
+issue 17).  With a copy of ``sum_`` per thread, ``r`` is parallel: one region.
+
+A loop may privatise argument array ``X`` when, over the statements it runs,
+
+1. every dependence on ``X`` it carries is an anti or output dependence, and every value of ``X``
+   that one of its statements reads was written in the same iteration of the loop and of the
+   loops and sequences around it (each RAW pair on ``X`` touching these statements is still
+   active here and not carried);
+2. no instance reads a value of ``X`` from before the loop: each statement that reads ``X`` reads
+   it through one access relation, and each of its instances is the sink of a RAW pair on ``X``;
+3. every iteration of the loop, the loops around it fixed, writes every element of ``X``: the
+   copy of the last iteration is then wholly written, and holds the values the original order
+   leaves in ``X`` -- code generation copies it back, after the loop's last iteration.
+
+The copies are per thread (iterations run on one thread reuse it: by 1 and 2 no iteration reads
+a value another left).  Arrays whose dependences are memory-based (isl could not compute them
+exactly) are not privatised, nor 0-d arrays, nor arrays whose extents isl cannot read as affine
+expressions.  Code generation checks all three conditions again on the code it prints
+(:mod:`polyopt.codegen.verify`).
+"""
+
+from __future__ import annotations
+
+import islpy as isl
+import sympy
+
+from .carried import Carried
+from .tree import Expr, Member
+
+RAW = "RAW"
+
+
+def privatisable(carried_deps: Carried, member: Member, outer: dict[str, list[Expr]], carried,
+                 active) -> tuple[list, tuple[str, ...]]:
+    """``(the pairs of carried left, the argument arrays privatised)`` for loop ``member``.
+
+    ``outer`` gives per statement the rows of the loops around ``member`` (outermost first);
+    ``carried`` are the pairs ``member`` carries, ``active`` the pairs left by the loops around it.
+    """
+    scop = carried_deps.scop
+    deps = carried_deps.deps
+    names = {e.array for e, _ in carried if e.kind in ("WAR", "WAW")}
+    names -= {e.array for e, _ in carried if e.kind == RAW}
+    names -= set(deps.approximate)
+    stmts = set(member.statements)
+    private = []
+    for name in sorted(names):
+        array = scop.array(name)
+        if array.is_local or not array.shape:
+            continue
+        if not carried_deps.values_stay(stmts, active, name):
+            continue
+        if _reads_covered(scop, deps, stmts, name) and _fills(carried_deps, member, outer, stmts, array):
+            private.append(name)
+    return [(e, r) for e, r in carried if e.array not in private], tuple(private)
+
+
+def _reads_covered(scop, deps, stmts: set[str], name: str) -> bool:
+    """Condition 2 of the module docstring."""
+    for st in sorted(stmts):
+        stmt = scop.statement(st)
+        reads = [r.relation for r in stmt.reads if r.array == name]
+        if not reads:
+            continue
+        if any(not r.is_equal(reads[0]) for r in reads[1:]):
+            return False
+        sourced = isl.Set.empty(stmt.domain.get_space())
+        for e in deps.edges:
+            if e.kind == RAW and e.array == name and e.sink == st:
+                sourced = sourced.union(e.relation.range())
+        if not stmt.domain.intersect_params(scop.context).is_subset(sourced):
+            return False
+    return True
+
+
+def _fills(carried_deps: Carried, member: Member, outer: dict[str, list[Expr]], stmts: set[str], array) -> bool:
+    """Condition 3 of the module docstring."""
+    scop = carried_deps.scop
+    builder = carried_deps.isl
+    extent = array_extent(scop, array)
+    if extent is None:
+        return False
+    iterations = written = None
+    depth = None
+    for st in sorted(stmts):
+        rows = list(outer[st]) + [member.expr(st)]
+        if depth is not None and len(rows) != depth:
+            return False
+        depth = len(rows)
+        at = builder.rows_map(st, rows)  # { S[i] -> [loop values] }
+        here = at.range()
+        iterations = here if iterations is None else iterations.union(here)
+        for w in scop.statement(st).writes:
+            if w.array == array.name:
+                part = at.reverse().apply_range(w.relation)
+                written = part if written is None else written.union(part)
+    if written is None:
+        return False
+    need = isl.Map.from_domain_and_range(iterations, extent).intersect_params(scop.context)
+    return need.is_subset(written)
+
+
+def array_extent(scop, array) -> isl.Set | None:
+    """``{ X[e0, e1, ..] : 0 <= ek < extent k }`` in the Scop's parameters, or None when an extent
+    is not affine."""
+    symbols = [sympy.Symbol(p) for p in scop.params]
+    for extent in array.shape:
+        try:
+            poly = sympy.Poly(sympy.sympify(extent), *symbols) if symbols else None
+        except sympy.PolynomialError:
+            return None
+        if poly is None:
+            if not sympy.sympify(extent).is_Integer:
+                return None
+        elif poly.total_degree() > 1 or not all(c.is_Integer for c in poly.coeffs()):
+            return None
+    names = [f"e{k}" for k in range(len(array.shape))]
+    bounds = " and ".join(f"0 <= {n} < {extent}" for n, extent in zip(names, array.shape))
+    params = f"[{', '.join(scop.params)}] -> " if scop.params else ""
+    try:  # a placeholder tuple name: the array's own may be a word of isl's syntax
+        extent_set = isl.Set(f"{params}{{ X[{', '.join(names)}] : {bounds} }}")
+    except isl.Error:
+        return None
+    return extent_set.set_tuple_name(array.name)
