@@ -37,6 +37,9 @@ PROLOGUE = ("#ifdef _OPENMP", "#include <omp.h>", "#else",
             "#include <stdlib.h>", "#include <string.h>")
 
 
+GAP = 16  # elements between two threads' copies: 64 bytes or more (float: 4 bytes)
+
+
 def place_private_arrays(items: list, scop, allowed: bool) -> bool:
     """Mark the parallel loops of ``items`` that privatise argument arrays (``Loop.buffers``) and the
     loops whose bodies hold the copies (``Loop.private_arrays``: the innermost loop each collapses);
@@ -89,7 +92,7 @@ class PrivateArrays:
             cname, ctype, extent = self.array(name)
             before += [c.Line(f"{ctype} *const {_shared_name(cname)} = {cname};"),
                        c.Line(f"{ctype} *{copies_name(cname)} = ({ctype} *)malloc((size_t)omp_get_max_threads() "
-                              f"* (size_t)({ce.to_c(extent)}) * sizeof({ctype}));")]
+                              f"* (size_t)({_stride(extent)}) * sizeof({ctype}));")]
             after.append(c.Line(f"free({copies_name(cname)});"))
         return [c.Block(before + nodes + after)]
 
@@ -109,11 +112,17 @@ class PrivateArrays:
             cname, ctype, extent = self.array(name)
             copies, shared, n = copies_name(cname), _shared_name(cname), ce.to_c(extent)
             before.append(c.Line(f"{ctype} *restrict {cname} = {copies} ? {copies} + (long)omp_get_thread_num() "
-                                 f"* ({n}) : {shared};"))
+                                 f"* ({_stride(extent)}) : {shared};"))
             when = copies if last is None else f"{copies} && {ce.to_c(last)}"
             after.append(c.If(when,
                               c.Line(f"memcpy({shared}, {cname}, (size_t)({n}) * sizeof({ctype}));")))
         return before + nodes + after
+
+
+def _stride(extent: ce.CExpr) -> str:
+    """Elements from one thread's copy to the next: the array and a gap of at least a cache line, so
+    that no two threads write one line."""
+    return ce.to_c(ce.add(extent, ce.IntLit(GAP)))
 
 
 def _substitute(e: ce.CExpr, name: str, value: ce.CExpr) -> ce.CExpr:

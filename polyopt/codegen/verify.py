@@ -23,8 +23,8 @@ and loop values on its path from the function body, in execution order.  Then, w
    temporary that use different declarations (different iterations of a loop that declares it:
    a private copy each) need no order;
 4. a loop that holds a private copy of an argument array (see :mod:`.private_arrays`) reads no value
-   of it from before the loop (each read instance is the sink of a RAW pair on it; rule 3 puts
-   both ends in the same iteration), and its last iteration writes every element of the array,
+   of it from before the kernel (something wrote each element it reads before; rule 3 puts the
+   last such write in the same iteration), and its last iteration writes every element of the array,
    so the copy it copies back is whole and holds the original order's final values;
 5. every instance of the model is executed, exactly once, and nothing else is.  This one needs
    each leaf's loops projected onto its statement's iterators, which the existentials of wavefront
@@ -47,7 +47,7 @@ from ..analysis.legality import example_pair
 from ..errors import BudgetExceeded
 from ..poly import budget
 from ..schedule.loops import PARALLEL
-from ..schedule.private_arrays import array_extent
+from ..schedule.private_arrays import array_extent, uncovered_reads
 from .c_to_isl import Converter, EmittedOrderError
 from .printer import Guard, Loop, Stmt
 from .reductions import other_use_of_reduced, without_reductions
@@ -245,9 +245,8 @@ class _Checker:
                 written = None
                 for leaf, m in under:
                     stmt = self.scop.statement(leaf.stmt.name)
-                    reads = [r.relation for r in stmt.reads if r.array == name]
-                    if reads:
-                        self._reads_in_copy(stmt, reads, m, name, loop)
+                    if any(r.array == name for r in stmt.reads):
+                        self._reads_in_copy(stmt, m, name, loop)
                     for w in stmt.writes:
                         if w.array == name:
                             part = m.reverse().apply_range(w.relation).project_out(
@@ -260,16 +259,12 @@ class _Checker:
                     raise EmittedOrderError(f"loop {loop.var} copies back its private copy of '{name}', but its "
                                             "last iteration does not write every element of it")
 
-    def _reads_in_copy(self, stmt, reads: list, executed: isl.Map, name: str, loop: Loop) -> None:
-        """Raise unless every instance of ``stmt`` in ``executed`` reads ``name`` through one access and
-        as the sink of a RAW pair on it (not a value from before the loop)."""
-        sourced = isl.Set.empty(stmt.domain.get_space())
-        for e in self.deps.edges:
-            if e.kind == "RAW" and e.array == name and e.sink == stmt.name:
-                sourced = sourced.union(e.relation.range())
-        if any(not r.is_equal(reads[0]) for r in reads[1:]) or not executed.domain().is_subset(sourced):
+    def _reads_in_copy(self, stmt, executed: isl.Map, name: str, loop: Loop) -> None:
+        """Raise if an instance of ``stmt`` in ``executed`` reads an element of ``name`` that nothing
+        wrote before it (a value from before the loop, which the copy does not hold)."""
+        if not executed.domain().intersect(uncovered_reads(self.scop, stmt, name)).is_empty():
             raise EmittedOrderError(f"{stmt.name} reads '{name}' in loop {loop.var}, which holds a private copy "
-                                    "of it, but not only values written in the same iteration")
+                                    "of it, but a value written before the loop")
 
     def _crosses(self, every: isl.UnionMap, loop: Loop, cache: dict) -> bool:
         """Whether a pair of ``every`` may cross iterations of ``loop`` (False: it certainly does

@@ -12,8 +12,9 @@ A loop may privatise argument array ``X`` when, over the statements it runs,
    that one of its statements reads was written in the same iteration of the loop and of the
    loops and sequences around it (each RAW pair on ``X`` touching these statements is still
    active here and not carried);
-2. no instance reads a value of ``X`` from before the loop: each statement that reads ``X`` reads
-   it through one access relation, and each of its instances is the sink of a RAW pair on ``X``;
+2. no instance reads a value of ``X`` from before the loop: for every read access, an instance of
+   the kernel wrote the element before (in the original order; by 1 the last such write is in the
+   same iteration);
 3. every iteration of the loop, the loops around it fixed, writes every element of ``X``: the
    copy of the last iteration is then wholly written, and holds the values the original order
    leaves in ``X`` -- code generation copies it back, after the loop's last iteration.
@@ -56,27 +57,39 @@ def privatisable(carried_deps: Carried, member: Member, outer: dict[str, list[Ex
             continue
         if not carried_deps.values_stay(stmts, active, name):
             continue
-        if _reads_covered(scop, deps, stmts, name) and _fills(carried_deps, member, outer, stmts, array):
+        if _reads_covered(scop, stmts, name) and _fills(carried_deps, member, outer, stmts, array):
             private.append(name)
     return [(e, r) for e, r in carried if e.array not in private], tuple(private)
 
 
-def _reads_covered(scop, deps, stmts: set[str], name: str) -> bool:
+def _reads_covered(scop, stmts: set[str], name: str) -> bool:
     """Condition 2 of the module docstring."""
-    for st in sorted(stmts):
-        stmt = scop.statement(st)
-        reads = [r.relation for r in stmt.reads if r.array == name]
-        if not reads:
+    return all(uncovered_reads(scop, scop.statement(st), name).is_empty() for st in sorted(stmts))
+
+
+def uncovered_reads(scop, stmt, name: str) -> isl.Set:
+    """The instances of ``stmt`` that read an element of array ``name`` no instance of the kernel
+    wrote before them (in the original order): they read what the caller passed."""
+    order = scop.original_schedule()
+    before = order.lex_lt_union_map(order)  # { a -> b : a runs before b }
+    writes = None
+    for s in scop.statements:
+        for w in s.writes:
+            if w.array == name:
+                m = w.relation.to_union_map()
+                writes = m if writes is None else writes.union(m)
+    out = isl.Set.empty(stmt.domain.get_space())
+    for r in stmt.reads:
+        if r.array != name:
             continue
-        if any(not r.is_equal(reads[0]) for r in reads[1:]):
-            return False
-        sourced = isl.Set.empty(stmt.domain.get_space())
-        for e in deps.edges:
-            if e.kind == RAW and e.array == name and e.sink == st:
-                sourced = sourced.union(e.relation.range())
-        if not stmt.domain.intersect_params(scop.context).is_subset(sourced):
-            return False
-    return True
+        reading = r.relation.intersect_domain(stmt.domain)
+        if writes is None:
+            out = out.union(reading.domain())
+            continue
+        earlier = reading.to_union_map().apply_range(writes.reverse()).intersect(before.reverse())
+        covered = earlier.domain().extract_set(stmt.domain.get_space())
+        out = out.union(reading.domain().subtract(covered))
+    return out.intersect_params(scop.context)
 
 
 def _fills(carried_deps: Carried, member: Member, outer: dict[str, list[Expr]], stmts: set[str], array) -> bool:
@@ -109,16 +122,20 @@ def _fills(carried_deps: Carried, member: Member, outer: dict[str, list[Expr]], 
 def array_extent(scop, array) -> isl.Set | None:
     """``{ X[e0, e1, ..] : 0 <= ek < extent k }`` in the Scop's parameters, or None when an extent
     is not affine."""
-    symbols = [sympy.Symbol(p) for p in scop.params]
     for extent in array.shape:
+        expr = sympy.sympify(extent)
+        symbols = sorted(expr.free_symbols, key=str)
+        if any(s.name not in scop.params for s in symbols):
+            return None
+        if not symbols:
+            if not expr.is_Integer:
+                return None
+            continue
         try:
-            poly = sympy.Poly(sympy.sympify(extent), *symbols) if symbols else None
+            poly = sympy.Poly(expr, *symbols)
         except sympy.PolynomialError:
             return None
-        if poly is None:
-            if not sympy.sympify(extent).is_Integer:
-                return None
-        elif poly.total_degree() > 1 or not all(c.is_Integer for c in poly.coeffs()):
+        if poly.total_degree() > 1 or not all(c.is_Integer for c in poly.coeffs()):
             return None
     names = [f"e{k}" for k in range(len(array.shape))]
     bounds = " and ".join(f"0 <= {n} < {extent}" for n, extent in zip(names, array.shape))
