@@ -79,6 +79,7 @@ class PlutoScheduler:
                                         hint=f"its statements are {', '.join(sorted(names))}")
         self.pairs = pairs
         self.order = {s.name: k for k, s in enumerate(self.scop.statements)}
+        self.local = frozenset(a.name for a in self.scop.arrays if a.is_local)
         self.shapes = {s.name: farkas.StmtShape(s.name, s.depth, _loop_signs(s))
                        for s in self.scop.statements}
         self.isl = IslBuilder(self.scop)
@@ -209,8 +210,9 @@ class PlutoScheduler:
             # column accesses): 50x slower than the original loops.
             return f"the fused band would have depth {len(fused)} instead of {max(len(a), len(b))}"
         inside = self._inside_all
-        apart = _has_parallel(a, inside(edges, cur)) or _has_parallel(b, inside(edges, nxt))
-        if apart and not _has_parallel(fused, inside(edges, both)):
+        local = self.local
+        apart = _has_parallel(a, inside(edges, cur), local) or _has_parallel(b, inside(edges, nxt), local)
+        if apart and not _has_parallel(fused, inside(edges, both), local):
             return "the fused band would have no parallel loop"
         if self._stream_free(a, cur, rows) and self._stream_free(b, nxt, rows) \
                 and not self._stream_free(fused, both, rows):
@@ -450,11 +452,16 @@ def _tarjan(nodes, succ) -> list[set]:
     return comps
 
 
-def _has_parallel(band: list[Found], edges) -> bool:
-    """Whether some hyperplane of the band has distance zero on every dependence it must order."""
+def _has_parallel(band: list[Found], edges, local=frozenset()) -> bool:
+    """Whether some hyperplane of the band has distance zero on every dependence it must order, but
+    the anti and output dependences on a temporary (of ``local``) whose RAW dependences it keeps
+    at distance zero: the kinds pass gives such a temporary a copy per iteration.  (ludcmp's two
+    row sweeps, the second parallel with ``w`` private, were fused into one serial loop.)"""
     done: set = set()
     for f in band:
-        if all(e in done or e in f.zero for e in edges):
+        crossing = {e.edge.array for e in edges if e.edge.kind == "RAW" and (e in done or e not in f.zero)}
+        if all(e in done or e in f.zero or e.edge.kind != "RAW" and e.edge.array in local - crossing
+               for e in edges):
             return True
         done |= f.satisfied
     return False

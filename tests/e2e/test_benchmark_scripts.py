@@ -86,6 +86,12 @@ def test_bench_private_arrays_times_copies_shared_and_none_quiet_and_busy():
     assert "geomean quiet: shared/copies" in out and "geomean busy: shared/copies" in out
 
 
+def test_bench_ab_compares_a_revision_with_the_working_tree():
+    out = _script("bench_ab.py", "--base", "HEAD", "--size", "MINI", "--reps", "2", "kernels/linalg.py:doitgen")
+    row = next(line for line in out.splitlines() if line.startswith("| doitgen |"))
+    assert row.endswith("| unchanged |") or "x [" in row  # the same C at HEAD, or timed side by side
+
+
 def test_bench_tune_tunes_then_times_default_against_tuned(tmp_path):
     suite = str(ROOT / "tests" / "cli" / "data" / "suite" / "small.py")
     out = _script("bench_tune.py", "--paths", suite, "--size", "MINI", "--budget", "1", "--threads", "1",

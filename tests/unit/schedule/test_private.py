@@ -86,3 +86,32 @@ def test_a_plan_keeps_the_privatised_loop_and_records_it():
     assert loop_i.kind == PARALLEL and loop_i.private == ("mu", "r", "var")
     again = po.Plan.from_json(plan.to_json())
     assert layer_norm.c_source(plan=again) == layer_norm.c_source()
+
+
+@po.kernel
+def two_row_sweeps(A: po.f64[N, N]):
+    for i in range(N):
+        for j in range(i):
+            w = A[i, j]
+            for k in range(j):
+                w -= A[i, k] * A[k, j]
+            A[i, j] = w / A[j, j]
+        for j in range(i, N):
+            w = A[i, j]
+            for k in range(i):
+                w -= A[i, k] * A[k, j]
+            A[i, j] = w
+
+
+def test_fusion_keeps_a_sweep_that_is_parallel_once_its_temporary_is_private():
+    """ludcmp's two sweeps over a row: the second is parallel with ``w`` private per ``j``, the
+    first carries a dependence along ``j``; fused into one ``j`` loop, both were serial."""
+    s = two_row_sweeps.schedule()
+    loops = [info for band in s.bands for info in band.loops if info.name == "j"]
+    assert [info.kind for info in loops] == [SERIAL, PARALLEL]
+    assert loops[1].private == ("w",)
+    assert "would have no parallel loop" in str(s)
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, 40):
+        a = rng.random((n, n)) + n * np.eye(n)
+        assert agrees(two_row_sweeps, dict(A=a))
