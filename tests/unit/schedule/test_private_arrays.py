@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import polyopt as po
+from kernels.linalg import doitgen as suite_doitgen
 from polyopt.codegen import verify
 from polyopt.errors import OptionError
 from polyopt.schedule import private_arrays
@@ -17,23 +18,12 @@ from polyopt.schedule.passes import kinds
 from tests.agreement import agrees
 
 N, M = po.symbols("N M")
-NR, NQ, NP = po.symbols("NR NQ NP")
+doitgen = suite_doitgen.py_func  # fills sum_[p] in every iteration of r, q
 
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("POLYOPT_CACHE_DIR", str(tmp_path / "cache"))
-
-
-def doitgen(A: po.f64[NR, NQ, NP], C4: po.f64[NP, NP], sum_: po.f64[NP]):
-    for r in range(NR):
-        for q in range(NQ):
-            for p in range(NP):
-                sum_[p] = 0.0
-                for s in range(NP):
-                    sum_[p] += A[r, q, s] * C4[s, p]
-            for p in range(NP):
-                A[r, q, p] = sum_[p]
 
 
 def row_scratch(A: po.f64[N, M], B: po.f64[N, M], t: po.f64[M]):
