@@ -1,5 +1,3 @@
-import math
-
 import polyopt as po
 
 N, M = po.symbols("N M")
