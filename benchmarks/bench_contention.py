@@ -43,6 +43,12 @@ SETTLE = 0.5
 FLAG_BELOW = 0.5  # polyopt more than 2x slower than the original loops under the same contention
 
 
+def cpu_model() -> str:
+    """lscpu's model name ("?" when lscpu says none)."""
+    return next((ln.split(":", 1)[1].strip() for ln in subprocess.run(
+        ["lscpu"], capture_output=True, text=True).stdout.splitlines() if ln.startswith("Model name")), "?")
+
+
 def busy() -> subprocess.Popen:
     """One CPU-bound process (a Python loop) beside the benchmark."""
     return subprocess.Popen([sys.executable, "-c", "while True: pass"])
@@ -103,8 +109,7 @@ def main(argv=None) -> int:
                f"more than 2x slower than the original loops under contention: {', '.join(flagged) or 'none'}"]
     print("\n".join(summary))
     if opts.output:
-        cpu = next((ln.split(":", 1)[1].strip() for ln in subprocess.run(
-            ["lscpu"], capture_output=True, text=True).stdout.splitlines() if ln.startswith("Model name")), "?")
+        cpu = cpu_model()
         head = [f"# Contention benchmark, {datetime.date.today()}", "",
                 f"Command: `python benchmarks/bench_contention.py {' '.join(argv or sys.argv[1:])}`", "",
                 f"{cpu}, {os.cpu_count()} CPUs, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}, "

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import time
 
-from bench_contention import SETTLE, busy
+from bench_contention import SETTLE, busy, cpu_model
 from bench_generality import check, geomean
 
 from polyopt.cli.check import copy_inputs
@@ -71,9 +70,8 @@ def main(argv=None) -> int:
     opts = ap.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "2")
     rows = [measure(case, opts.size, opts.reps) for case in discover(opts.paths)]
-    cpu = next((ln.split(":", 1)[1].strip() for ln in subprocess.run(
-        ["lscpu"], capture_output=True, text=True).stdout.splitlines() if ln.startswith("Model name")), "?")
-    out = [f"{cpu}, {os.cpu_count()} CPUs, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}, size {opts.size}, "
+    out = [f"{cpu_model()}, {os.cpu_count()} CPUs, OMP_NUM_THREADS={os.environ['OMP_NUM_THREADS']}, "
+           f"size {opts.size}, "
            f"median of {opts.reps} interleaved rounds per phase; 'busy': one CPU-bound process beside the kernel",
            ""] + table(rows) + [""]
     for phase in ("quiet", "busy"):
