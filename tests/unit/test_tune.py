@@ -145,6 +145,28 @@ def test_loop_changes_include_thread_threshold_and_simd():
         assert c.describe()
 
 
+def test_loop_changes_go_to_the_incumbent_and_its_peers_in_turn():
+    k = _matmul()
+    plan = k.schedule().plan
+    band = next(i for i, b in enumerate(plan.bands) if b.permutable)
+    peer_plan = k.schedule(plan=space.BandChange("default", band, (8, 8, 8), plan.bands[band].loops)
+                           .apply(plan)).plan
+    incumbent = search._Incumbent(plan, None, 1.0, "default")
+    peer = search._Incumbent(peer_plan, None, 1.0, "default", description="band 8x8x8")
+    tried: set = set()
+    firsts = []
+    for turn in range(4):
+        source, change = search._next_loop_change([incumbent, peer], turn, tried)
+        tried.add(change.apply(source.plan).digest())
+        firsts.append(source)
+    assert firsts == [incumbent, peer, incumbent, peer]
+    tried |= {c.apply(plan).digest() for c in space.loop_changes(plan)}  # the incumbent's all tried
+    source, _ = search._next_loop_change([incumbent, peer], 0, tried)
+    assert source is peer
+    tried |= {c.apply(peer_plan).digest() for c in space.loop_changes(peer_plan)}
+    assert search._next_loop_change([incumbent, peer], 0, tried) == (None, None)
+
+
 def two_passes(A: po.f64[N, M], B: po.f64[N, M], x: po.f64[N], y: po.f64[N], z: po.f64[N]):
     for i in range(N):
         z[i] = 0.5 * x[i]
