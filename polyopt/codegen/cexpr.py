@@ -334,3 +334,22 @@ def used_helpers(e: CExpr) -> set[str]:
         elif isinstance(x, Index):
             stack += [x.base, x.index]
     return out
+
+
+def substitute(e: CExpr, values: dict[str, CExpr]) -> CExpr:
+    """``e`` with each variable named in ``values`` replaced by its expression."""
+    if isinstance(e, Var):
+        return values.get(e.name, e)
+    if isinstance(e, Binary):
+        return Binary(e.op, substitute(e.left, values), substitute(e.right, values))
+    if isinstance(e, Unary):
+        return Unary(e.op, substitute(e.operand, values))
+    if isinstance(e, Cast):
+        return Cast(e.ctype, substitute(e.operand, values))
+    if isinstance(e, Ternary):
+        return Ternary(substitute(e.cond, values), substitute(e.then, values), substitute(e.orelse, values))
+    if isinstance(e, Call):
+        return Call(e.func, tuple(substitute(a, values) for a in e.args))
+    if isinstance(e, Index):
+        return Index(substitute(e.base, values), substitute(e.index, values))
+    return e

@@ -29,6 +29,7 @@ from .ast_build import build_ast
 from .printer import TreeBuilder, check_private, collapse_parallel, emitted_loops
 from .private_arrays import place_private_arrays
 from .reductions import reduction_clauses
+from .register_blocks import place_blocks
 from .temporaries import place_locals
 from .verify import EmittedOrderError, check_emitted
 
@@ -96,6 +97,7 @@ def lower(schedule, bodies, rename: dict[str, str], *, context: isl.Set | None =
         except isl.Error as exc:
             raise CodegenError(f"isl failed while printing the AST: {exc}") from exc
         reduction_clauses(items, set(rename.values()), bodies.arrays)
+        walker.helpers |= place_blocks(items, bodies.arrays)
         check_private(items)
         collapse_parallel(items)
         copies = place_private_arrays(items, scop, temporaries)

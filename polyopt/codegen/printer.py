@@ -65,6 +65,9 @@ class Loop:
     buffers: list[str] = field(default_factory=list)
     private_arrays: list[str] = field(default_factory=list)
     copy_chain: list = field(default_factory=list)
+    name: str = ""  # the scheduler's name of the loop (its mark's), degenerate loops included
+    # A register tile's block held around this loop (see .register_blocks), or None
+    held: object = None
 
     @property
     def pragma(self) -> str:
@@ -151,10 +154,11 @@ class TreeBuilder:
         dim = self.ast.loop_dims[node.get_annotation().get_name()]
         init = self.expr(node.for_get_init())
         body = self.walk(node.for_get_body())
+        name = mark.name if mark is not None else ""
         if node.for_is_degenerate():
-            return Loop(var, dim, init, None, None, body)
+            return Loop(var, dim, init, None, None, body, name=name)
         loop = Loop(var, dim, init, self.expr(node.for_get_cond()), self.expr(node.for_get_inc()), body,
-                    info=mark, unroll_by=mark.unroll_by if mark is not None else 0)
+                    info=mark, unroll_by=mark.unroll_by if mark is not None else 0, name=name)
         if mark is not None and mark.kind in _PRAGMAS:
             if not _canonical_test(loop.cond, var):
                 loop.note = f"{mark.kind} loop printed serial: its test is not in OpenMP canonical form"
@@ -432,7 +436,9 @@ class CgenEmitter:
                          c.Block([*decls, *self.body(item, self.items(item.body, inside))])))
         if item.accumulators:  # a block of its own: sibling loops may use the same names
             out += [c.Line(f"{element} = {name};") for _, name, element in item.accumulators]
-            return self.copies(item, [c.Block(out)])
+            out = [c.Block(out)]
+        if item.held is not None:
+            out = item.held.around(out)
         return self.copies(item, out)
 
     def copies(self, loop: Loop, nodes: list) -> list:

@@ -26,10 +26,14 @@ and loop values on its path from the function body, in execution order.  Then, w
    of it from before the kernel (something wrote each element it reads before; rule 3 puts the
    last such write in the same iteration), and its last iteration writes every element of the array,
    so the copy it copies back is whole and holds the original order's final values;
-5. every instance of the model is executed, exactly once, and nothing else is.  This one needs
+5. a loop that holds a register tile's block (see :mod:`.register_blocks`) runs one statement
+   below it, which accesses the array at one element only; in each execution of the loop, two
+   instances that access one element use one slot of the block, every slot is within the block,
+   and the block's load and store visit exactly the (row, column) pairs the instances use;
+6. every instance of the model is executed, exactly once, and nothing else is.  This one needs
    each leaf's loops projected onto its statement's iterators, which the existentials of wavefront
    tiles make expensive, so it runs under a budget of its own and is skipped (and reported) when it
-   runs out; rules 1-4 cover every pair of instances that is executed, whatever the coverage.
+   runs out; rules 1-5 cover every pair of instances that is executed, whatever the coverage.
 
 A failure raises :class:`EmittedOrderError` naming the rule, the dependence and a pair of
 instances; code generation then retries isl's AST generation another way or refuses the kernel.
@@ -51,6 +55,7 @@ from ..schedule.private_arrays import array_extent, uncovered_reads
 from .c_to_isl import Converter, EmittedOrderError
 from .printer import Guard, Loop, Stmt
 from .reductions import other_use_of_reduced, without_reductions
+from .verify_blocks import check_blocks
 
 
 @dataclass(eq=False)
@@ -70,7 +75,7 @@ def check_emitted(items: list, scop, dependences, rename: dict[str, str], contex
     """Raise :class:`EmittedOrderError` unless the loop tree ``items`` executes ``scop`` in an order
     that respects ``dependences`` (see the module docstring), for every parameter value in ``context``
     (default: the Scop's).  ``rename`` maps parameter names to their C names; a temporary that no
-    loop declares is at function scope.  Returns whether the instance check (rule 5) was completed
+    loop declares is at function scope.  Returns whether the instance check (rule 6) was completed
     within its budget too."""
     checker = _Checker(items, scop, dependences, rename, scop.context if context is None else context)
     try:
@@ -152,17 +157,22 @@ class _Checker:
         if len(leaf.stmt.iterators) != stmt.depth:
             raise EmittedOrderError(f"statement {stmt.name} is printed with {len(leaf.stmt.iterators)} "
                                     f"iterators, it has {stmt.depth}")
-        exprs = isl.PwAffList.alloc(isl.DEFAULT_CONTEXT, stmt.depth)
-        for it in leaf.stmt.iterators:
-            exprs = exprs.add(self.conv.pw(it, values))
-        instance = isl.Map.from_multi_pw_aff(isl.MultiPwAff.from_pw_aff_list(
-            isl.Space.map_from_domain_and_range(self.space, stmt.domain.get_space()), exprs))
+        instance = self._instances(leaf, values)
         texts = [str(e) if isinstance(e, int) else e.var for e in leaf.entries]
         texts += ["0"] * (self.length - len(texts))
         names = [self.space.get_dim_name(isl.dim_type.set, k) for k in range(self.space.dim(isl.dim_type.set))]
         clock = isl.Map(f"{self._pdecl()}{{ [{', '.join(names)}] -> [{', '.join(texts)}] }}")
         # the loop variables outside the leaf's path are unconstrained and vanish in the composition
         return instance.intersect_domain(values).reverse().apply_range(clock)
+
+    def _instances(self, leaf: _Leaf, values: isl.Set) -> isl.Map:
+        """``{ [loop variables] -> S[iterators] }``: the instance ``leaf`` runs at each of ``values``."""
+        stmt = self.scop.statement(leaf.stmt.name)
+        exprs = isl.PwAffList.alloc(isl.DEFAULT_CONTEXT, stmt.depth)
+        for it in leaf.stmt.iterators:
+            exprs = exprs.add(self.conv.pw(it, values))
+        return isl.Map.from_multi_pw_aff(isl.MultiPwAff.from_pw_aff_list(
+            isl.Space.map_from_domain_and_range(self.space, stmt.domain.get_space()), exprs))
 
     # ------------------------------------------------------------ the checks
 
@@ -193,6 +203,7 @@ class _Checker:
                     executed.reverse())), f"the value of temporary '{array}' does not reach its reader (they "
                     "use different declarations of it)")
         self._check_copies()
+        check_blocks(self)
         conflicts = self._conflicts()
         every = self._dependent(conflicts, executed, storage)
         lex_lt = isl.Map.lex_lt(self.time_space).to_union_map()

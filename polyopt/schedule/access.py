@@ -25,17 +25,19 @@ def multi_aff(relation: isl.Map) -> isl.MultiAff | None:
 
 def access_matrices(stmt) -> list[list[tuple[int, ...]]]:
     """The linear part of each affine access of ``stmt``: one row per subscript."""
-    out = []
-    for acc in stmt.accesses:
-        ma = multi_aff(acc.relation)
-        if ma is None:
-            continue
-        affs = [ma.get_at(k) for k in range(ma.dim(isl.dim_type.out))]
-        if any(a.dim(isl.dim_type.div) for a in affs):
-            continue
-        out.append([tuple(a.get_coefficient_val(isl.dim_type.in_, j).to_python() for j in range(stmt.depth))
-                    for a in affs])
-    return out
+    return [m for m in (linear_part(acc.relation, stmt.depth) for acc in stmt.accesses) if m is not None]
+
+
+def linear_part(relation: isl.Map, depth: int) -> list[tuple[int, ...]] | None:
+    """The iterator coefficients of each subscript of an access relation over ``depth`` iterators,
+    or None when it is not one affine piece without divisions."""
+    ma = multi_aff(relation)
+    if ma is None:
+        return None
+    affs = [ma.get_at(k) for k in range(ma.dim(isl.dim_type.out))]
+    if any(a.dim(isl.dim_type.div) for a in affs):
+        return None
+    return [tuple(a.get_coefficient_val(isl.dim_type.in_, j).to_python() for j in range(depth)) for a in affs]
 
 
 def along(access: list[tuple[int, ...]], v) -> list:

@@ -77,6 +77,11 @@ class LoopInfo:
     # For a loop without an OpenMP pragma: unroll it by this factor (``#pragma GCC unroll``; gcc -O3
     # unrolls no loop by itself); 0 leaves it to the compiler.  Chosen by the autotuner.
     unroll_by: int = 0
+    # For the outermost reduction loop of a register tile (see polyopt.schedule.passes.registers):
+    # (array, statement, ((row strip, row loop, mr), (column strip, column loop, nr))) -- the
+    # statement's element of the array is held in an mr x nr local block across this loop, indexed
+    # by each point loop's distance from its strip loop; () for none.
+    block: tuple = ()
 
     def pragma_kind(self) -> tuple[LoopKind, int, int]:
         """(kind, collapse, min_work) of the pragma this decision asks for: SERIAL for no pragma."""

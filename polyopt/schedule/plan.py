@@ -67,7 +67,9 @@ class BandPlan:
     ``tile`` sizes follow; ``order`` lists them outermost first; ``tile`` is ``()`` for a band left
     untiled; ``distribute`` is ``()`` when the innermost loop is not distributed, else the statement
     order of its copies; ``jam`` names a point loop unrolled and jammed with its factor (``()``:
-    none); ``kinds`` gives every loop the band emits (tile loops first).
+    none); ``registers`` is a contraction's register tile ``(row, mr, column, nr)``: an ``mr`` x ``nr``
+    block of its result held in registers across its reduction loops (``()``: none); ``kinds``
+    gives every loop the band emits (tile loops first).
     """
 
     statements: tuple[str, ...]
@@ -81,6 +83,7 @@ class BandPlan:
     kinds: tuple[LoopPlan, ...] | None = None
     note: str = ""
     jam: tuple[tuple[str, int], ...] | None = None  # (point loop, factor) unrolled and jammed; () none
+    registers: tuple | None = None  # (row loop, mr, column loop, nr) of a register tile; () none
 
     def __post_init__(self):
         for name in ("statements", "loops", "order", "tile", "distribute", "kinds"):
@@ -89,6 +92,8 @@ class BandPlan:
                 object.__setattr__(self, name, tuple(value))
         if self.jam is not None:
             object.__setattr__(self, "jam", tuple(tuple(j) for j in self.jam))
+        if isinstance(self.registers, list):
+            object.__setattr__(self, "registers", tuple(self.registers))
 
     def decided(self) -> BandPlan:
         """This band with only the facts that identify it (every decision open again)."""
@@ -133,10 +138,11 @@ class Plan:
         """A new plan whose band ``index`` has ``changes`` (``tile=(64, 64)``, ``order=("j", "i")``,
         ``wavefront=False`` ...); the loop kinds of that band and of every band after it are
         decided again, since they depend on the loops around them."""
-        bad = sorted(set(changes) - {"order", "tile", "wavefront", "sink", "distribute", "jam", "kinds"})
+        bad = sorted(set(changes) - {"order", "tile", "wavefront", "sink", "distribute", "jam", "registers",
+                                     "kinds"})
         if bad:
             raise ScheduleError(f"a band has no decision {bad[0]!r}",
-                                hint="decisions: order, tile, wavefront, sink, distribute, jam, kinds")
+                                hint="decisions: order, tile, wavefront, sink, distribute, jam, registers, kinds")
         bands = list(self.bands)
         bands[index] = replace(self.band(index), **{"kinds": None, **changes})
         for k in range(index + 1, len(bands)):
@@ -169,6 +175,9 @@ class Plan:
                 facts.append(f"innermost loop distributed over ({', '.join(b.distribute)})")
             for name, factor in b.jam or ():
                 facts.append(f"{name} unrolled by {factor} and jammed")
+            if b.registers:
+                row, mr, col, nr = b.registers
+                facts.append(f"register tile {mr}x{nr} over ({row}, {col})")
             lines.append(f"band {k} ({', '.join(b.statements)}): {'; '.join(facts)}")
             for lp in b.kinds or ():
                 extra = [f"collapse {lp.collapse}"] if lp.collapse > 1 else []
@@ -263,4 +272,5 @@ def _band_from(d: dict) -> BandPlan:
                                k.get("min_work"), k.get("unroll_by", 0))
                       for k in kinds)
     return BandPlan(tuple(d["statements"]), tuple(d["loops"]), bool(d["permutable"]), tup("order"), tup("tile"),
-                    d.get("wavefront"), d.get("sink"), tup("distribute"), kinds, d.get("note", ""), tup("jam"))
+                    d.get("wavefront"), d.get("sink"), tup("distribute"), kinds, d.get("note", ""), tup("jam"),
+                    tup("registers"))

@@ -53,6 +53,16 @@ class TilePolicy:
     # On a shared machine a region waits for busy cores: with two other processes spinning, a 64x64
     # transposed add took 6.1 ms per call with its parallel region, 4.5 us on one thread.
     min_parallel_work: int = 16384
+    # A contraction's register tile (polyopt.schedule.passes.registers): rows (the unrolled row
+    # loop) and the bytes of the vector column loop (128: two AVX-512 or four AVX2 vectors).
+    register_rows: int = 4
+    register_bytes: int = 128
+    # The tiles of a register-tiled contraction: rows (mc), columns (nc), reduction depth (kc) and
+    # batch loops.
+    contraction_rows: int = 32
+    contraction_columns: int = 128
+    contraction_depth: int = 32
+    contraction_batch: int = 32
 
     def sizes(self, depth: int) -> tuple[int, ...]:
         """The sizes of a band of ``depth`` members before the band-specific rules."""

@@ -13,7 +13,8 @@ when its schedule is made, and is never timed):
 * **loop-level** (:class:`LoopChange`): on a fully decided plan, one loop's decision: wavefront
   or not, the parallel loop's thread threshold (always parallel / one thread: the number of
   threads a small kernel uses), collapse, outlining, unrolling (completely, or a serial loop by a
-  factor of 2, 4 or 8), unroll-and-jam of a point loop by 2, 4 or 8, SIMD or plain.
+  factor of 2, 4 or 8), unroll-and-jam of a point loop by 2, 4 or 8, SIMD or plain, a
+  contraction's register tile (other shapes, or none).
 
 The cost model ranks structural changes; loop-level changes are few and are measured in the
 order given here.
@@ -63,6 +64,11 @@ class LoopChange:
     value: object
 
     def describe(self) -> str:
+        if self.field == "registers":
+            if not self.value:
+                return f"band {self.band} without a register tile"
+            row, mr, col, nr = self.value
+            return f"band {self.band} register tile {mr}x{nr} over ({row}, {col})"
         if not self.loop:
             return f"band {self.band} {'with' if self.value else 'without'} wavefront"
         if self.field == "jam":
@@ -78,10 +84,12 @@ class LoopChange:
 
     def apply(self, plan):
         band = plan.band(self.band)
+        if self.field == "registers":
+            return plan.with_band(self.band, registers=self.value)
         if not self.loop:
             return plan.with_band(self.band, wavefront=self.value)
-        if self.field == "jam":
-            return plan.with_band(self.band, jam=((self.loop, self.value),))
+        if self.field == "jam":  # in place of a register tile: the two exclude each other
+            return plan.with_band(self.band, jam=((self.loop, self.value),), registers=())
         kinds = tuple(replace(lp, **{self.field: self.value}) if lp.name == self.loop else lp
                       for lp in band.kinds)
         bands = list(plan.bands)
@@ -128,6 +136,12 @@ def loop_changes(plan) -> list[LoopChange]:
     for index, band in enumerate(plan.bands):
         if band.wavefront is not None and band.permutable and len(band.loops) >= 2:
             out.append(LoopChange(index, "", "wavefront", not band.wavefront))
+        if band.registers:
+            # the register tile's shape: rows x bytes of the column loop, as the default's element
+            # size gives it (gemm at N = 2000, 2 threads, Xeon SPR: see polyopt/schedule/policy.py)
+            row, mr, col, nr = band.registers
+            out += [LoopChange(index, "", "registers", (row, r, col, c)) for r, c in _register_shapes(mr, nr)]
+            out.append(LoopChange(index, "", "registers", ()))
         if band.permutable and len(band.loops) >= 2 and not band.jam:
             # unroll-and-jam: each loop outside the innermost, into the loops after it; tried after
             # every other loop change (without accumulators held in registers gcc rarely gains:
@@ -150,6 +164,13 @@ def loop_changes(plan) -> list[LoopChange]:
             if lp.unroll:
                 out.append(LoopChange(index, lp.name, "unroll", False))
     return out + jams
+
+
+def _register_shapes(mr: int, nr: int) -> list[tuple[int, int]]:
+    """Other register tiles than ``mr`` x ``nr``: twice or half the rows or the columns, and
+    6 rows."""
+    shapes = [(2 * mr, nr), (mr, 2 * nr), (mr // 2, nr), (mr, nr // 2), (6, nr)]
+    return [(r, c) for r, c in dict.fromkeys(shapes) if 1 <= r <= 16 and c >= 1 and (r, c) != (mr, nr)]
 
 
 def differences(default, best) -> tuple[str, ...]:
@@ -179,6 +200,10 @@ def differences(default, best) -> tuple[str, ...]:
         if (a.jam or ()) != (b.jam or ()):
             lines += [f"band {k}: {name} unrolled by {f} and jammed" for name, f in b.jam or ()] or \
                 [f"band {k}: nothing jammed"]
+        if (a.registers or ()) != (b.registers or ()):
+            row, mr, col, nr = b.registers or (None, 0, None, 0)
+            lines.append(f"band {k}: register tile {mr}x{nr} over ({row}, {col})" if b.registers
+                         else f"band {k}: no register tile")
         before = {lp.name: lp for lp in a.kinds or ()}
         for lp in b.kinds or ():
             was = before.get(lp.name)

@@ -10,7 +10,9 @@ passes, each with one job, takes the decisions that turn bands into loops:
 ``sink``              the innermost loop moved below a filter's taps (:mod:`.sink`)
 ``distribute``        the innermost loop split over the statements (:mod:`.distribute`)
 ``jam``               a point loop unrolled and jammed, when the plan asks (:mod:`.jam`)
+``registers``         a contraction's register tile (:mod:`.registers`)
 ``kinds``             parallel / pipelined / simd / serial, collapse, unrolling, outlining (:mod:`.kinds`)
+``hold``              the register tile's block recorded on its reduction loop (:mod:`.registers`)
 ====================  ==========================================================================
 
 The bands are visited top-down (decisions depend on the loops around a band: a loop inside a
@@ -30,11 +32,12 @@ from ..loops import SERIAL, SIMD, BandInfo, LoopInfo
 from ..plan import BandPlan, LoopPlan
 from ..policy import DEFAULT_POLICY, TilePolicy
 from ..tree import Band, Leaf, Node, Sequence, has_band
-from . import distribute, jam, kinds, order, sink, tile, wavefront
+from . import distribute, jam, kinds, order, registers, sink, tile, wavefront
 from .work import BandWork, Context, Env
 
 PASSES = (("order", order.run), ("tile", tile.run), ("wavefront", wavefront.run), ("sink", sink.run),
-          ("distribute", distribute.run), ("jam", jam.run), ("kinds", kinds.run))
+          ("distribute", distribute.run), ("jam", jam.run), ("registers", registers.run), ("kinds", kinds.run),
+          ("hold", registers.hold))
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,7 @@ def _plan(work: BandWork) -> BandPlan:
     return BandPlan(work.statements, tuple(m.name for m in work.band.members), work.band.permutable,
                     work.order, tuple(work.sizes) if work.sizes else (), work.wavefront, work.sunk,
                     tuple(work.split), tuple(_loop_plan(i) for i in loops), work.note,
-                    (work.jammed,) if work.jammed else ())
+                    (work.jammed,) if work.jammed else (), work.registers)
 
 
 def _numbered(infos, index: int) -> tuple[LoopInfo, ...]:

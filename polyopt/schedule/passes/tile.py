@@ -8,6 +8,8 @@ a filter's taps below) gets the sizes of :class:`~polyopt.schedule.policy.TilePo
 * a band whose tiles will run in wavefronts (no tile loop parallel and none around) of depth 2 gets
   square ``wavefront_square`` tiles, of depth >= 4 ``wavefront`` tiles along the two wavefront loops,
   ``simd`` between and ``wavefront_simd`` on the innermost SIMD loop;
+* a contraction that will get a register tile (:mod:`.registers`) gets the ``contraction_*`` sizes
+  of its row, column, reduction and batch loops;
 * every other loop the ``default`` size.
 
 Tile loops follow the scheduler's member order (the wavefront pass reorders them); a plan's
@@ -20,6 +22,7 @@ from dataclasses import replace
 
 from ...errors import ScheduleError
 from ..tree import Member
+from .contraction import contraction, default_loops
 from .work import BandWork, Context, Env
 
 
@@ -63,6 +66,14 @@ def default_sizes(work: BandWork, sizes, ctx: Context, env: Env) -> tuple[int, .
             out[band.members.index(m)] = policy.wavefront
         if simd:
             out[last] = policy.wavefront_simd
+    found = contraction(work, env) if simd and not wavefront and work.given_value("registers") != () else None
+    if isinstance(found, tuple) and not work.given_value("jam") and not work.given_value("distribute"):
+        loops = default_loops(work, found, env)
+        if isinstance(loops, tuple):  # the blocks of a register-tiled contraction (see .registers)
+            row, col = loops
+            roles = {row: policy.contraction_rows, col: policy.contraction_columns}
+            roles.update({name: policy.contraction_depth for name in found[3]})
+            out = [roles.get(m.name, policy.contraction_batch) for m in band.members]
     return tuple(out)
 
 

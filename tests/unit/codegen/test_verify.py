@@ -3,6 +3,7 @@ loop nest that is wrong in any of the ways it looks for, whatever made it wrong.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import islpy as isl
@@ -256,3 +257,32 @@ def test_a_loop_test_that_does_not_hold_on_a_prefix_is_refused(monkeypatch):
     loop.cond = ce.Binary("&&", loop.cond, ce.Binary("==", ce.Binary("%", var, ce.IntLit(2)), ce.IntLit(1)))
     with pytest.raises(EmittedOrderError, match="does not hold on a prefix"):
         check_emitted(items, *rest)
+
+
+# ---------------------------------------------------------------- register tiles' blocks (rule 5)
+
+K = po.symbols("K")
+
+
+def matmul(C: po.f64[N, M], A: po.f64[N, K], B: po.f64[K, M]):
+    for i in range(N):
+        for k in range(K):
+            for j in range(M):
+                C[i, j] += A[i, k] * B[k, j]
+
+
+def test_a_block_smaller_than_its_slots_is_caught(monkeypatch):
+    items, scop, deps, rename, context = _checked_tree(po.kernel(matmul), monkeypatch)
+    loop = next(x for x in _loops(items) if x.held is not None)
+    loop.held.rows = 2
+    with pytest.raises(EmittedOrderError, match="outside it"):
+        check_emitted(items, scop, deps, rename, context)
+
+
+def test_a_block_loaded_beyond_the_statement_is_caught(monkeypatch):
+    items, scop, deps, rename, context = _checked_tree(po.kernel(matmul), monkeypatch)
+    loop = next(x for x in _loops(items) if x.held is not None)
+    row = loop.held.row
+    loop.held.row = dataclasses.replace(row, cond=ce.Binary("<=", ce.Var(row.var), ce.add(row.init, ce.IntLit(4))))
+    with pytest.raises(EmittedOrderError, match="loaded or stored where"):
+        check_emitted(items, scop, deps, rename, context)

@@ -68,7 +68,7 @@ def test_the_plan_records_every_decision():
 
 def test_changed_tile_sizes_and_order_compile_and_agree():
     rng = np.random.default_rng(0)
-    plan = gemm.schedule().plan.with_band(1, tile=(8, 16, 4), order=("k", "i", "j"))
+    plan = gemm.schedule().plan.with_band(1, tile=(8, 16, 4), order=("k", "i", "j"), registers=())
     assert plan.band(1).kinds is None  # decided again
     s = gemm.schedule(plan=plan)
     assert s.bands[1].tile_sizes == (8, 16, 4)

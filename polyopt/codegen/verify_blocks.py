@@ -1,0 +1,72 @@
+"""Rule 5 of the emitted-code check (:mod:`.verify`): the blocks of register tiles.
+
+A loop that holds a block (:mod:`.register_blocks`) replaces the element its statement updates by
+a slot of a local array, loaded before the loop and stored after it.  That is exact when, in each
+execution of the loop, the statement is the only one below it and touches the array at that one
+element, no two elements share a slot, every slot lies inside the block, and the load and the
+store visit exactly the (row, column) pairs the statement runs at -- so nothing is loaded or
+stored that the loop does not update itself, and other threads' elements are never touched.
+"""
+
+from __future__ import annotations
+
+import islpy as isl
+
+from .c_to_isl import EmittedOrderError
+from .printer import Loop
+
+
+def check_blocks(checker) -> None:
+    """Raise :class:`EmittedOrderError` unless every loop of ``checker``'s tree that holds a block
+    satisfies rule 5 of :mod:`.verify`."""
+    for loop in {id(x): x for leaf in checker.leaves for x in leaf.loops if x.held is not None}.values():
+        held = loop.held
+        under = [leaf for leaf in checker.leaves if any(x is loop for x in leaf.loops)]
+        if [leaf.stmt for leaf in under] != [held.statement]:
+            raise EmittedOrderError(f"loop {loop.var} holds a block of {held.element} but runs other statements")
+        leaf = under[0]
+        stmt = checker.scop.statement(leaf.stmt.name)
+        write = stmt.writes[0] if len(stmt.writes) == 1 else None
+        if write is None or any(a.array == write.array and not a.relation.is_equal(write.relation)
+                                for a in stmt.accesses):
+            raise EmittedOrderError(f"{stmt.name} accesses the array of its block at other elements")
+        outer = leaf.path[:leaf.path.index(loop)]
+        values = checker._where(leaf.path)
+        for index, size in zip(held.indices, (held.rows, held.cols)):
+            at = checker.conv.pw(index, values)
+            zero = isl.PwAff.zero_on_domain(isl.LocalSpace.from_space(checker.space))
+            if not values.is_subset(at.ge_set(zero).intersect(at.lt_set(zero + size))):
+                raise EmittedOrderError(f"loop {loop.var}: a slot of its block lies outside it")
+        element = checker._instances(leaf, values).apply_range(write.relation)
+        same = element.apply_range(element.reverse())
+        fixed = [x.var for x in outer if isinstance(x, Loop)]
+        kept = [held.row.var, held.col.var]
+        pairs = _same_vars(checker, fixed)
+        if not same.intersect(pairs).is_subset(_same_vars(checker, fixed + kept)):
+            raise EmittedOrderError(f"loop {loop.var}: two slots of its block hold one element")
+        around = checker._where(outer)
+        copied = around.intersect(checker.conv.cond(held.guard, around))
+        for x in (held.row, held.col):
+            copied = copied.intersect(checker.conv.loop_values(x, copied))
+        chain = [x.var for x in held.chain]
+        if not _without(checker, values, chain).is_equal(_without(checker, copied, chain)):
+            raise EmittedOrderError(f"loop {loop.var}: its block is loaded or stored where the statement "
+                                    "does not run")
+
+
+def _names(checker) -> list[str]:
+    return [checker.space.get_dim_name(isl.dim_type.set, k) for k in range(checker.space.dim(isl.dim_type.set))]
+
+
+def _same_vars(checker, names: list[str]) -> isl.Map:
+    """``{ [v] -> [w] : v and w agree on the loop variables ``names`` }``."""
+    all_names = _names(checker)
+    w = [f"{n}_" for n in all_names]
+    equal = " and ".join(f"{n} = {n}_" for n in names) or "0 = 0"
+    return isl.Map(f"{checker._pdecl()}{{ [{', '.join(all_names)}] -> [{', '.join(w)}] : {equal} }}")
+
+
+def _without(checker, values: isl.Set, names: list[str]) -> isl.Set:
+    for name in names:
+        values = values.eliminate(isl.dim_type.set, checker.space.find_dim_by_name(isl.dim_type.set, name), 1)
+    return values

@@ -1,0 +1,103 @@
+"""Which bands are contractions, and the loops of their register tiles (see :mod:`.registers`).
+
+Shared by the ``tile`` pass (a contraction's default tile sizes) and the ``registers`` pass.
+"""
+
+from __future__ import annotations
+
+import islpy as isl
+
+from ..access import linear_part
+from .work import BandWork, Env
+
+
+def default_loops(work: BandWork, found: tuple, env: Env) -> tuple[str, str] | str:
+    """The row and column loops of a contraction's default register tile: the innermost loop as
+    the column (the order pass put the stride-1 loop there), and the innermost other loop that
+    moves the element as the row, when the two move it independently and their bounds do not
+    depend on the reduction loops (else code generation could not hold the block: symm's
+    ``k < i``); else why not."""
+    array, stmt, target, reduce = found
+    col = work.members[-1].name
+    rows = [m.name for m in work.members[:-1] if m.name in target]
+    if col not in target or not rows:
+        return f"its innermost loop {col} and another one do not both move the element of {array}"
+    if not independent(work, env, rows[-1], col):
+        return f"loops {rows[-1]} and {col} do not move the element of {array} independently"
+    if not _separable(work, env, (rows[-1], col), reduce):
+        return f"the bounds of loops {rows[-1]} and {col} depend on {', '.join(reduce)}"
+    return rows[-1], col
+
+
+def _separable(work: BandWork, env: Env, tile: tuple, reduce: tuple) -> bool:
+    """Whether the statement's domain constrains the iterators of the ``tile`` loops and those of
+    the ``reduce`` loops independently of each other (the other iterators fixed)."""
+    stmt = env.scop.statement(work.statements[0])
+    by_name = {m.name: m for m in work.members}
+
+    def iterator(name: str) -> int:
+        return next(k for k, c in enumerate(by_name[name].expr(stmt.name).coeffs) if c)
+
+    def without(names) -> isl.Set:
+        domain = stmt.domain
+        for name in names:
+            domain = domain.eliminate(isl.dim_type.set, iterator(name), 1)
+        return domain
+
+    return without(tile).intersect(without(reduce)).is_equal(stmt.domain)
+
+
+def contraction(work: BandWork, env: Env) -> tuple | str:
+    """``(array, statement, target loops, reduction loops)`` of a band that is a contraction (the
+    loops as member names, in the band's order), or why it is not one."""
+    if len(work.statements) != 1:
+        return "more than one statement"
+    if not work.band.permutable:
+        return "not permutable"
+    if not work.innermost:
+        return "loops below it"
+    stmt = env.scop.statement(work.statements[0])
+    if len(stmt.writes) != 1 or env.scop.array(stmt.writes[0].array).is_local:
+        return "not one write of an argument array"
+    write = stmt.writes[0]
+    same = [a for a in stmt.reads if a.array == write.array]
+    if not same or any(not a.relation.is_equal(write.relation) for a in same):
+        return f"it does not accumulate into one element of {write.array}"
+    matrix = linear_part(write.relation, stmt.depth)
+    if matrix is None:
+        return f"the subscripts of {write.array} are not affine"
+    loops = {}
+    for m in work.members:
+        e = m.expr(stmt.name)
+        moved = [k for k, c in enumerate(e.coeffs) if c]
+        if not e.is_affine or len(moved) != 1:
+            return f"loop {m.name} does not follow one iterator"
+        loops[m.name] = moved[0]
+    target = tuple(name for name, it in loops.items() if any(row[it] for row in matrix))
+    reduce = tuple(name for name in loops if name not in target)
+    if not reduce:
+        return f"every loop moves the element of {write.array}"
+    if len(target) < 2:
+        return f"fewer than two loops move the element of {write.array}"
+    return write.array, stmt.name, target, reduce
+
+
+def independent(work: BandWork, env: Env, row: str, col: str) -> bool:
+    """Whether the two loops move the written element along independent directions (distinct
+    (row, column) pairs, the other loops fixed, write distinct elements)."""
+    stmt = env.scop.statement(work.statements[0])
+    matrix = linear_part(stmt.writes[0].relation, stmt.depth)
+    by_name = {m.name: m for m in work.members}
+    a, b = (next(k for k, c in enumerate(by_name[n].expr(stmt.name).coeffs) if c) for n in (row, col))
+    return any(matrix[p][a] * matrix[q][b] - matrix[p][b] * matrix[q][a]
+               for p in range(len(matrix)) for q in range(len(matrix)))
+
+
+def accumulates(work: BandWork, env: Env) -> bool:
+    """Whether the band is one statement, innermost, that reads an array it writes (a reduction
+    that might have been a contraction: worth saying why it has no register tile)."""
+    if len(work.statements) != 1 or not work.innermost:
+        return False
+    stmt = env.scop.statement(work.statements[0])
+    written = {w.array for w in stmt.writes}
+    return any(r.array in written and not env.scop.array(r.array).is_local for r in stmt.reads)

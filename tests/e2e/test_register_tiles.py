@@ -1,0 +1,114 @@
+"""Contractions with register tiles, compiled and run: every form (loop order, a transposed
+operand, a batch loop, a triangular domain, float32) at random sizes that are multiples of no
+block size, against NumPy; and the suite's contractions against their Python originals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import polyopt as po
+from polyopt.suite import discover, random_inputs
+
+N, M, K, B = po.symbols("N M K B")
+
+
+@po.kernel
+def ikj(C: po.f64[N, M], A: po.f64[N, K], Bm: po.f64[K, M]):
+    for i in range(N):
+        for k in range(K):
+            for j in range(M):
+                C[i, j] += A[i, k] * Bm[k, j]
+
+
+@po.kernel
+def nt32(C: po.f32[N, M], A: po.f32[N, K], Bm: po.f32[M, K]):
+    for i in range(N):
+        for j in range(M):
+            for k in range(K):
+                C[i, j] += A[i, k] * Bm[j, k]
+
+
+@po.kernel
+def tn(C: po.f64[N, M], A: po.f64[K, N], Bm: po.f64[K, M]):
+    for k in range(K):
+        for i in range(N):
+            for j in range(M):
+                C[i, j] += 2.0 * A[k, i] * Bm[k, j]
+
+
+@po.kernel
+def batched(C: po.f64[B, N, M], A: po.f64[B, N, K], Bm: po.f64[B, K, M]):
+    for b in range(B):
+        for i in range(N):
+            for k in range(K):
+                for j in range(M):
+                    C[b, i, j] += A[b, i, k] * Bm[b, k, j]
+
+
+@po.kernel
+def lower_syrk(C: po.f64[N, N], A: po.f64[N, K]):
+    for i in range(N):
+        for k in range(K):
+            for j in range(i + 1):
+                C[i, j] += A[i, k] * A[j, k]
+
+
+def _reference(name, C, A, Bm):
+    if name == "ikj":
+        return C + A @ Bm
+    if name == "nt32":
+        return C + A.astype(np.float64) @ Bm.astype(np.float64).T
+    if name == "tn":
+        return C + 2.0 * A.T @ Bm
+    if name == "batched":
+        return C + A @ Bm
+    return C + np.tril(A @ A.T)
+
+
+FORMS = {"ikj": ikj, "nt32": nt32, "tn": tn, "batched": batched, "lower_syrk": lower_syrk}
+
+
+def test_every_form_gets_a_register_tile():
+    for name, kernel in FORMS.items():
+        assert any(b.registers for b in kernel.schedule().plan.bands), name
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, database=None)
+@given(form=st.sampled_from(sorted(FORMS)), n=st.integers(1, 70), m=st.integers(1, 150), k=st.integers(1, 70),
+       b=st.integers(1, 3))
+def test_register_tiled_contractions_match_numpy(form, n, m, k, b):
+    rng = np.random.default_rng(n * 10007 + m * 101 + k)
+    dtype = np.float32 if form == "nt32" else np.float64
+    shapes = {"ikj": ((n, m), (n, k), (k, m)), "nt32": ((n, m), (n, k), (m, k)), "tn": ((n, m), (k, n), (k, m)),
+              "batched": ((b, n, m), (b, n, k), (b, k, m)), "lower_syrk": ((n, n), (n, k), None)}[form]
+    C, A, Bm = (None if s is None else rng.random(s).astype(dtype) for s in shapes)
+    expect = _reference(form, C.astype(np.float64), A, A if Bm is None else Bm)
+    args = (C, A) if Bm is None else (C, A, Bm)
+    FORMS[form](*args)
+    tolerance = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(C, expect, rtol=tolerance, atol=tolerance)
+
+
+SUITE = {c.name: c for c in discover([Path(__file__).resolve().parents[2] / "kernels"])}
+
+
+@pytest.mark.parametrize("name", ["gemm", "syrk", "syr2k", "mm2", "mm3", "batched_matmul",
+                                  "matmul_bias_relu", "covariance", "attention"])
+def test_suite_contractions_at_odd_sizes(name):
+    case = SUITE[name]
+    assert any(b.registers for b in case.kernel.schedule().plan.bands)
+    # sizes that are multiples of no tile or register block, each parameter different
+    params = {p: 37 + 6 * k for k, p in enumerate(sorted(case.sizes["MINI"]))}
+    inputs = case.init(**params) if case.init is not None else random_inputs(case.kernel, params)
+    expect = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in inputs.items()}
+    case.kernel.reference(**expect)
+    case.kernel(**inputs)
+    for key, want in expect.items():
+        if isinstance(want, np.ndarray):
+            rtol = 1e-4 if want.dtype == np.float32 else 1e-9
+            np.testing.assert_allclose(inputs[key], want, rtol=rtol, atol=rtol, err_msg=f"{name}: {key}")

@@ -1,0 +1,115 @@
+"""Register tiles of contractions (polyopt.schedule.passes.registers) and their blocks in the
+generated code (polyopt.codegen.register_blocks; the emitted-code check of the blocks is tested
+with the check, in tests/unit/codegen/test_verify.py)."""
+
+import re
+
+import pytest
+
+import polyopt as po
+from polyopt.errors import ScheduleError
+from polyopt.schedule.loops import SERIAL, SIMD
+
+N, M, K = po.symbols("N M K")
+
+
+def gemm_nt(C: po.f32[N, M], A: po.f32[N, K], B: po.f32[M, K]):
+    for i in range(N):
+        for j in range(M):
+            for k in range(K):
+                C[i, j] += A[i, k] * B[j, k]
+
+
+def matmul(C: po.f64[N, M], A: po.f64[N, K], B: po.f64[K, M]):
+    for i in range(N):
+        for k in range(K):
+            for j in range(M):
+                C[i, j] += A[i, k] * B[k, j]
+
+
+def diagonal_sum(C: po.f64[N + M], A: po.f64[N, M, K]):
+    for i in range(N):
+        for j in range(M):
+            for k in range(K):
+                C[i + j] += A[i, j, k]
+
+
+def stencil(A: po.f64[N, M], B: po.f64[N, M]):
+    for i in range(1, N - 1):
+        for j in range(1, M - 1):
+            B[i, j] = A[i - 1, j] + A[i + 1, j] + A[i, j]
+
+
+def _band(plan):
+    return next(b for b in plan.bands if b.registers is not None and b.statements == ("S0",))
+
+
+def test_a_contraction_gets_a_register_tile_sized_by_its_element_type():
+    plan = po.kernel(matmul).schedule().plan
+    band = _band(plan)
+    assert band.registers == ("i", 4, "j", 16)  # 128 bytes of doubles
+    loops = {lp.name: lp for lp in band.kinds}
+    assert [lp.name for lp in band.kinds][-5:] == ["i_reg", "j_reg", "k", "i", "j"]
+    assert loops["k"].kind == SERIAL and "holds the 4x16 block of C" in loops["k"].reason
+    assert loops["i"].unroll_by == 4 and loops["j"].kind == SIMD
+    assert _band(po.kernel(gemm_nt).schedule().plan).registers == ("i", 4, "j", 32)  # floats
+
+
+def test_a_register_tile_is_a_plan_decision():
+    k = po.kernel(matmul)
+    plan = k.schedule().plan
+    index = plan.bands.index(_band(plan))
+    off = k.schedule(plan=plan.with_band(index, registers=())).plan
+    assert _band(off).registers == () and "_reg" not in " ".join(lp.name for lp in _band(off).kinds)
+    wide = k.schedule(plan=plan.with_band(index, registers=("i", 8, "j", 8))).plan
+    assert _band(wide).registers == ("i", 8, "j", 8)
+    assert "register tile 8x8 over (i, j)" in str(wide)
+    swapped = k.schedule(plan=plan.with_band(index, registers=("j", 2, "i", 4))).plan
+    assert [lp.name for lp in _band(swapped).kinds][-2:] == ["j", "i"]
+
+
+@pytest.mark.parametrize("registers, message", [
+    (("i", 4, "k", 16), "must be two of"),
+    (("i", 4, "i", 16), "must be two of"),
+    (("i", 0, "j", 16), "mr 0 is not an int"),
+    (("i", 4, "j", 1000), "nr 1000 is not an int"),
+    (("i", 4), "must be (row loop, mr, column loop, nr)"),
+])
+def test_bad_register_tiles_are_refused(registers, message):
+    k = po.kernel(matmul)
+    plan = k.schedule().plan
+    index = plan.bands.index(_band(plan))
+    with pytest.raises(ScheduleError, match=re.escape(message)):
+        k.schedule(plan=plan.with_band(index, registers=registers))
+
+
+def test_no_register_tile_where_the_loops_do_not_move_the_element_apart():
+    k = po.kernel(diagonal_sum)  # C[i + j]: the scheduler's band of k holds no loop that moves it
+    plan = k.schedule().plan
+    assert all(not b.registers for b in plan.bands)
+    index = next(i for i, b in enumerate(plan.bands) if "k" in b.loops)
+    with pytest.raises(ScheduleError, match="has no register tile: fewer than two loops move the element of C"):
+        k.schedule(plan=plan.with_band(index, registers=("i", 4, "j", 16)))
+
+
+def test_a_band_that_is_no_contraction_has_no_register_tile():
+    k = po.kernel(stencil)
+    plan = k.schedule().plan
+    assert all(not b.registers for b in plan.bands)
+    with pytest.raises(ScheduleError, match="no register tile: it does not accumulate into one element of B"):
+        k.schedule(plan=plan.with_band(0, registers=("i", 4, "j", 16)))
+
+
+def test_register_tile_and_jam_exclude_each_other():
+    k = po.kernel(matmul)
+    plan = k.schedule().plan
+    index = plan.bands.index(_band(plan))
+    with pytest.raises(ScheduleError, match="unroll-and-jam"):
+        k.schedule(plan=plan.with_band(index, jam=(("i", 2),), registers=("i", 4, "j", 16)))
+
+
+def test_the_block_is_printed_around_the_reduction_loop():
+    text = po.kernel(matmul).c_source()
+    assert re.search(r"double polyopt_blk\d+\[4\]\[16\];", text)
+    assert re.search(r"polyopt_blk\d+\[c\d+ - c\d+\]\[c\d+ - c\d+\] \+= A\[", text)
+    assert "#pragma GCC unroll 4" in text
