@@ -7,6 +7,7 @@
 
 #include <math.h>
 
+static inline long floord(long n, long d) { long q = n / d; return (n % d != 0 && ((n < 0) != (d < 0))) ? q - 1 : q; }
 static inline long min(long a, long b) { return b < a ? b : a; }
 
 static void polyopt_gemm_par0(long c0, double alpha, double beta, double *restrict C, const double *restrict A, const double *restrict B, long NI, long NJ, long NK)
@@ -57,71 +58,129 @@ static void polyopt_gemm_par0(long c0, double alpha, double beta, double *restri
 
 static void polyopt_gemm_par1(long c0, long c1, double alpha, double beta, double *restrict C, const double *restrict A, const double *restrict B, long NI, long NJ, long NK)
 {
-  if (NI >= c0 + 32 && NJ >= c1 + 128)
+  for (long c2 = 0; c2 < NK; c2 += 32)
   {
-    for (long c2 = 0; c2 < NK - 31; c2 += 32)
+    for (long c3 = c0; c3 <= min(NI - 1, c0 + 31); c3 += 4)
     {
-      for (long c3 = c0; c3 <= c0 + 31; c3 += 1)
+      if (NK >= c2 + 32 && NI >= c3 + 4)
       {
-        for (long c4 = c2; c4 <= c2 + 31; c4 += 1)
+        for (long c4 = c1; c4 <= min(NJ - 16, c1 + 112); c4 += 16)
         {
-          #pragma omp simd
-          for (long c5 = c1; c5 <= c1 + 127; c5 += 1)
           {
-            C[c3 * NJ + c5] += alpha * A[c3 * NK + c4] * B[c4 * NJ + c5];  /* S1 */
-          }
-        }
-      }
-    }
-  }
-  if (c0 + 31 >= NI || c1 + 127 >= NJ || NK % 32 >= 1)
-  {
-    if (c0 + 31 >= NI)
-    {
-      for (long c2 = 0; c2 < NK; c2 += 32)
-      {
-        for (long c3 = c0; c3 < NI; c3 += 1)
-        {
-          for (long c4 = c2; c4 <= min(NK - 1, c2 + 31); c4 += 1)
-          {
-            #pragma omp simd
-            for (long c5 = c1; c5 <= min(NJ - 1, c1 + 127); c5 += 1)
+            double polyopt_blk0[4][16];
+            if (c2 <= c2 + 31)
             {
-              C[c3 * NJ + c5] += alpha * A[c3 * NK + c4] * B[c4 * NJ + c5];  /* S1 */
+              for (long c6 = c3; c6 <= c3 + 3; c6 += 1)
+                for (long c7 = c4; c7 <= c4 + 15; c7 += 1)
+                  polyopt_blk0[c6 - c3][c7 - c4] = C[c6 * NJ + c7];
+              for (long c5 = c2; c5 <= c2 + 31; c5 += 1)
+              {
+                #pragma GCC unroll 4
+                for (long c6 = c3; c6 <= c3 + 3; c6 += 1)
+                {
+                  #pragma omp simd
+                  for (long c7 = c4; c7 <= c4 + 15; c7 += 1)
+                  {
+                    polyopt_blk0[c6 - c3][c7 - c4] += alpha * A[c6 * NK + c5] * B[c5 * NJ + c7];  /* S1 */
+                  }
+                }
+              }
+              for (long c6 = c3; c6 <= c3 + 3; c6 += 1)
+                for (long c7 = c4; c7 <= c4 + 15; c7 += 1)
+                  C[c6 * NJ + c7] = polyopt_blk0[c6 - c3][c7 - c4];
             }
           }
         }
       }
-    }
-    else
-    {
-      if (c1 + 127 >= NJ)
+      if (c2 + 31 >= NK || c3 + 3 >= NI || (NJ % 16 >= 1 && NJ % 16 + c1 + 112 >= NJ))
       {
-        for (long c2 = 0; c2 < NK; c2 += 32)
+        if (c2 + 31 >= NK)
         {
-          for (long c3 = c0; c3 <= c0 + 31; c3 += 1)
+          for (long c4 = c1; c4 <= min(NJ - 1, c1 + 127); c4 += 16)
           {
-            for (long c4 = c2; c4 <= min(NK - 1, c2 + 31); c4 += 1)
             {
-              #pragma omp simd
-              for (long c5 = c1; c5 < NJ; c5 += 1)
+              double polyopt_blk1[4][16];
+              if (c2 < NK)
               {
-                C[c3 * NJ + c5] += alpha * A[c3 * NK + c4] * B[c4 * NJ + c5];  /* S1 */
+                for (long c6 = c3; c6 <= min(NI - 1, c3 + 3); c6 += 1)
+                  for (long c7 = c4; c7 <= min(NJ - 1, c4 + 15); c7 += 1)
+                    polyopt_blk1[c6 - c3][c7 - c4] = C[c6 * NJ + c7];
+                for (long c5 = c2; c5 < NK; c5 += 1)
+                {
+                  #pragma GCC unroll 4
+                  for (long c6 = c3; c6 <= min(NI - 1, c3 + 3); c6 += 1)
+                  {
+                    #pragma omp simd
+                    for (long c7 = c4; c7 <= min(NJ - 1, c4 + 15); c7 += 1)
+                    {
+                      polyopt_blk1[c6 - c3][c7 - c4] += alpha * A[c6 * NK + c5] * B[c5 * NJ + c7];  /* S1 */
+                    }
+                  }
+                }
+                for (long c6 = c3; c6 <= min(NI - 1, c3 + 3); c6 += 1)
+                  for (long c7 = c4; c7 <= min(NJ - 1, c4 + 15); c7 += 1)
+                    C[c6 * NJ + c7] = polyopt_blk1[c6 - c3][c7 - c4];
               }
             }
           }
         }
-      }
-      else
-      {
-        for (long c3 = c0; c3 <= c0 + 31; c3 += 1)
+        else
         {
-          for (long c4 = -(NK % 32) + NK; c4 < NK; c4 += 1)
+          if (c3 + 3 >= NI)
           {
-            #pragma omp simd
-            for (long c5 = c1; c5 <= c1 + 127; c5 += 1)
+            for (long c4 = c1; c4 <= min(NJ - 1, c1 + 127); c4 += 16)
             {
-              C[c3 * NJ + c5] += alpha * A[c3 * NK + c4] * B[c4 * NJ + c5];  /* S1 */
+              {
+                double polyopt_blk2[4][16];
+                if (c2 <= c2 + 31)
+                {
+                  for (long c6 = c3; c6 < NI; c6 += 1)
+                    for (long c7 = c4; c7 <= min(NJ - 1, c4 + 15); c7 += 1)
+                      polyopt_blk2[c6 - c3][c7 - c4] = C[c6 * NJ + c7];
+                  for (long c5 = c2; c5 <= c2 + 31; c5 += 1)
+                  {
+                    #pragma GCC unroll 4
+                    for (long c6 = c3; c6 < NI; c6 += 1)
+                    {
+                      #pragma omp simd
+                      for (long c7 = c4; c7 <= min(NJ - 1, c4 + 15); c7 += 1)
+                      {
+                        polyopt_blk2[c6 - c3][c7 - c4] += alpha * A[c6 * NK + c5] * B[c5 * NJ + c7];  /* S1 */
+                      }
+                    }
+                  }
+                  for (long c6 = c3; c6 < NI; c6 += 1)
+                    for (long c7 = c4; c7 <= min(NJ - 1, c4 + 15); c7 += 1)
+                      C[c6 * NJ + c7] = polyopt_blk2[c6 - c3][c7 - c4];
+                }
+              }
+            }
+          }
+          else
+          {
+            {
+              double polyopt_blk3[4][16];
+              if (c2 <= c2 + 31)
+              {
+                for (long c6 = c3; c6 <= c3 + 3; c6 += 1)
+                  for (long c7 = -((NJ + 16) % 16) + NJ; c7 < NJ; c7 += 1)
+                    polyopt_blk3[c6 - c3][c7 - 16 * floord(c7, 16)] = C[c6 * NJ + c7];
+                for (long c5 = c2; c5 <= c2 + 31; c5 += 1)
+                {
+                  #pragma GCC unroll 4
+                  for (long c6 = c3; c6 <= c3 + 3; c6 += 1)
+                  {
+                    #pragma omp simd
+                    for (long c7 = -((NJ + 16) % 16) + NJ; c7 < NJ; c7 += 1)
+                    {
+                      polyopt_blk3[c6 - c3][c7 - 16 * floord(c7, 16)] += alpha * A[c6 * NK + c5] * B[c5 * NJ + c7];  /* S1 */
+                    }
+                  }
+                }
+                for (long c6 = c3; c6 <= c3 + 3; c6 += 1)
+                  for (long c7 = -((NJ + 16) % 16) + NJ; c7 < NJ; c7 += 1)
+                    C[c6 * NJ + c7] = polyopt_blk3[c6 - c3][c7 - 16 * floord(c7, 16)];
+              }
             }
           }
         }

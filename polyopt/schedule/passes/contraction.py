@@ -94,10 +94,20 @@ def independent(work: BandWork, env: Env, row: str, col: str) -> bool:
 
 
 def accumulates(work: BandWork, env: Env) -> bool:
-    """Whether the band is one statement, innermost, that reads an array it writes (a reduction
-    that might have been a contraction: worth saying why it has no register tile)."""
+    """Whether the band is one statement, innermost, that reads an array it writes along a loop
+    that leaves the written element in place (a reduction that might have been a contraction:
+    worth saying why it has no register tile)."""
     if len(work.statements) != 1 or not work.innermost:
         return False
     stmt = env.scop.statement(work.statements[0])
-    written = {w.array for w in stmt.writes}
-    return any(r.array in written and not env.scop.array(r.array).is_local for r in stmt.reads)
+    for write in stmt.writes:
+        if env.scop.array(write.array).is_local or not any(r.array == write.array for r in stmt.reads):
+            continue
+        matrix = linear_part(write.relation, stmt.depth)
+        if matrix is None:
+            return True
+        for m in work.members:
+            coeffs = m.expr(stmt.name).coeffs
+            if all(sum(c * r for c, r in zip(coeffs, row)) == 0 for row in matrix):
+                return True
+    return False

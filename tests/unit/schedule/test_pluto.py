@@ -86,7 +86,7 @@ def test_fusion_policies_differ_on_3mm(kernel_deps):
     # the two independent products share no array (fused with PolyBench's sizes: 8x slower)
     assert "fuse=smart: S3 not fused with S1: they share no array" in smart.decisions
     # smart keeps each product as a 3-deep tiled band with a parallel outer tile loop
-    products = [b for b in smart.bands if len(b.loops) == 3]
+    products = [b for b in smart.bands if len(b.tile_loops) == 3]
     assert len(products) == 3
     assert all(b.tile_sizes == (32, 128, 32) and b.tile_loops[0].kind == "parallel" for b in products)
 

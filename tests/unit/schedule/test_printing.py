@@ -15,22 +15,28 @@ def test_gemm(kernel_deps):
     filecheck(show(kernel_deps("gemm")), """
         CHECK: schedule gemm: scheduler=pluto fuse=smart tile=True parallel=True vectorize=True
         CHECK-NEXT: T(S0): (i, j) -> (0, 32*floor(i/32), 128*floor(j/128), i, j)
-        CHECK-NEXT: T(S1): (i, j, k) -> (1, 32*floor(i/32), 128*floor(j/128), 32*floor(k/32), i, k, j)
+        CHECK-NEXT: T(S1): (i, j, k) -> (1, 32*floor(i/32), 128*floor(j/128), 32*floor(k/32), 4*floor(i/4),
+        CHECK-SAME: 16*floor(j/16), k, i, j)
         CHECK-NEXT: band 0 (S0): permutable, tiled 32x128
         CHECK: band 1 (S1): permutable, tiled 32x128x32
         CHECK-NEXT:   tile i_tile: parallel (collapse 2, one thread below 16384 instances) -- carries no dependence
         CHECK-NEXT:   tile j_tile: serial -- carries no dependence; collapsed into parallel loop i_tile
         CHECK-NEXT:   tile k_tile: serial -- reduction on C[i, j] along k_tile
+        CHECK-NEXT:   loop i_reg: serial
+        CHECK-NEXT:   loop j_reg: serial
+        CHECK-NEXT:   loop k: serial -- reduction on C[i, j] along k: kept serial; inside parallel loop i_tile;
+        CHECK-SAME: holds the 4x16 block of C in registers
         CHECK-NEXT:   loop i: serial
-        CHECK-NEXT:   loop k: serial -- reduction on C[i, j] along k: kept serial
         CHECK-NEXT:   loop j: simd -- innermost, carries no dependence
         CHECK-NEXT: fusion: (S0) (S1)
         CHECK: S1 not fused with S0: S0 would not get a loop of its own in every member of the fused band
         CHECK: point loops ordered (i, k, j): j innermost
+        CHECK: band 1 (S1): register tile 4x16 over (i, j): a 4x16 block of C held across k
         CHECK: tree:
         CHECK-NEXT:   sequence
         CHECK: for 32*floor(i/32) [parallel i_tile]
         CHECK: for k [serial k]
+        CHECK-NEXT: for i [serial i]
         CHECK-NEXT: for j [simd j]
         CHECK-NEXT: S1
     """)
@@ -73,7 +79,8 @@ def test_jacobi_1d_wavefront(kernel_deps):
 def test_2mm_fusion_lines(kernel_deps):
     deps = kernel_deps("2mm")
     filecheck(show(deps), """
-        CHECK: T(S3): (i, j, k) -> (2, 32*floor(i/32), 128*floor(j/128), 32*floor(k/32), i, k, j)
+        CHECK: T(S3): (i, j, k) -> (2, 32*floor(i/32), 128*floor(j/128), 32*floor(k/32), 4*floor(i/4),
+        CHECK-SAME: 16*floor(j/16), k, i, j)
         CHECK: band 0 (S0, S2): permutable, tiled 32x128
         CHECK: band 1 (S1): permutable, tiled 32x128x32
         CHECK: band 2 (S3): permutable, tiled 32x128x32

@@ -55,10 +55,12 @@ def real():
 def test_gemm_from_python(real):
     s = compute_schedule(real["gemm"])
     band = s.bands[-1]
-    assert [(i.name, i.kind) for i in band.loops] == [("i", SERIAL), ("k", SERIAL), ("j", SIMD)]
-    assert band.tile_loops[0].kind == PARALLEL and band.loops[1].reductions == ("C[i, j]",)
+    assert [(i.name, i.kind) for i in band.loops] == [("i_reg", SERIAL), ("j_reg", SERIAL), ("k", SERIAL),
+                                                      ("i", SERIAL), ("j", SIMD)]
+    assert band.tile_loops[0].kind == PARALLEL and band.loops[2].reductions == ("C[i, j]",)
     filecheck(str(s), """
-        CHECK: T(S1): (i, j, k) -> (1, 32*floor(i/32), 128*floor(j/128), 32*floor(k/32), i, k, j)
+        CHECK: T(S1): (i, j, k) -> (1, 32*floor(i/32), 128*floor(j/128), 32*floor(k/32), 4*floor(i/4),
+        CHECK-SAME: 16*floor(j/16), k, i, j)
         CHECK: loop j: simd
     """)
 
