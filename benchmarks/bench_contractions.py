@@ -1,8 +1,8 @@
 """Contractions against NumPy/OpenBLAS on 2 threads: polyopt's register tiles vs today's path.
 
 Not a test.  Three contractions (issue 13's acceptance cases), each as polyopt's default schedule
-(with its register tile), the same schedule without the register tile (``registers=()``: the
-path before it), and NumPy:
+(its register tile with a packed panel), the same without the panel (``pack=()``), without the
+register tile (``registers=()``: the path before both), and NumPy:
 
 * ``gemm``     float64 ``C = beta * C + alpha * A @ B``, N = 2000;
 * ``gemm_nt``  float32 ``C += A @ B.T`` (B transposed: the form of a linear layer), N = 2048;
@@ -96,12 +96,13 @@ def cases(scale: float = 1.0) -> dict:
     }
 
 
-def without_registers(kernel):
-    """The kernel's default plan with every register tile turned off (the path before them)."""
+def without(kernel, **off):
+    """The kernel's default plan with the decisions ``off`` (``registers=()``, ``pack=()``) on every
+    band with a register tile."""
     plan = kernel.schedule().plan
     for index, band in enumerate(plan.bands):
         if band.registers:
-            plan = plan.with_band(index, registers=())
+            plan = plan.with_band(index, **off)
     return plan
 
 
@@ -147,8 +148,8 @@ def compare(reps: int, scale: float, fma_units: int) -> None:
     threads = int(os.environ["OMP_NUM_THREADS"])
     print(f"OpenBLAS: {blas_info()}; {threads} threads")
     for name, (kernel, reference, args, flops) in cases(scale).items():
-        variants = {"registers": kernel.compile(), "before": kernel.compile(plan=without_registers(kernel)),
-                    "numpy": reference}
+        variants = {"packed": kernel.compile(), "registers": kernel.compile(plan=without(kernel, pack=())),
+                    "before": kernel.compile(plan=without(kernel, registers=(), pack=())), "numpy": reference}
         _checked(variants, reference, args)
         timings = time_interleaved({k: (lambda a, fn=fn: fn(*a)) for k, fn in variants.items()},
                                    fresh=_fresh(args), repeat=reps, warmup=0)
@@ -161,8 +162,9 @@ def compare(reps: int, scale: float, fma_units: int) -> None:
             rate = flops / t / 1e9
             of_peak = f", {rate / peak:.2f} of peak" if peak else ""
             print(f"  {k:<10} {t * 1e3:9.1f} ms {rate:7.1f} GFLOP/s  {numpy_t / t:.3f} of NumPy{of_peak}")
-        r = timings.ratio("before", "registers")
-        print(f"  registers vs before: {r.estimate:.2f}x [{r.low:.2f}, {r.high:.2f}]")
+        for new, old in (("registers", "before"), ("packed", "registers"), ("packed", "before")):
+            r = timings.ratio(old, new)
+            print(f"  {new} vs {old}: {r.estimate:.2f}x [{r.low:.2f}, {r.high:.2f}]")
 
 
 def sweep(reps: int, scale: float) -> None:
@@ -173,7 +175,7 @@ def sweep(reps: int, scale: float) -> None:
     for (mr, nr), tile in itertools.product(((4, 16), (6, 16), (8, 16), (4, 32), (8, 8)),
                                             ((32, 128, 32), (64, 256, 256), (32, 256, 256), (96, 512, 256),
                                              (64, 1024, 128), (128, 128, 512))):
-        variant = plan.with_band(index, registers=("i", mr, "j", nr), tile=tile)
+        variant = plan.with_band(index, registers=("i", mr, "j", nr), tile=tile, pack=None)
         variants[f"{mr}x{nr} {'x'.join(map(str, tile))}"] = kernel.compile(plan=kernel.schedule(plan=variant).plan)
     _checked(variants, reference, args)
     timings = time_interleaved({k: (lambda a, fn=fn: fn(*a)) for k, fn in variants.items()},

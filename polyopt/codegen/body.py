@@ -116,6 +116,7 @@ class EmittedStatement:
     locals_written: frozenset[str]
     accumulates: bool = False  # updates its target from its old value (``+=``, ``x = x - ...``)
     target: ce.CExpr | None = None  # the element or temporary written
+    reads: tuple = ()  # (array, element expression) of each argument array element read
 
 
 _FLOAT_FUNCS = ("sqrt", "exp", "log", "sin", "cos", "tanh", "fabs", "floor", "ceil")
@@ -131,6 +132,7 @@ class BodyBuilder:
         self.params = params  # name -> c_name
         self._iters: dict[str, ce.CExpr] = {}
         self._reads: set[str] = set()  # arrays and temporaries read by the current statement
+        self._elements: list = []  # (array, element expression) read by the current statement
 
     # ------------------------------------------------------------ statements
 
@@ -141,6 +143,7 @@ class BodyBuilder:
         lhs = self._access(target)
         tvt = lhs.vt
         self._reads = set()  # the target is written, not read (its subscripts are affine)
+        self._elements = []
         value = self.value(body.value)
         if body.op is None:
             rhs = value.expr
@@ -164,7 +167,7 @@ class BodyBuilder:
         target_text = ce.to_c(lhs.expr)
         accumulates = body.op is not None or target_text in ce.to_c(rhs)
         return EmittedStatement(text, frozenset(helpers), frozenset(locals_read), frozenset(written), accumulates,
-                                lhs.expr)
+                                lhs.expr, tuple(self._elements))
 
     # ------------------------------------------------------------ values
 
@@ -254,7 +257,9 @@ class BodyBuilder:
                 raise CodegenError(f"subscript of '{e.array}' is not an integer", location=sub.loc)
             idx = convert(sv, INT_WEAK)
             index = idx if k == 0 else ce.add(ce.mul(index, self.extent(info.shape[k])), idx)
-        return Value(ce.Index(ce.Var(info.c_name), index), vt, info.dtype.c)
+        element = ce.Index(ce.Var(info.c_name), index)
+        self._elements.append((e.array, element))
+        return Value(element, vt, info.dtype.c)
 
     def extent(self, expr) -> ce.CExpr:
         """A sympy extent (affine, integer coefficients, in the size parameters) as C."""

@@ -26,6 +26,7 @@ import islpy as isl
 from ..errors import CodegenError
 from . import work
 from .ast_build import build_ast
+from .packing import place_packs
 from .printer import TreeBuilder, check_private, collapse_parallel, emitted_loops
 from .private_arrays import place_private_arrays
 from .reductions import reduction_clauses
@@ -98,6 +99,7 @@ def lower(schedule, bodies, rename: dict[str, str], *, context: isl.Set | None =
             raise CodegenError(f"isl failed while printing the AST: {exc}") from exc
         reduction_clauses(items, set(rename.values()), bodies.arrays)
         walker.helpers |= place_blocks(items, bodies.arrays)
+        walker.helpers |= place_packs(items, bodies, scop)
         check_private(items)
         collapse_parallel(items)
         copies = place_private_arrays(items, scop, temporaries)

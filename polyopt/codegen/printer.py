@@ -68,6 +68,7 @@ class Loop:
     name: str = ""  # the scheduler's name of the loop (its mark's), degenerate loops included
     # A register tile's block held around this loop (see .register_blocks), or None
     held: object = None
+    packed: object = None  # a panel copied at the top of this loop's body (see .packing), or None
 
     @property
     def pragma(self) -> str:
@@ -433,7 +434,8 @@ class CgenEmitter:
             out.append(c.Pragma(f"GCC unroll {item.unroll_by}"))
         out.append(c.For(f"long {item.var} = {ce.to_c(item.init)}", ce.to_c(item.cond),
                          f"{item.var} += {ce.to_c(item.inc)}",
-                         c.Block([*decls, *self.body(item, self.items(item.body, inside))])))
+                         c.Block([*decls, *(item.packed.nodes() if item.packed is not None else ()),
+                                  *self.body(item, self.items(item.body, inside))])))
         if item.accumulators:  # a block of its own: sibling loops may use the same names
             out += [c.Line(f"{element} = {name};") for _, name, element in item.accumulators]
             out = [c.Block(out)]

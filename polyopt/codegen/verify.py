@@ -29,7 +29,9 @@ and loop values on its path from the function body, in execution order.  Then, w
 5. a loop that holds a register tile's block (see :mod:`.register_blocks`) runs one statement
    below it, which accesses the array at one element only; in each execution of the loop, two
    instances that access one element use one slot of the block, every slot is within the block,
-   and the block's load and store visit exactly the (row, column) pairs the instances use;
+   and the block's load and store visit exactly the (row, column) pairs the instances use; a loop
+   that packs a panel (see :mod:`.packing`) runs one statement, which does not write the packed
+   array and reads, at each instance, the slot the copy filled with the element it read before;
 6. every instance of the model is executed, exactly once, and nothing else is.  This one needs
    each leaf's loops projected onto its statement's iterators, which the existentials of wavefront
    tiles make expensive, so it runs under a budget of its own and is skipped (and reported) when it
@@ -55,7 +57,7 @@ from ..schedule.private_arrays import array_extent, uncovered_reads
 from .c_to_isl import Converter, EmittedOrderError
 from .printer import Guard, Loop, Stmt
 from .reductions import other_use_of_reduced, without_reductions
-from .verify_blocks import check_blocks
+from .verify_blocks import check_blocks, check_packs
 
 
 @dataclass(eq=False)
@@ -204,6 +206,7 @@ class _Checker:
                     "use different declarations of it)")
         self._check_copies()
         check_blocks(self)
+        check_packs(self)
         conflicts = self._conflicts()
         every = self._dependent(conflicts, executed, storage)
         lex_lt = isl.Map.lex_lt(self.time_space).to_union_map()

@@ -1,4 +1,5 @@
-"""Rule 5 of the emitted-code check (:mod:`.verify`): the blocks of register tiles.
+"""Rule 5 of the emitted-code check (:mod:`.verify`): the blocks and packed panels of register
+tiles.
 
 A loop that holds a block (:mod:`.register_blocks`) replaces the element its statement updates by
 a slot of a local array, loaded before the loop and stored after it.  That is exact when, in each
@@ -6,12 +7,21 @@ execution of the loop, the statement is the only one below it and touches the ar
 element, no two elements share a slot, every slot lies inside the block, and the load and the
 store visit exactly the (row, column) pairs the statement runs at -- so nothing is loaded or
 stored that the loop does not update itself, and other threads' elements are never touched.
+
+A loop that packs a panel (:mod:`.packing`) copies part of an array to a local buffer at the top of
+each iteration and its statement reads the buffer instead.  That is exact when the statement is
+the only one below the loop and does not write the array, and each instance's (reduction, column)
+pair lies in the copied part (the tile's box, inside the array) with the column strip its read
+uses at the strip's start: then the slot it reads is the one the copy filled with its element.
 """
 
 from __future__ import annotations
 
+import functools
+
 import islpy as isl
 
+from . import cexpr as ce
 from .c_to_isl import EmittedOrderError
 from .printer import Loop
 
@@ -70,3 +80,40 @@ def _without(checker, values: isl.Set, names: list[str]) -> isl.Set:
     for name in names:
         values = values.eliminate(isl.dim_type.set, checker.space.find_dim_by_name(isl.dim_type.set, name), 1)
     return values
+
+
+def check_packs(checker) -> None:
+    """Raise :class:`EmittedOrderError` unless every loop of ``checker``'s tree that packs a panel
+    satisfies rule 5 of :mod:`.verify`."""
+    for loop in {id(x): x for leaf in checker.leaves for x in leaf.loops if x.packed is not None}.values():
+        packed = loop.packed
+        under = [leaf for leaf in checker.leaves if any(x is loop for x in leaf.loops)]
+        if any(leaf.stmt.name != packed.statement for leaf in under):
+            raise EmittedOrderError(f"loop {loop.var} packs a panel for {packed.statement} but runs other "
+                                    "statements")
+        stmt = checker.scop.statement(packed.statement)
+        array = stmt.reads[loop.info.pack[2]].array
+        if any(w.array == array for w in stmt.writes):
+            raise EmittedOrderError(f"{stmt.name} writes '{array}', which loop {loop.var} packs")
+        k_it, j_it = packed.iterators
+        for leaf in under:
+            values = checker._where(leaf.path)
+            pw = functools.partial(_pw, checker, values)
+            k, j = pw(leaf.stmt.iterators[k_it]), pw(leaf.stmt.iterators[j_it])
+            kt, jt = (pw(ce.Var(v)) for v in packed.tiles)
+            strip = pw(packed.strips[id(leaf.stmt)])
+            (k_low, k_high), (j_low, j_high) = packed.bounds
+            inside = (k.ge_set(kt).intersect(k.lt_set(kt + packed.kc)).intersect(k.ge_set(pw(k_low)))
+                      .intersect(k.lt_set(pw(k_high))).intersect(j.ge_set(jt)).intersect(j.lt_set(jt + packed.nc))
+                      .intersect(j.ge_set(pw(j_low))).intersect(j.lt_set(pw(j_high))))
+            offset = j - jt
+            start = (offset.scale_down_val(isl.Val.int_from_si(isl.DEFAULT_CONTEXT, packed.nr)).floor()
+                     .scale_val(isl.Val.int_from_si(isl.DEFAULT_CONTEXT, packed.nr)))
+            inside = inside.intersect((strip - jt).eq_set(start))
+            if not values.is_subset(inside):
+                raise EmittedOrderError(f"loop {loop.var}: {stmt.name} reads a slot of its packed panel of "
+                                        f"'{array}' that the copy did not fill with its element")
+
+
+def _pw(checker, values: isl.Set, e: ce.CExpr) -> isl.PwAff:
+    return checker.conv.pw(e, values)

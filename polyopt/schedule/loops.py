@@ -82,6 +82,11 @@ class LoopInfo:
     # statement's element of the array is held in an mr x nr local block across this loop, indexed
     # by each point loop's distance from its strip loop; () for none.
     block: tuple = ()
+    # For the reduction tile loop of a packed register tile (see polyopt.schedule.passes.packing):
+    # (array, statement, read, (reduction iterator, column iterator), kc, nc, nr, (column tile loop,
+    # column strip loop)) -- the panel of the array the read touches in one tile is copied to a
+    # local buffer at the top of each iteration; () for none.
+    pack: tuple = ()
 
     def pragma_kind(self) -> tuple[LoopKind, int, int]:
         """(kind, collapse, min_work) of the pragma this decision asks for: SERIAL for no pragma."""

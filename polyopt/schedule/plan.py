@@ -68,7 +68,8 @@ class BandPlan:
     untiled; ``distribute`` is ``()`` when the innermost loop is not distributed, else the statement
     order of its copies; ``jam`` names a point loop unrolled and jammed with its factor (``()``:
     none); ``registers`` is a contraction's register tile ``(row, mr, column, nr)``: an ``mr`` x ``nr``
-    block of its result held in registers across its reduction loops (``()``: none); ``kinds``
+    block of its result held in registers across its reduction loops (``()``: none); ``pack`` names
+    the arrays whose panels it copies to a local buffer per tile (``()``: none); ``kinds``
     gives every loop the band emits (tile loops first).
     """
 
@@ -84,6 +85,7 @@ class BandPlan:
     note: str = ""
     jam: tuple[tuple[str, int], ...] | None = None  # (point loop, factor) unrolled and jammed; () none
     registers: tuple | None = None  # (row loop, mr, column loop, nr) of a register tile; () none
+    pack: tuple[str, ...] | None = None  # arrays whose panels a register tile packs; () none
 
     def __post_init__(self):
         for name in ("statements", "loops", "order", "tile", "distribute", "kinds"):
@@ -94,6 +96,8 @@ class BandPlan:
             object.__setattr__(self, "jam", tuple(tuple(j) for j in self.jam))
         if isinstance(self.registers, list):
             object.__setattr__(self, "registers", tuple(self.registers))
+        if isinstance(self.pack, list):
+            object.__setattr__(self, "pack", tuple(self.pack))
 
     def decided(self) -> BandPlan:
         """This band with only the facts that identify it (every decision open again)."""
@@ -139,10 +143,11 @@ class Plan:
         ``wavefront=False`` ...); the loop kinds of that band and of every band after it are
         decided again, since they depend on the loops around them."""
         bad = sorted(set(changes) - {"order", "tile", "wavefront", "sink", "distribute", "jam", "registers",
-                                     "kinds"})
+                                     "pack", "kinds"})
         if bad:
             raise ScheduleError(f"a band has no decision {bad[0]!r}",
-                                hint="decisions: order, tile, wavefront, sink, distribute, jam, registers, kinds")
+                                hint="decisions: order, tile, wavefront, sink, distribute, jam, registers, "
+                                     "pack, kinds")
         bands = list(self.bands)
         bands[index] = replace(self.band(index), **{"kinds": None, **changes})
         for k in range(index + 1, len(bands)):
@@ -178,6 +183,8 @@ class Plan:
             if b.registers:
                 row, mr, col, nr = b.registers
                 facts.append(f"register tile {mr}x{nr} over ({row}, {col})")
+            if b.pack:
+                facts.append(f"{', '.join(b.pack)} packed")
             lines.append(f"band {k} ({', '.join(b.statements)}): {'; '.join(facts)}")
             for lp in b.kinds or ():
                 extra = [f"collapse {lp.collapse}"] if lp.collapse > 1 else []
@@ -273,4 +280,4 @@ def _band_from(d: dict) -> BandPlan:
                       for k in kinds)
     return BandPlan(tuple(d["statements"]), tuple(d["loops"]), bool(d["permutable"]), tup("order"), tup("tile"),
                     d.get("wavefront"), d.get("sink"), tup("distribute"), kinds, d.get("note", ""), tup("jam"),
-                    tup("registers"))
+                    tup("registers"), tup("pack"))

@@ -63,6 +63,8 @@ class TilePolicy:
     contraction_columns: int = 128
     contraction_depth: int = 32
     contraction_batch: int = 32
+    # A packed panel is a local array of each thread (a C stack array): at most this many bytes.
+    max_pack_bytes: int = 256 * 1024
 
     def sizes(self, depth: int) -> tuple[int, ...]:
         """The sizes of a band of ``depth`` members before the band-specific rules."""

@@ -14,7 +14,7 @@ when its schedule is made, and is never timed):
   or not, the parallel loop's thread threshold (always parallel / one thread: the number of
   threads a small kernel uses), collapse, outlining, unrolling (completely, or a serial loop by a
   factor of 2, 4 or 8), unroll-and-jam of a point loop by 2, 4 or 8, SIMD or plain, a
-  contraction's register tile (other shapes, or none).
+  contraction's register tile (other shapes, or none) and its packed panel (or none).
 
 The cost model ranks structural changes; loop-level changes are few and are measured in the
 order given here.
@@ -49,8 +49,8 @@ class BandChange:
         prefix = "" if self.base == "default" else f"{self.base}: "
         return f"{prefix}band {self.band} {tiled}{order}"
 
-    def apply(self, plan):
-        return plan.with_band(self.band, tile=self.tile, order=self.order)
+    def apply(self, plan):  # a packed panel's size follows the tiles: decided again
+        return plan.with_band(self.band, tile=self.tile, order=self.order, pack=None)
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,8 @@ class LoopChange:
     value: object
 
     def describe(self) -> str:
+        if self.field == "pack":
+            return f"band {self.band} {'packing ' + ', '.join(self.value) if self.value else 'packing nothing'}"
         if self.field == "registers":
             if not self.value:
                 return f"band {self.band} without a register tile"
@@ -84,8 +86,10 @@ class LoopChange:
 
     def apply(self, plan):
         band = plan.band(self.band)
-        if self.field == "registers":
-            return plan.with_band(self.band, registers=self.value)
+        if self.field == "registers":  # the panels packed are decided again for the new tile
+            return plan.with_band(self.band, registers=self.value, pack=None)
+        if self.field == "pack":
+            return plan.with_band(self.band, pack=self.value)
         if not self.loop:
             return plan.with_band(self.band, wavefront=self.value)
         if self.field == "jam":  # in place of a register tile: the two exclude each other
@@ -142,6 +146,8 @@ def loop_changes(plan) -> list[LoopChange]:
             row, mr, col, nr = band.registers
             out += [LoopChange(index, "", "registers", (row, r, col, c)) for r, c in _register_shapes(mr, nr)]
             out.append(LoopChange(index, "", "registers", ()))
+            if band.pack:
+                out.append(LoopChange(index, "", "pack", ()))
         if band.permutable and len(band.loops) >= 2 and not band.jam:
             # unroll-and-jam: each loop outside the innermost, into the loops after it; tried after
             # every other loop change (without accumulators held in registers gcc rarely gains:
@@ -204,6 +210,8 @@ def differences(default, best) -> tuple[str, ...]:
             row, mr, col, nr = b.registers or (None, 0, None, 0)
             lines.append(f"band {k}: register tile {mr}x{nr} over ({row}, {col})" if b.registers
                          else f"band {k}: no register tile")
+        if (a.pack or ()) != (b.pack or ()):
+            lines.append(f"band {k}: {', '.join(b.pack)} packed" if b.pack else f"band {k}: nothing packed")
         before = {lp.name: lp for lp in a.kinds or ()}
         for lp in b.kinds or ():
             was = before.get(lp.name)

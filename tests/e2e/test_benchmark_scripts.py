@@ -100,3 +100,11 @@ def test_bench_tune_tunes_then_times_default_against_tuned(tmp_path):
     rows = [line for line in (tmp_path / "summary.md").read_text().splitlines() if line.startswith("| ")]
     assert [r.split("|")[1].strip() for r in rows[1:]] == ["scale", "matmul"]
     assert all(r.split("|")[5].strip() == "yes" for r in rows[1:])  # the bench ran the tuned plans
+
+
+def test_bench_contractions_times_each_path_against_numpy():
+    out = _script("bench_contractions.py", "--scale", "0.02", "--reps", "1")
+    assert "OpenBLAS:" in out
+    for case in ("gemm", "gemm_nt", "batched"):
+        assert f"\n{case}: " in out
+    assert out.count("of NumPy") == 12 and out.count("packed vs before:") == 3

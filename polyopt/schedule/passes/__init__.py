@@ -13,6 +13,7 @@ passes, each with one job, takes the decisions that turn bands into loops:
 ``registers``         a contraction's register tile (:mod:`.registers`)
 ``kinds``             parallel / pipelined / simd / serial, collapse, unrolling, outlining (:mod:`.kinds`)
 ``hold``              the register tile's block recorded on its reduction loop (:mod:`.registers`)
+``pack``              the register tile's column operand packed per tile (:mod:`.packing`)
 ====================  ==========================================================================
 
 The bands are visited top-down (decisions depend on the loops around a band: a loop inside a
@@ -32,12 +33,12 @@ from ..loops import SERIAL, SIMD, BandInfo, LoopInfo
 from ..plan import BandPlan, LoopPlan
 from ..policy import DEFAULT_POLICY, TilePolicy
 from ..tree import Band, Leaf, Node, Sequence, has_band
-from . import distribute, jam, kinds, order, registers, sink, tile, wavefront
+from . import distribute, jam, kinds, order, packing, registers, sink, tile, wavefront
 from .work import BandWork, Context, Env
 
 PASSES = (("order", order.run), ("tile", tile.run), ("wavefront", wavefront.run), ("sink", sink.run),
           ("distribute", distribute.run), ("jam", jam.run), ("registers", registers.run), ("kinds", kinds.run),
-          ("hold", registers.hold))
+          ("hold", registers.hold), ("pack", packing.run))
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,7 @@ def _plan(work: BandWork) -> BandPlan:
     return BandPlan(work.statements, tuple(m.name for m in work.band.members), work.band.permutable,
                     work.order, tuple(work.sizes) if work.sizes else (), work.wavefront, work.sunk,
                     tuple(work.split), tuple(_loop_plan(i) for i in loops), work.note,
-                    (work.jammed,) if work.jammed else (), work.registers)
+                    (work.jammed,) if work.jammed else (), work.registers, work.packed)
 
 
 def _numbered(infos, index: int) -> tuple[LoopInfo, ...]:

@@ -53,6 +53,7 @@ class BandWork:
     jammed: tuple = ()  # (loop name, factor) of the loop unrolled and jammed, if any
     registers: tuple = ()  # (row, mr, column, nr) of the register tile, if any (see .registers)
     block: tuple = ()  # the LoopInfo.block of the register tile's outermost reduction loop, and its name
+    packed: tuple = ()  # the arrays whose panels the register tile packs (see .packing)
     tile_infos: tuple[LoopInfo, ...] = ()
     point_infos: tuple[LoopInfo, ...] = ()  # for the members kept in the band (not a distributed one)
     split_infos: tuple[LoopInfo, ...] = ()  # one per copy of a distributed innermost loop

@@ -286,3 +286,18 @@ def test_a_block_loaded_beyond_the_statement_is_caught(monkeypatch):
     loop.held.row = dataclasses.replace(row, cond=ce.Binary("<=", ce.Var(row.var), ce.add(row.init, ce.IntLit(4))))
     with pytest.raises(EmittedOrderError, match="loaded or stored where"):
         check_emitted(items, scop, deps, rename, context)
+
+
+def matmul_nt(C: po.f64[N, M], A: po.f64[N, K], B: po.f64[M, K]):
+    for i in range(N):
+        for j in range(M):
+            for k in range(K):
+                C[i, j] += A[i, k] * B[j, k]
+
+
+def test_a_panel_read_beyond_its_copy_is_caught(monkeypatch):
+    items, scop, deps, rename, context = _checked_tree(po.kernel(matmul_nt), monkeypatch)
+    loop = next(x for x in _loops(items) if x.packed is not None)
+    loop.packed.kc = 16  # the reads would reach past the copied reduction steps
+    with pytest.raises(EmittedOrderError, match="did not fill with its element"):
+        check_emitted(items, scop, deps, rename, context)

@@ -113,3 +113,44 @@ def test_the_block_is_printed_around_the_reduction_loop():
     assert re.search(r"double polyopt_blk\d+\[4\]\[16\];", text)
     assert re.search(r"polyopt_blk\d+\[c\d+ - c\d+\]\[c\d+ - c\d+\] \+= A\[", text)
     assert "#pragma GCC unroll 4" in text
+
+
+def matmul_nt(C: po.f64[N, M], A: po.f64[N, K], B: po.f64[M, K]):
+    for i in range(N):
+        for j in range(M):
+            for k in range(K):
+                C[i, j] += A[i, k] * B[j, k]
+
+
+def test_a_transposed_column_operand_is_packed_per_reduction_tile():
+    k = po.kernel(matmul_nt)
+    plan = k.schedule().plan
+    band = _band(plan)
+    assert band.pack == ("B",) and "B packed" in str(plan)
+    tile = next(lp for lp in k.schedule().bands[0].tile_loops if lp.name == "k_tile")
+    assert tile.pack[0] == "B" and tile.pack[4:7] == (32, 128, 16)  # kc, nc, nr
+    index = plan.bands.index(band)
+    assert _band(k.schedule(plan=plan.with_band(index, pack=())).plan).pack == ()
+    text = k.c_source()
+    assert re.search(r"double polyopt_pack\d+\[4096\];", text) and "polyopt_pack0[(" in text
+    # B[k, j] is read in memory order already: not packed, and the schedule says why
+    s = po.kernel(matmul).schedule()
+    assert _band(s.plan).pack == ()
+    assert any("nothing packed: B is read along j in memory order already" in line for line in s.decisions)
+
+
+def test_only_the_column_operand_can_be_packed():
+    k = po.kernel(matmul_nt)
+    plan = k.schedule().plan
+    index = plan.bands.index(_band(plan))
+    with pytest.raises(ScheduleError, match="only B can be packed, not A"):
+        k.schedule(plan=plan.with_band(index, pack=("A",)))
+    with pytest.raises(ScheduleError, match="only the column operand of a held register tile"):
+        k.schedule(plan=plan.with_band(index, registers=(), pack=("B",)))
+    # a column tile that is not a whole number of strips: no panel (refused when a plan asks for one)
+    with pytest.raises(ScheduleError, match="B cannot be packed: the j tile"):
+        k.schedule(plan=plan.with_band(index, tile=(32, 40, 32)))
+    odd = k.schedule(plan=plan.with_band(index, tile=(32, 40, 32), pack=None))
+    assert _band(odd.plan).pack == ()
+    assert any("nothing packed: the j tile (40) is not a whole number of 16-column strips" in line
+               for line in odd.decisions)

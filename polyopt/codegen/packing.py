@@ -1,0 +1,155 @@
+"""Packed panels of register tiles: the copy at the top of a reduction tile, and the reads of it.
+
+The scheduler records the panel on the reduction tile loop (:attr:`LoopInfo.pack`, see
+:mod:`polyopt.schedule.passes.packing`).  At the top of each iteration of that loop the panel --
+reduction steps ``kt .. kt+kc`` by columns ``jt .. jt+nc`` (``kt``, ``jt``: the reduction and column
+tile loops), clipped to the array -- is copied to a local array of ``kc * nc`` elements in strips
+of ``nr`` columns: element (k, j) goes to ``((j - jt) / nr) * kc * nr + (k - kt) * nr + (j - jt) % nr``.
+The statement then reads slot ``(jr - jt) * kc + (k - kt) * nr + (j - jr)`` instead, ``jr`` being
+the column strip loop (``nr * floord(j, nr)`` where isl printed no loop for it): the same slot,
+and within a strip the micro-kernel's ``nr`` columns are consecutive and each step is ``nr``
+further on.  The emitted-code check proves it (:mod:`.verify_blocks`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+import cgen as c
+
+from ..schedule.passes.packing import plain_subscripts
+from . import cexpr as ce
+from .body import BodyBuilder
+from .printer import Guard, Loop, Stmt, names_in
+
+
+@dataclass(eq=False)
+class Packed:
+    """What a reduction tile loop prints at the top of its body, and what its reads need."""
+
+    ctype: str
+    name: str
+    size: int
+    copy: object  # cgen node
+    statement: str
+    iterators: tuple[int, int]  # the reduction and column iterators' positions in the statement
+    tiles: tuple[str, str]  # the C variables of the reduction and column tile loops
+    kc: int
+    nc: int
+    nr: int
+    bounds: tuple  # (low, high) of the reduction and the column iterator the copy covers (C)
+    strips: dict  # id(Stmt) -> the column strip expression used in its read
+
+    def nodes(self) -> list:
+        return [c.Line(f"{self.ctype} {self.name}[{self.size}];"), self.copy]
+
+
+def place_packs(items: list, bodies: BodyBuilder, scop) -> set[str]:
+    """Fill ``Loop.packed`` of the loops of ``items`` that pack a panel and rewrite the reads below
+    them; a loop whose panel cannot be printed gets a note.  Returns the C helpers used."""
+    counter = iter(range(1 << 30))
+    helpers: set[str] = set()
+
+    def visit(items, around: list) -> None:
+        for item in items:
+            if isinstance(item, Guard):
+                visit(item.then, around)
+                visit(item.orelse or [], around)
+            elif isinstance(item, Loop):
+                if item.info is not None and item.info.pack and item.cond is not None:
+                    why = _pack(item, around, bodies, scop, counter, helpers)
+                    if why:
+                        item.note = f"panel not packed: {why}"
+                visit(item.body, around + [item])
+
+    visit(items, [])
+    return helpers
+
+
+def _pack(loop: Loop, around: list, bodies: BodyBuilder, scop, counter, helpers: set) -> str:
+    array, stmt_name, read, (k_it, j_it), kc, nc, nr, (col_tile, col_strip) = loop.info.pack
+    tiles = {x.name: x for x in around}
+    if col_tile not in tiles:
+        return f"isl printed no loop for {col_tile}"
+    leaves = list(_leaves(loop.body, ()))
+    if not leaves or any(leaf.name != stmt_name for leaf, _ in leaves):
+        return f"it runs more than statement {stmt_name}"
+    stmt = scop.statement(stmt_name)
+    model = [r for r in stmt.reads if r.array == array]
+    position = next(p for p, r in enumerate(model) if r is stmt.reads[read])
+    pk, pj = ce.Var("polyopt_pk"), ce.Var("polyopt_pj")
+    fresh = {it: ce.IntLit(0) for it in stmt.iterators}
+    fresh.update({stmt.iterators[k_it]: pk, stmt.iterators[j_it]: pj})
+    element = _nth_read(bodies.statement(stmt.body, fresh), array, position, len(model))
+    allowed = {pk.name, pj.name, bodies.arrays[array].c_name, *bodies.params.values()}
+    if element is None or names_in(element) - allowed:
+        return f"the read of {array} is not printed in the reduction and column iterators alone"
+    kt, jt = ce.Var(loop.var), ce.Var(tiles[col_tile].var)
+    name = f"polyopt_pack{next(counter)}"
+    strips = {}
+    for leaf, path in leaves:
+        printed = _nth_read(leaf.emitted, array, position, len(model))
+        if printed is None:
+            return f"the read of {array} is not found in the printed statement"
+        k, j = leaf.iterators[k_it], leaf.iterators[j_it]
+        strip = next((ce.Var(x.var) for x in path if x.name == col_strip), None)
+        if strip is None:  # isl printed no loop for the strip: its value, by its definition
+            strip = ce.mul(ce.IntLit(nr), ce.Call("floord", (j, ce.IntLit(nr))))
+            helpers.add("floord")
+        slot = _sum(ce.mul(_minus(strip, jt), ce.IntLit(kc)), ce.mul(_minus(k, kt), ce.IntLit(nr)),
+                    _minus(j, strip))
+        pattern = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(ce.to_c(printed)))
+        leaf.emitted = replace(leaf.emitted, text=pattern.sub(f"{name}[{ce.to_c(slot)}]", leaf.emitted.text))
+        strips[id(leaf)] = strip
+    extents = _extents(bodies, scop, stmt, read, k_it, j_it)
+    dst = _sum(ce.mul(ce.Binary("/", _minus(pj, jt), ce.IntLit(nr)), ce.IntLit(kc * nr)),
+               ce.mul(_minus(pk, kt), ce.IntLit(nr)), ce.Binary("%", _minus(pj, jt), ce.IntLit(nr)))
+    copy = c.Line(f"{name}[{ce.to_c(dst)}] = {ce.to_c(element)};")
+    bounds = {}
+    for var, start, size, extent in ((pj, jt, nc, extents[1]), (pk, kt, kc, extents[0])):
+        low = ce.Call("max", (start, ce.IntLit(0)))
+        high = ce.Call("min", (ce.add(start, ce.IntLit(size)), extent))
+        bounds[var.name] = (low, high)
+        copy = c.For(f"long {var.name} = {ce.to_c(low)}", f"{var.name} < {ce.to_c(high)}", f"{var.name} += 1",
+                     copy)
+    helpers.update(("min", "max"))
+    loop.packed = Packed(bodies.arrays[array].dtype.c, name, kc * nc, copy, stmt_name, (k_it, j_it),
+                         (loop.var, jt.name), kc, nc, nr, (bounds[pk.name], bounds[pj.name]), strips)
+    return ""
+
+
+def _leaves(items, path: tuple):
+    """(statement, loops between ``items``' owner and it) for every statement below ``items``."""
+    for item in items:
+        if isinstance(item, Stmt):
+            yield item, path
+        elif isinstance(item, Guard):
+            yield from _leaves(item.then, path)
+            yield from _leaves(item.orelse or [], path)
+        elif isinstance(item, Loop):
+            yield from _leaves(item.body, path + (item,))
+
+
+def _nth_read(emitted, array: str, position: int, count: int):
+    reads = [e for a, e in emitted.reads if a == array]
+    return reads[position] if len(reads) == count else None
+
+
+def _extents(bodies: BodyBuilder, scop, stmt, read: int, k_it: int, j_it: int) -> tuple:
+    """The array's extents along the subscripts that are the reduction and the column iterator."""
+    access = stmt.reads[read]
+    shape = scop.array(access.array).shape
+    subscripts = plain_subscripts(access.relation, stmt.depth)
+    return tuple(bodies.extent(shape[subscripts.index(it)]) for it in (k_it, j_it))
+
+
+def _minus(a: ce.CExpr, b: ce.CExpr) -> ce.CExpr:
+    return ce.Binary("-", a, b)
+
+
+def _sum(*terms: ce.CExpr) -> ce.CExpr:
+    out = terms[0]
+    for t in terms[1:]:
+        out = ce.Binary("+", out, t)
+    return out

@@ -1,0 +1,111 @@
+"""Pass ``pack``: the column operand of a register tile copied to a local panel per tile.
+
+The register tile's micro-kernel (:mod:`.registers`) loads, at each reduction step, ``nr``
+consecutive elements of the column operand (``B[k, j..j+nr)`` of ``C[i, j] += A[i, k] * B[k, j]``).
+In the array those rows lie a whole row of B apart, and for a transposed operand (``B[j, k]``, a
+linear layer) the ``nr`` elements are not even consecutive: no vector load reads them.  BLIS's
+answer is packing: at the top of each reduction tile, the panel of B the tile reads -- ``kc``
+reduction steps by ``nc`` columns -- is copied to a local buffer laid out as the micro-kernel
+reads it, ``nr`` columns by ``kc`` steps at a time, and the statement reads the buffer.
+
+The scheduler decides it (a plan's ``pack``: the arrays packed, ``()`` for none) and records the
+panel on the reduction tile loop (:attr:`LoopInfo.pack`); code generation prints the copy and the
+reads of the buffer (:mod:`polyopt.codegen.packing`) and the emitted-code check proves that every
+instance reads the element it read before (:mod:`polyopt.codegen.verify_blocks`).  A panel is
+packed when the band is tiled with one reduction loop, the operand is read at plain iterators
+across memory order (``B[j, k]``: a transposed operand; ``B[k, j]`` reads ``nr`` consecutive
+elements already), the column tile is a whole number of strips and the panel fits
+``TilePolicy.max_pack_bytes``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import islpy as isl
+
+from ...errors import ScheduleError
+from ..access import multi_aff
+from .contraction import contraction
+from .work import BandWork, Context, Env
+
+
+def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
+    given = work.given_value("pack")
+    if given == ():
+        return work
+    if not work.registers or not work.block:
+        if given:
+            raise ScheduleError(f"{work.label}: only the column operand of a held register tile can be packed")
+        return work
+    found = operand(work, env)
+    if isinstance(found, str):
+        if given:
+            raise ScheduleError(f"{work.label}: {', '.join(given)} cannot be packed: {found}")
+        env.note(f"{work.label}: nothing packed: {found}")
+        return work
+    if given is not None and tuple(given) != (found[0],):
+        raise ScheduleError(f"{work.label}: only {found[0]} can be packed, not {', '.join(given)}")
+    array, stmt, read, iterators, kc, nc, nr, k, col = found
+    pack = (array, stmt, read, iterators, kc, nc, nr, (f"{col}_tile", f"{col}_reg"))
+    infos = tuple(replace(i, pack=pack) if i.name == f"{k}_tile" else i for i in work.tile_infos)
+    env.note(f"{work.label}: {array} packed per {k} tile: {kc}x{nc} panels, {nr} columns at a time")
+    return replace(work, tile_infos=infos, packed=(array,))
+
+
+def operand(work: BandWork, env: Env) -> tuple | str:
+    """``(array, statement, read index, (reduction iterator, column iterator), kc, nc, nr,
+    reduction loop, column loop)`` of the operand to pack, or why there is none."""
+    row, mr, col, nr = work.registers
+    found = contraction(replace(work, members=work.band.members), env)
+    if isinstance(found, str) or not work.sizes:
+        return "the band is not tiled"
+    _, stmt_name, _, reduce = found
+    if len(reduce) != 1:
+        return "more than one reduction loop"
+    (k,) = reduce
+    names = [m.name for m in work.band.members]
+    kc, nc = work.sizes[names.index(k)], work.sizes[names.index(col)]
+    if nc % nr:
+        return f"the {col} tile ({nc}) is not a whole number of {nr}-column strips"
+    stmt = env.scop.statement(stmt_name)
+    by_name = {m.name: m for m in work.band.members}
+    k_it, col_it = (next(p for p, c in enumerate(by_name[n].expr(stmt_name).coeffs) if c) for n in (k, col))
+    written = {w.array for w in stmt.writes}
+    for index, access in enumerate(stmt.reads):
+        if access.array in written or env.scop.array(access.array).is_local:
+            continue
+        subscripts = plain_subscripts(access.relation, stmt.depth)
+        if subscripts is None or sorted(subscripts) != sorted((k_it, col_it)):
+            continue
+        if subscripts[-1] == col_it:
+            # its nr columns are consecutive already: the copy cost more than it brought (gemm,
+            # N = 2000, 32x128x32 tiles, 2 threads, Xeon SPR: 0.45x; batched 16 x 512^3: 0.89x;
+            # benchmarks/results/register_tiles_2026-12-07)
+            return f"{access.array} is read along {col} in memory order already"
+        size = kc * nc * env.scop.array(access.array).dtype.np_dtype.itemsize
+        if size > env.policy.max_pack_bytes:
+            return f"a {kc}x{nc} panel of {access.array} ({size // 1024} KiB) is larger than a thread's buffer"
+        return access.array, stmt_name, index, (k_it, col_it), kc, nc, nr, k, col
+    return f"no operand is read at ({k}, {col}) alone"
+
+
+def plain_subscripts(relation: isl.Map, depth: int) -> list[int] | None:
+    """The iterator each subscript of ``relation`` is, when every subscript is one iterator
+    (coefficient 1, no constant, no size parameter); else None."""
+    ma = multi_aff(relation)
+    if ma is None:
+        return None
+    out = []
+    for p in range(ma.dim(isl.dim_type.out)):
+        aff = ma.get_at(p)
+        if aff.dim(isl.dim_type.div) or not aff.get_constant_val().is_zero():
+            return None
+        if any(not aff.get_coefficient_val(isl.dim_type.param, q).is_zero()
+               for q in range(aff.dim(isl.dim_type.param))):
+            return None
+        coeffs = [aff.get_coefficient_val(isl.dim_type.in_, j).to_python() for j in range(depth)]
+        if sorted(coeffs) != [0] * (depth - 1) + [1]:
+            return None
+        out.append(coeffs.index(1))
+    return out
