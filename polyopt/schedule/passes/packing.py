@@ -25,7 +25,7 @@ from dataclasses import replace
 import islpy as isl
 
 from ...errors import ScheduleError
-from ..access import multi_aff
+from ..access import linear_part, multi_aff
 from .contraction import contraction
 from .work import BandWork, Context, Env
 
@@ -72,6 +72,11 @@ def operand(work: BandWork, env: Env) -> tuple | str:
     by_name = {m.name: m for m in work.band.members}
     k_it, col_it = (next(p for p, c in enumerate(by_name[n].expr(stmt_name).coeffs) if c) for n in (k, col))
     written = {w.array for w in stmt.writes}
+    across = [a.array for a in stmt.reads if a.array not in written and _across(a, stmt.depth, col_it)]
+    if len(across) > 1:
+        # one panel would leave the others strided, and the copy then cost more than it brought
+        # (syr2k at LARGE, A packed but not B: 0.62x, 2 threads, Xeon SPR)
+        return f"{' and '.join(across)} are both read across memory order along {col}: one panel would not do"
     for index, access in enumerate(stmt.reads):
         if access.array in written or env.scop.array(access.array).is_local:
             continue
@@ -88,6 +93,13 @@ def operand(work: BandWork, env: Env) -> tuple | str:
             return f"a {kc}x{nc} panel of {access.array} ({size // 1024} KiB) is larger than a thread's buffer"
         return access.array, stmt_name, index, (k_it, col_it), kc, nc, nr, k, col
     return f"no operand is read at ({k}, {col}) alone"
+
+
+def _across(access, depth: int, col_it: int) -> bool:
+    """Whether ``access`` moves with the column iterator in a subscript other than its last (its
+    elements along the column loop are not consecutive)."""
+    matrix = linear_part(access.relation, depth)
+    return matrix is not None and any(row[col_it] for row in matrix[:-1]) and not matrix[-1][col_it]
 
 
 def plain_subscripts(relation: isl.Map, depth: int) -> list[int] | None:

@@ -191,7 +191,8 @@ def test_every_pass_is_timed_under_its_name(kernel_deps):
     s = schedule(kernel_deps("jacobi_2d"))
     names = [n for n, _ in s.timings]
     assert names[0] == "pluto" and names[-2:] == ["isl tree", "legality"]
-    assert names[1:-2] == ["order", "tile", "wavefront", "sink", "distribute", "jam", "registers", "kinds", "hold"]
+    assert names[1:-2] == ["order", "tile", "wavefront", "sink", "distribute", "jam", "registers", "kinds", "hold",
+                          "pack"]
 
 
 def test_a_plan_of_the_original_loops_cannot_change_them(kernel_deps):
