@@ -32,21 +32,12 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "2")  # before NumPy's BLAS and libgomp start their threads
 
 import numpy as np  # noqa: E402
+from bench_gemm import gemm  # noqa: E402  (the same PolyBench gemm, from the script beside this one)
 
 import polyopt as po  # noqa: E402
 from polyopt.runtime.timing import time_interleaved  # noqa: E402
 
 NI, NJ, NK, NB = po.symbols("NI NJ NK NB")
-
-
-@po.kernel
-def gemm(alpha: po.f64, beta: po.f64, C: po.f64[NI, NJ], A: po.f64[NI, NK], B: po.f64[NK, NJ]):
-    for i in range(NI):
-        for j in range(NJ):
-            C[i, j] *= beta
-        for k in range(NK):
-            for j in range(NJ):
-                C[i, j] += alpha * A[i, k] * B[k, j]
 
 
 @po.kernel

@@ -21,7 +21,7 @@ import cgen as c
 from ..schedule.passes.packing import plain_subscripts
 from . import cexpr as ce
 from .body import BodyBuilder
-from .printer import Guard, Loop, Stmt, names_in
+from .printer import Guard, Loop, Stmt, loops_within, names_in
 
 
 @dataclass(eq=False)
@@ -50,20 +50,11 @@ def place_packs(items: list, bodies: BodyBuilder, scop) -> set[str]:
     them; a loop whose panel cannot be printed gets a note.  Returns the C helpers used."""
     counter = iter(range(1 << 30))
     helpers: set[str] = set()
-
-    def visit(items, around: list) -> None:
-        for item in items:
-            if isinstance(item, Guard):
-                visit(item.then, around)
-                visit(item.orelse or [], around)
-            elif isinstance(item, Loop):
-                if item.info is not None and item.info.pack and item.cond is not None:
-                    why = _pack(item, around, bodies, scop, counter, helpers)
-                    if why:
-                        item.note = f"panel not packed: {why}"
-                visit(item.body, around + [item])
-
-    visit(items, [])
+    for loop, around in loops_within(items):
+        if loop.info is not None and loop.info.pack and loop.cond is not None:
+            why = _pack(loop, list(around), bodies, scop, counter, helpers)
+            if why:
+                loop.note = f"panel not packed: {why}"
     return helpers
 
 

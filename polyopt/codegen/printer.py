@@ -293,6 +293,17 @@ def walk_items(items):
             yield from walk_items(item.body)
 
 
+def loops_within(items, around: tuple = ()):
+    """``(loop, the loops around it)`` for every loop of a loop tree, top-down."""
+    for item in items:
+        if isinstance(item, Guard):
+            yield from loops_within(item.then, around)
+            yield from loops_within(item.orelse or [], around)
+        elif isinstance(item, Loop):
+            yield item, around
+            yield from loops_within(item.body, around + (item,))
+
+
 def _statements(items):
     return (x for x in walk_items(items) if isinstance(x, Stmt))
 

@@ -29,7 +29,7 @@ import cgen as c
 
 from . import cexpr as ce
 from .body import ArrayInfo
-from .printer import Guard, Loop, Stmt, names_in
+from .printer import Loop, Stmt, loops_within, names_in
 
 
 @dataclass(eq=False)
@@ -63,23 +63,14 @@ def place_blocks(items: list, arrays: dict[str, ArrayInfo]) -> set[str]:
     statement below each to use it; a loop where the block cannot be printed gets a note.  Returns
     the C helpers the blocks' indices use."""
     counter = iter(range(1 << 30))
-
-    def visit(items, around: list) -> None:
-        for item in items:
-            if isinstance(item, Guard):
-                visit(item.then, around)
-                visit(item.orelse or [], around)
-            elif isinstance(item, Loop):
-                if item.info is not None and item.info.block and item.cond is not None:
-                    why = _hold(item, around, arrays, counter)
-                    if why:
-                        item.note = f"register block not held: {why}"
-                    else:
-                        helpers.update(*(ce.used_helpers(e) for e in item.held.indices))
-                visit(item.body, around + [item])
-
     helpers: set[str] = set()
-    visit(items, [])
+    for loop, around in loops_within(items):
+        if loop.info is not None and loop.info.block and loop.cond is not None:
+            why = _hold(loop, list(around), arrays, counter)
+            if why:
+                loop.note = f"register block not held: {why}"
+            else:
+                helpers.update(*(ce.used_helpers(e) for e in loop.held.indices))
     return helpers
 
 
