@@ -122,8 +122,9 @@ def optimize_region(region: CRegion, parsed: ParsedFile, options: ScheduleOption
 
 def schedule_region(region: CRegion, options: ScheduleOptions):
     """The schedule of a converted region (the ordinary pipeline from the KernelDef on)."""
-    # the region printer keeps C's own arrays: it prints no private copies of them
-    options = replace(options, private_arrays=False)
+    # the region printer keeps C's own arrays and statement text: it prints no private copies of
+    # them and no register blocks
+    options = replace(options, private_arrays=False, register_tiles=False)
     return pipeline.schedule(pipeline.dependences(region_scop(region)), options)
 
 

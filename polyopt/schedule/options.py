@@ -72,6 +72,10 @@ class ScheduleOptions:
       fills before use (doitgen's ``sum_``) a copy per thread, the last iteration's copied back
       (see :mod:`polyopt.schedule.private_arrays`)?  ``None`` (default) or ``True``: wherever that
       is legal; ``False``: never (C regions: their code generator does not print the copies).
+    - ``register_tiles``: may a contraction get a register tile (see
+      :mod:`polyopt.schedule.passes.registers`)?  ``None`` (default) or ``True``: wherever one
+      applies; ``False``: never (C regions: their statements keep their own text, so code
+      generation cannot print the block, and the strip-mined loops alone ran 1.3x slower).
     """
 
     scheduler: str = "pluto"
@@ -82,6 +86,7 @@ class ScheduleOptions:
     reassociate: bool | None = None
     fuse_pairs: tuple[tuple[str, str, str], ...] | None = None
     private_arrays: bool | None = None
+    register_tiles: bool | None = None
 
     def __post_init__(self):
         if self.scheduler not in SCHEDULERS:
@@ -95,7 +100,7 @@ class ScheduleOptions:
                 raise OptionError(f"option {name} must be True or False, not {getattr(self, name)!r}")
         if self.fuse_pairs is not None:
             object.__setattr__(self, "fuse_pairs", _fuse_pairs(self.fuse_pairs))
-        for name in ("reassociate", "private_arrays"):
+        for name in ("reassociate", "private_arrays", "register_tiles"):
             if getattr(self, name) not in (None, True, False):
                 raise OptionError(f"option {name} must be None, True or False, not {getattr(self, name)!r}")
 

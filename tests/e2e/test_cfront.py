@@ -203,11 +203,18 @@ def test_cli_cc_unsupported_region(tmp_path, capsys):
 def test_same_schedule_as_python_form(options):
     parsed = parse_file(GEMM_C, "gemm.c")
     sched = schedule_region(convert_region(parsed, parsed.regions[0]), ScheduleOptions.make(**options))
-    py = gemm_py.schedule(**options)
+    py = gemm_py.schedule(**options, register_tiles=False)  # a C region gets none (next test)
     from polyopt.schedule.printing import transformation_lines
 
     assert transformation_lines(sched) == transformation_lines(py)
     assert [s.name for s in sched.scop.statements] == [s.name for s in py.scop.statements]
+
+
+def test_a_c_region_gets_no_register_tile(tmp_path):
+    # its statements keep their C text, so the block could not be printed: no strip-mined loops
+    out = optimize_c(GEMM_C, filename=str(tmp_path / "gemm.c"))
+    assert "polyopt_blk" not in out and "register block not held" not in out and "GCC unroll" not in out
+    assert any(b.registers for b in gemm_py.schedule().plan.bands)  # the Python form gets one
 
 
 MATVEC = r"""

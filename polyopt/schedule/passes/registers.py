@@ -47,6 +47,7 @@ def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
         if isinstance(found, str) and accumulates(work, env):
             env.note(f"{work.label}: no register tile: {found}")
         if not (work.tiled and env.options.tile is True and env.options.vectorize and not work.jammed
+                and env.options.register_tiles is not False
                 and not work.split and isinstance(found, tuple)
                 and vector_candidate(work.members, ctx.active, env)):
             return work

@@ -66,7 +66,8 @@ def default_sizes(work: BandWork, sizes, ctx: Context, env: Env) -> tuple[int, .
             out[band.members.index(m)] = policy.wavefront
         if simd:
             out[last] = policy.wavefront_simd
-    found = contraction(work, env) if simd and not wavefront and work.given_value("registers") != () else None
+    wanted = env.options.register_tiles is not False and work.given_value("registers") != ()
+    found = contraction(work, env) if simd and not wavefront and wanted else None
     if isinstance(found, tuple) and not work.given_value("jam") and not work.given_value("distribute"):
         loops = default_loops(work, found, env)
         if isinstance(loops, tuple):  # the blocks of a register-tiled contraction (see .registers)
