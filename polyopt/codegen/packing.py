@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 
 import cgen as c
 
-from ..schedule.passes.packing import plain_subscripts
 from . import cexpr as ce
 from .body import BodyBuilder
 from .printer import Guard, Loop, Stmt, loops_within, names_in
@@ -59,7 +58,7 @@ def place_packs(items: list, bodies: BodyBuilder, scop) -> set[str]:
 
 
 def _pack(loop: Loop, around: list, bodies: BodyBuilder, scop, counter, helpers: set) -> str:
-    array, stmt_name, read, (k_it, j_it), kc, nc, nr, (col_tile, col_strip) = loop.info.pack
+    array, stmt_name, read, (k_it, j_it), kc, nc, nr, (col_tile, col_strip), subscripts = loop.info.pack
     tiles = {x.name: x for x in around}
     if col_tile not in tiles:
         return f"isl printed no loop for {col_tile}"
@@ -93,7 +92,8 @@ def _pack(loop: Loop, around: list, bodies: BodyBuilder, scop, counter, helpers:
         pattern = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(ce.to_c(printed)))
         leaf.emitted = replace(leaf.emitted, text=pattern.sub(f"{name}[{ce.to_c(slot)}]", leaf.emitted.text))
         strips[id(leaf)] = strip
-    extents = _extents(bodies, scop, stmt, read, k_it, j_it)
+    shape = scop.array(array).shape
+    extents = tuple(bodies.extent(shape[d]) for d in subscripts)  # along the two iterators
     dst = _sum(ce.mul(ce.Binary("/", _minus(pj, jt), ce.IntLit(nr)), ce.IntLit(kc * nr)),
                ce.mul(_minus(pk, kt), ce.IntLit(nr)), ce.Binary("%", _minus(pj, jt), ce.IntLit(nr)))
     copy = c.Line(f"{name}[{ce.to_c(dst)}] = {ce.to_c(element)};")
@@ -125,14 +125,6 @@ def _leaves(items, path: tuple):
 def _nth_read(emitted, array: str, position: int, count: int):
     reads = [e for a, e in emitted.reads if a == array]
     return reads[position] if len(reads) == count else None
-
-
-def _extents(bodies: BodyBuilder, scop, stmt, read: int, k_it: int, j_it: int) -> tuple:
-    """The array's extents along the subscripts that are the reduction and the column iterator."""
-    access = stmt.reads[read]
-    shape = scop.array(access.array).shape
-    subscripts = plain_subscripts(access.relation, stmt.depth)
-    return tuple(bodies.extent(shape[subscripts.index(it)]) for it in (k_it, j_it))
 
 
 def _minus(a: ce.CExpr, b: ce.CExpr) -> ce.CExpr:

@@ -84,8 +84,9 @@ class LoopInfo:
     block: tuple = ()
     # For the reduction tile loop of a packed register tile (see polyopt.schedule.passes.packing):
     # (array, statement, read, (reduction iterator, column iterator), kc, nc, nr, (column tile loop,
-    # column strip loop)) -- the panel of the array the read touches in one tile is copied to a
-    # local buffer at the top of each iteration; () for none.
+    # column strip loop), (the array's subscripts that are the two iterators)) -- the panel of the
+    # array the read touches in one tile is copied to a local buffer at the top of each iteration;
+    # () for none.
     pack: tuple = ()
 
     def pragma_kind(self) -> tuple[LoopKind, int, int]:

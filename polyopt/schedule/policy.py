@@ -58,7 +58,9 @@ class TilePolicy:
     register_rows: int = 4
     register_bytes: int = 128
     # The tiles of a register-tiled contraction: rows (mc), columns (nc), reduction depth (kc) and
-    # batch loops.
+    # batch loops.  The plain defaults: of 30 register tiles x tile sizes up to 128x1024x512 on gemm
+    # N = 2000 (2 threads, Xeon SPR, benchmarks/bench_contractions.py --sweep), none ran faster than
+    # 4x16 with 32x128x32; the autotuner searches them per machine.
     contraction_rows: int = 32
     contraction_columns: int = 128
     contraction_depth: int = 32

@@ -46,8 +46,8 @@ def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
         return work
     if given is not None and tuple(given) != (found[0],):
         raise ScheduleError(f"{work.label}: only {found[0]} can be packed, not {', '.join(given)}")
-    array, stmt, read, iterators, kc, nc, nr, k, col = found
-    pack = (array, stmt, read, iterators, kc, nc, nr, (f"{col}_tile", f"{col}_reg"))
+    array, stmt, read, iterators, kc, nc, nr, k, col, subscripts = found
+    pack = (array, stmt, read, iterators, kc, nc, nr, (f"{col}_tile", f"{col}_reg"), subscripts)
     infos = tuple(replace(i, pack=pack) if i.name == f"{k}_tile" else i for i in work.tile_infos)
     env.note(f"{work.label}: {array} packed per {k} tile: {kc}x{nc} panels, {nr} columns at a time")
     return replace(work, tile_infos=infos, packed=(array,))
@@ -55,7 +55,8 @@ def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
 
 def operand(work: BandWork, env: Env) -> tuple | str:
     """``(array, statement, read index, (reduction iterator, column iterator), kc, nc, nr,
-    reduction loop, column loop)`` of the operand to pack, or why there is none."""
+    reduction loop, column loop, (the subscripts they are))`` of the operand to pack, or why there
+    is none."""
     row, mr, col, nr = work.registers
     found = contraction(replace(work, members=work.band.members), env)
     if isinstance(found, str) or not work.sizes:
@@ -80,7 +81,7 @@ def operand(work: BandWork, env: Env) -> tuple | str:
     for index, access in enumerate(stmt.reads):
         if access.array in written or env.scop.array(access.array).is_local:
             continue
-        subscripts = plain_subscripts(access.relation, stmt.depth)
+        subscripts = _plain_subscripts(access.relation, stmt.depth)
         if subscripts is None or sorted(subscripts) != sorted((k_it, col_it)):
             continue
         if subscripts[-1] == col_it:
@@ -91,7 +92,8 @@ def operand(work: BandWork, env: Env) -> tuple | str:
         size = kc * nc * env.scop.array(access.array).dtype.np_dtype.itemsize
         if size > env.policy.max_pack_bytes:
             return f"a {kc}x{nc} panel of {access.array} ({size // 1024} KiB) is larger than a thread's buffer"
-        return access.array, stmt_name, index, (k_it, col_it), kc, nc, nr, k, col
+        return (access.array, stmt_name, index, (k_it, col_it), kc, nc, nr, k, col,
+                (subscripts.index(k_it), subscripts.index(col_it)))
     return f"no operand is read at ({k}, {col}) alone"
 
 
@@ -102,7 +104,7 @@ def _across(access, depth: int, col_it: int) -> bool:
     return matrix is not None and any(row[col_it] for row in matrix[:-1]) and not matrix[-1][col_it]
 
 
-def plain_subscripts(relation: isl.Map, depth: int) -> list[int] | None:
+def _plain_subscripts(relation: isl.Map, depth: int) -> list[int] | None:
     """The iterator each subscript of ``relation`` is, when every subscript is one iterator
     (coefficient 1, no constant, no size parameter); else None."""
     ma = multi_aff(relation)
