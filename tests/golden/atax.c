@@ -13,41 +13,49 @@ static inline long min(long a, long b) { return b < a ? b : a; }
 
 static void polyopt_atax_par0(long c0, const double *restrict A, const double *restrict x, double *restrict y, double *restrict tmp, long M, long N)
 {
-  if (M >= c0 + 32)
+  if (M >= c0 + 8)
   {
-    for (long c1 = 0; c1 < N - 31; c1 += 32)
+    #pragma omp simd if(0)
+    for (long c1 = 0; c1 < N; c1 += 1)
     {
-      for (long c2 = c0; c2 <= c0 + 31; c2 += 1)
-      {
-        for (long c3 = c1; c3 <= c1 + 31; c3 += 1)
-        {
-          tmp[c2] = tmp[c2] + A[c2 * N + c3] * x[c3];  /* S2 */
-        }
-      }
+      tmp[c0] = tmp[c0] + A[c0 * N + c1] * x[c1];  /* S2 */
+      tmp[c0 + 1] = tmp[c0 + 1] + A[(c0 + 1) * N + c1] * x[c1];  /* S2 */
+      tmp[c0 + 2] = tmp[c0 + 2] + A[(c0 + 2) * N + c1] * x[c1];  /* S2 */
+      tmp[c0 + 3] = tmp[c0 + 3] + A[(c0 + 3) * N + c1] * x[c1];  /* S2 */
+      tmp[c0 + 4] = tmp[c0 + 4] + A[(c0 + 4) * N + c1] * x[c1];  /* S2 */
+      tmp[c0 + 5] = tmp[c0 + 5] + A[(c0 + 5) * N + c1] * x[c1];  /* S2 */
+      tmp[c0 + 6] = tmp[c0 + 6] + A[(c0 + 6) * N + c1] * x[c1];  /* S2 */
+      tmp[c0 + 7] = tmp[c0 + 7] + A[(c0 + 7) * N + c1] * x[c1];  /* S2 */
     }
   }
-  if (c0 + 31 >= M || N % 32 >= 1)
+  else
   {
-    if (c0 + 31 >= M)
+    #pragma omp simd if(0)
+    for (long c1 = 0; c1 < N; c1 += 1)
     {
-      for (long c1 = 0; c1 < N; c1 += 32)
+      tmp[c0] = tmp[c0] + A[c0 * N + c1] * x[c1];  /* S2 */
+      if (M >= c0 + 2)
       {
-        for (long c2 = c0; c2 < M; c2 += 1)
+        tmp[c0 + 1] = tmp[c0 + 1] + A[(c0 + 1) * N + c1] * x[c1];  /* S2 */
+        if (M >= c0 + 3)
         {
-          for (long c3 = c1; c3 <= min(N - 1, c1 + 31); c3 += 1)
+          tmp[c0 + 2] = tmp[c0 + 2] + A[(c0 + 2) * N + c1] * x[c1];  /* S2 */
+          if (M >= c0 + 4)
           {
-            tmp[c2] = tmp[c2] + A[c2 * N + c3] * x[c3];  /* S2 */
+            tmp[c0 + 3] = tmp[c0 + 3] + A[(c0 + 3) * N + c1] * x[c1];  /* S2 */
+            if (M >= c0 + 5)
+            {
+              tmp[c0 + 4] = tmp[c0 + 4] + A[(c0 + 4) * N + c1] * x[c1];  /* S2 */
+              if (M >= c0 + 6)
+              {
+                tmp[c0 + 5] = tmp[c0 + 5] + A[(c0 + 5) * N + c1] * x[c1];  /* S2 */
+                if (c0 + 7 == M)
+                {
+                  tmp[M - 1] = tmp[M - 1] + A[(M - 1) * N + c1] * x[c1];  /* S2 */
+                }
+              }
+            }
           }
-        }
-      }
-    }
-    else
-    {
-      for (long c2 = c0; c2 <= c0 + 31; c2 += 1)
-      {
-        for (long c3 = -(N % 32) + N; c3 < N; c3 += 1)
-        {
-          tmp[c2] = tmp[c2] + A[c2 * N + c3] * x[c3];  /* S2 */
         }
       }
     }
@@ -113,7 +121,7 @@ void polyopt_atax(const double *restrict A, const double *restrict x, double *re
     tmp[c0] = 0.0;  /* S1 */
   }
   #pragma omp parallel for if(M * N >= 16384)
-  for (long c0 = 0; c0 < M; c0 += 32)
+  for (long c0 = 0; c0 < M; c0 += 8)
   {
     polyopt_atax_par0(c0, A, x, y, tmp, M, N);
   }

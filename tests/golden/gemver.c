@@ -62,41 +62,49 @@ static void polyopt_gemver_par0(long c0, double alpha, double beta, double *rest
 
 static void polyopt_gemver_par1(long c0, double alpha, double beta, double *restrict A, const double *restrict u1, const double *restrict v1, const double *restrict u2, const double *restrict v2, double *restrict w, double *restrict x, const double *restrict y, const double *restrict z, long N)
 {
-  if (N >= c0 + 32)
+  if (N >= c0 + 8)
   {
-    for (long c1 = 0; c1 < N - 31; c1 += 32)
+    #pragma omp simd if(0)
+    for (long c1 = 0; c1 < N; c1 += 1)
     {
-      for (long c2 = c0; c2 <= c0 + 31; c2 += 1)
-      {
-        for (long c3 = c1; c3 <= c1 + 31; c3 += 1)
-        {
-          w[c2] = w[c2] + alpha * A[c2 * N + c3] * x[c3];  /* S3 */
-        }
-      }
+      w[c0] = w[c0] + alpha * A[c0 * N + c1] * x[c1];  /* S3 */
+      w[c0 + 1] = w[c0 + 1] + alpha * A[(c0 + 1) * N + c1] * x[c1];  /* S3 */
+      w[c0 + 2] = w[c0 + 2] + alpha * A[(c0 + 2) * N + c1] * x[c1];  /* S3 */
+      w[c0 + 3] = w[c0 + 3] + alpha * A[(c0 + 3) * N + c1] * x[c1];  /* S3 */
+      w[c0 + 4] = w[c0 + 4] + alpha * A[(c0 + 4) * N + c1] * x[c1];  /* S3 */
+      w[c0 + 5] = w[c0 + 5] + alpha * A[(c0 + 5) * N + c1] * x[c1];  /* S3 */
+      w[c0 + 6] = w[c0 + 6] + alpha * A[(c0 + 6) * N + c1] * x[c1];  /* S3 */
+      w[c0 + 7] = w[c0 + 7] + alpha * A[(c0 + 7) * N + c1] * x[c1];  /* S3 */
     }
   }
-  if (c0 + 31 >= N || N % 32 >= 1)
+  else
   {
-    if (c0 + 31 >= N)
+    #pragma omp simd if(0)
+    for (long c1 = 0; c1 < N; c1 += 1)
     {
-      for (long c1 = 0; c1 < N; c1 += 32)
+      w[c0] = w[c0] + alpha * A[c0 * N + c1] * x[c1];  /* S3 */
+      if (N >= c0 + 2)
       {
-        for (long c2 = c0; c2 < N; c2 += 1)
+        w[c0 + 1] = w[c0 + 1] + alpha * A[(c0 + 1) * N + c1] * x[c1];  /* S3 */
+        if (N >= c0 + 3)
         {
-          for (long c3 = c1; c3 <= min(N - 1, c1 + 31); c3 += 1)
+          w[c0 + 2] = w[c0 + 2] + alpha * A[(c0 + 2) * N + c1] * x[c1];  /* S3 */
+          if (N >= c0 + 4)
           {
-            w[c2] = w[c2] + alpha * A[c2 * N + c3] * x[c3];  /* S3 */
+            w[c0 + 3] = w[c0 + 3] + alpha * A[(c0 + 3) * N + c1] * x[c1];  /* S3 */
+            if (N >= c0 + 5)
+            {
+              w[c0 + 4] = w[c0 + 4] + alpha * A[(c0 + 4) * N + c1] * x[c1];  /* S3 */
+              if (N >= c0 + 6)
+              {
+                w[c0 + 5] = w[c0 + 5] + alpha * A[(c0 + 5) * N + c1] * x[c1];  /* S3 */
+                if (c0 + 7 == N)
+                {
+                  w[N - 1] = w[N - 1] + alpha * A[(N - 1) * N + c1] * x[c1];  /* S3 */
+                }
+              }
+            }
           }
-        }
-      }
-    }
-    else
-    {
-      for (long c2 = c0; c2 <= c0 + 31; c2 += 1)
-      {
-        for (long c3 = -((N + 32) % 32) + N; c3 < N; c3 += 1)
-        {
-          w[c2] = w[c2] + alpha * A[c2 * N + c3] * x[c3];  /* S3 */
         }
       }
     }
@@ -116,7 +124,7 @@ void polyopt_gemver(double alpha, double beta, double *restrict A, const double 
     x[c0] = x[c0] + z[c0];  /* S2 */
   }
   #pragma omp parallel for if(N * N >= 16384)
-  for (long c0 = 0; c0 < N; c0 += 32)
+  for (long c0 = 0; c0 < N; c0 += 8)
   {
     polyopt_gemver_par1(c0, alpha, beta, A, u1, v1, u2, v2, w, x, y, z, N);
   }

@@ -8,8 +8,11 @@ independent statement instances: Pluto's register tiling, which on gesummv keeps
 registers across the column loop.  Any order of a permutable band's members, strip-mined ones
 included, respects the dependences.
 
-No rule decides a factor: the default plan jams nothing, and the autotuner searches factors per
-machine (a plan's ``jam`` names the loop and the factor).
+By default only a row-order matrix-vector product left untiled by the ``tile`` pass is jammed: its
+loop outside the sum, so that :attr:`~polyopt.schedule.policy.TilePolicy.sums_in_flight` sums (one
+dependence chain each; a row has one per statement that sums) are in flight at once.  The autotuner
+searches factors per machine for every permutable band (a plan's ``jam`` names the loop and the
+factor).
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ MAX_FACTOR = 16  # beyond this, unrolling costs more in code size and registers 
 
 def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
     given = work.given_value("jam")
+    if given is None and work.streams:
+        factor = min(MAX_FACTOR, -(-env.policy.sums_in_flight // work.streams))
+        given = ((work.members[-2].name, factor),) if factor > 1 else ()
     if not given:
         return work
     if len(given) != 1:

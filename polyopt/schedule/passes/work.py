@@ -50,6 +50,7 @@ class BandWork:
     wavefront: bool = False
     sunk: bool = False  # the innermost point loop was moved below the taps
     split: tuple[str, ...] = ()  # the statement order of the innermost loop's copies, when distributed
+    streams: int = 0  # the sums a row has, in a matrix-vector product left untiled (.tile.streams_only)
     jammed: tuple = ()  # (loop name, factor) of the loop unrolled and jammed, if any
     registers: tuple = ()  # (row, mr, column, nr) of the register tile, if any (see .registers)
     block: tuple = ()  # the LoopInfo.block of the register tile's outermost reduction loop, and its name

@@ -70,9 +70,16 @@ def test_reduction_is_recognised_serial_across_threads_and_simd_across_lanes(ker
     serial = schedule(kernel_deps("matvec"), reassociate=False).bands[1].loops[1]
     assert (serial.kind, serial.reduce) == (SERIAL, ()) and "kept serial" in serial.reason
     # by default the rows' parallel loop keeps the original rounding: no lanes inside it
-    exact = schedule(kernel_deps("matvec")).bands[1].loops[1]
-    assert (exact.kind, exact.reduce) == (SERIAL, ())
-    assert "loop i_tile is parallel without reassociating; reassociate=True would" in exact.reason
+    tiled = schedule(kernel_deps("matvec"), tile=(32, 32)).bands[1].loops[1]
+    assert (tiled.kind, tiled.reduce) == (SERIAL, ())
+    assert "loop i_tile is parallel without reassociating; reassociate=True would" in tiled.reason
+    # ... and under tile=True the band, which streams A, is not tiled: 8 rows' sums run at once
+    default = schedule(kernel_deps("matvec")).bands[1]
+    assert default.tile_loops == () and "a sum along j that streams A" in default.note
+    i_jam, exact, i = default.loops
+    assert (i_jam.name, i_jam.kind) == ("i_jam", PARALLEL)
+    assert (exact.name, exact.kind, exact.reduce) == ("j", SERIAL, ())
+    assert (i.name, i.unroll, i.reason) == ("i", True, "unrolled by 8 and jammed")
     for info, node, _ in loop_marks(s.tree):  # never racy: only the reduction is carried, by j
         if info.kind in (PARALLEL, SIMD) and not info.reduce:
             assert not carries_dependence(node, s.dependences.all)
