@@ -74,6 +74,8 @@ def generate_c(schedule: Schedule, *, separate_tiles: bool = True, verify: bool 
     body = [local_decl(n) for n in function_locals] + emitter.items(items)
     decl = c.FunctionDeclaration(c.Value("void", fname), values or [c.Value("void", "")])
     parts = [c.Line(_header(schedule)), c.Line(), c.Include("math.h"), c.Line()]
+    if schedule.options.vector_bits:  # for every function of the unit, OpenMP's outlined ones too
+        parts += [c.Line(f'#pragma GCC target("prefer-vector-width={schedule.options.vector_bits}")'), c.Line()]
     if checked is not None and checked.private_arrays:
         parts += [c.Line(line) for line in PROLOGUE] + [c.Line()]
     for text in ce.helper_definitions(helpers):

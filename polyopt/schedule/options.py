@@ -49,6 +49,9 @@ def parse_tile(value) -> bool | int | tuple[int, ...]:
     return value
 
 
+VECTOR_BITS = (None, 128, 256, 512)  # the SIMD widths gcc's prefer-vector-width takes
+
+
 @dataclass(frozen=True)
 class ScheduleOptions:
     """What the scheduler may do.
@@ -76,6 +79,13 @@ class ScheduleOptions:
       :mod:`polyopt.schedule.passes.registers`)?  ``None`` (default) or ``True``: wherever one
       applies; ``False``: never (C regions: their statements keep their own text, so code
       generation cannot print the block, and the strip-mined loops alone ran 1.3x slower).
+    - ``vector_bits``: the SIMD width gcc should prefer for this kernel (``128``, ``256`` or ``512``,
+      printed as ``#pragma GCC target("prefer-vector-width=...")``); ``None`` (default): gcc's own
+      choice, which is 256 bits on the AVX-512 CPUs it knows.  Wider vectors were 1.1-1.6x faster
+      for gemm, trmm, lu, durbin and floyd-warshall and 1.2-2.2x slower for syr2k, attention, dot
+      and layer norm at LARGE (Xeon Sapphire Rapids, 2 threads, benchmarks/bench_cflags.py), so
+      no rule sets it: the autotuner tries it on machines with AVX-512.  C regions ignore it (the
+      pragma would apply to the user's whole file).
     """
 
     scheduler: str = "pluto"
@@ -87,6 +97,7 @@ class ScheduleOptions:
     fuse_pairs: tuple[tuple[str, str, str], ...] | None = None
     private_arrays: bool | None = None
     register_tiles: bool | None = None
+    vector_bits: int | None = None
 
     def __post_init__(self):
         if self.scheduler not in SCHEDULERS:
@@ -103,6 +114,8 @@ class ScheduleOptions:
         for name in ("reassociate", "private_arrays", "register_tiles"):
             if getattr(self, name) not in (None, True, False):
                 raise OptionError(f"option {name} must be None, True or False, not {getattr(self, name)!r}")
+        if self.vector_bits not in VECTOR_BITS:
+            raise OptionError(f"option vector_bits must be None, 128, 256 or 512, not {self.vector_bits!r}")
 
     def explicit_sizes(self, depth: int) -> tuple[int, ...] | None:
         """The sizes given by ``tile`` for a band of ``depth`` members; None for ``True`` (the

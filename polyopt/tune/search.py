@@ -56,6 +56,8 @@ OPERATIONS_PER_SECOND = 1_000_000
 MIN_OPERATIONS = 2_000_000
 PEERS = 3  # plans within the noise of the incumbent whose loop-level changes are also tried
 FUSION_CHOICES = 6  # bases with one fusion decision reversed, at most (each is one scheduler run)
+# vectors wider than gcc prefers with -march=native (256 bits on AVX-512 CPUs): bytes -> vector_bits
+WIDE_VECTORS = {64: 512}
 
 
 @dataclass
@@ -109,6 +111,7 @@ def tune_kernel(kernel, default_schedule, args: tuple, kwargs: dict, *, machine:
     tried = {default_plan.digest()}
     measured: list[tuple[BandChange, float, float]] = []  # (change, predicted, seconds)
     picks = 0
+    wide = WIDE_VECTORS.get(machine.vector_bytes)
 
     def left() -> float:
         """Seconds left for candidates: the budget, less what the final comparison will take
@@ -121,7 +124,7 @@ def tune_kernel(kernel, default_schedule, args: tuple, kwargs: dict, *, machine:
         picks += 1
         loop_level = picks % 3 == 0 or not ranked
         if loop_level:
-            source, change = _next_loop_change([incumbent] + peers, picks // 3, tried)
+            source, change = _next_loop_change([incumbent] + peers, picks // 3, tried, wide)
             if change is None and not ranked:
                 break
             if change is None:
@@ -188,15 +191,17 @@ class _Incumbent:
     description: str = ""  # of a peer: the candidate it was
 
 
-def _next_loop_change(sources: list, turn: int, tried: set):
+def _next_loop_change(sources: list, turn: int, tried: set, vector_bits: int | None = None):
     """``(source, change)``: the first untried loop-level change of one of ``sources`` (the
-    incumbent, then its peers), taking them in turn, or ``(None, None)`` when none is left.
+    incumbent, then its peers), taking them in turn, or ``(None, None)`` when none is left;
+    ``vector_bits``: the machine's vectors, when wider than gcc prefers (see :func:`.space.loop_changes`).
 
     Peers matter where two changes pay only together: syrk at LARGE gains 1.4x from fusing its two
     statements and then wavefronting the fused band, each alone within the noise (Xeon SPR)."""
     for k in range(len(sources)):
         source = sources[(turn + k) % len(sources)]
-        change = next((c for c in loop_changes(source.plan) if c.apply(source.plan).digest() not in tried), None)
+        changes = loop_changes(source.plan, vector_bits)
+        change = next((c for c in changes if c.apply(source.plan).digest() not in tried), None)
         if change is not None:
             return source, change
     return None, None

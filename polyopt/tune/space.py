@@ -14,7 +14,11 @@ when its schedule is made, and is never timed):
   or not, the parallel loop's thread threshold (always parallel / one thread: the number of
   threads a small kernel uses), collapse, outlining, unrolling (completely, or a serial loop by a
   factor of 2, 4 or 8), unroll-and-jam of a point loop by 2, 4 or 8, SIMD or plain, a
-  contraction's register tile (other shapes, or none) and its packed panel (or none).
+  contraction's register tile (other shapes, or none) and its packed panel (or none);
+* **kernel-wide** (:class:`OptionChange`), tried first among the loop-level ones: on a machine
+  whose vectors are wider than gcc's preference, the ``vector_bits`` option (gcc prefers 256-bit
+  vectors on AVX-512 CPUs; 512-bit ones ran 1.1-1.6x faster for some kernels and up to 2.2x
+  slower for others, Xeon SPR: see :class:`~polyopt.schedule.options.ScheduleOptions`).
 
 The cost model ranks structural changes; loop-level changes are few and are measured in the
 order given here.
@@ -101,6 +105,20 @@ class LoopChange:
         return replace(plan, bands=tuple(bands))
 
 
+@dataclass(frozen=True)
+class OptionChange:
+    """A kernel-wide option of a decided plan changed: the same schedule, printed otherwise."""
+
+    name: str
+    value: object
+
+    def describe(self) -> str:
+        return f"{self.name}={self.value!r}"
+
+    def apply(self, plan):
+        return replace(plan, options={**plan.options, self.name: self.value})
+
+
 def band_changes(base: str, plan, spans: dict[int, list[float]]) -> list[BandChange]:
     """Every tile size and loop order of every band of ``plan`` worth ranking.  ``spans[b]`` gives
     the extent of each loop of band ``b`` (sizes beyond it are the same as leaving it whole)."""
@@ -134,9 +152,12 @@ def _whole(span: float) -> int:
     return size
 
 
-def loop_changes(plan) -> list[LoopChange]:
-    """Loop-level changes of a fully decided plan, most promising first."""
+def loop_changes(plan, vector_bits: int | None = None) -> list:
+    """Loop-level changes of a fully decided plan, most promising first; ``vector_bits``: the
+    machine's widest vectors, when gcc would not use them by itself."""
     out, jams = [], []
+    if vector_bits and not plan.options.get("vector_bits"):
+        out.append(OptionChange("vector_bits", vector_bits))
     for index, band in enumerate(plan.bands):
         if band.wavefront is not None and band.permutable and len(band.loops) >= 2:
             out.append(LoopChange(index, "", "wavefront", not band.wavefront))

@@ -217,6 +217,12 @@ def test_a_c_region_gets_no_register_tile(tmp_path):
     assert any(b.registers for b in gemm_py.schedule().plan.bands)  # the Python form gets one
 
 
+def test_a_c_region_prints_no_vector_width_pragma(tmp_path):
+    # the pragma would apply to the user's whole file, not to the region alone
+    out = optimize_c(GEMM_C, filename=str(tmp_path / "gemm.c"), vector_bits=512)
+    assert "prefer-vector-width" not in out and "vector_bits" not in out
+
+
 MATVEC = r"""
 #include <stdio.h>
 #define N 300

@@ -217,6 +217,31 @@ def test_loop_changes_jam_outer_point_loops():
     assert "and jammed" in jams[0].describe()
 
 
+def test_wider_vectors_are_a_kernel_wide_change_where_the_machine_has_them():
+    plan = _matmul().schedule().plan
+    assert not any(isinstance(c, space.OptionChange) for c in space.loop_changes(plan))
+    first = space.loop_changes(plan, 512)[0]
+    assert first == space.OptionChange("vector_bits", 512) and first.describe() == "vector_bits=512"
+    wide = first.apply(plan)
+    assert wide.options["vector_bits"] == 512 and wide.bands == plan.bands
+    assert not any(isinstance(c, space.OptionChange) for c in space.loop_changes(wide, 512))
+    assert space.differences(plan, wide) == ("options vector_bits=512",)
+    k = _matmul()
+    assert '#pragma GCC target("prefer-vector-width=512")' in k.c_source(plan=wide)
+    assert "prefer-vector-width" not in k.c_source()
+    args = _args(n=37, m=41, k=13)
+    expect = {n: a.copy() for n, a in args.items()}
+    k.reference(**expect)
+    k.compile(plan=wide)(**args)
+    assert np.allclose(args["C"], expect["C"], rtol=1e-12)
+    assert search.WIDE_VECTORS.get(64) == 512 and search.WIDE_VECTORS.get(32) is None
+
+
+def test_vector_bits_is_checked():
+    with pytest.raises(po.OptionError, match="vector_bits must be None, 128, 256 or 512"):
+        _matmul().c_source(vector_bits=384)
+
+
 # ------------------------------------------------------------ tuning
 
 
@@ -243,7 +268,7 @@ def test_an_illegal_candidate_is_never_timed(monkeypatch):
     plan = k.schedule().plan
     band = next(i for i, b in enumerate(plan.bands) if "k" in b.loops)
     illegal = space.LoopChange(band, "k", "kind", LoopKind.PARALLEL)  # k carries the sum on C[i, j]
-    monkeypatch.setattr(search, "loop_changes", lambda p: [illegal])
+    monkeypatch.setattr(search, "loop_changes", lambda p, *_: [illegal])
     report = k.tune(**_args(), budget=2)
     marked = [c for c in report.candidates if c.description == illegal.describe()]
     assert marked and all(c.status == "illegal" and c.seconds is None for c in marked)
