@@ -108,3 +108,10 @@ def test_bench_contractions_times_each_path_against_numpy():
     for case in ("gemm", "gemm_nt", "batched"):
         assert f"\n{case}: " in out
     assert out.count("of NumPy") == 12 and out.count("packed vs before:") == 3
+
+
+def test_bench_check_cost_reports_the_checks_share():
+    out = _script("bench_check_cost.py", "--top", "2", str(ROOT / "kernels" / "blas.py"))
+    total, *top = out.splitlines()
+    assert total.startswith("7 kernels, scheduler=pluto: the check ") and total.endswith("%)")
+    assert len(top) == 2 and all(" check " in line and line.endswith("%)") for line in top)
