@@ -29,6 +29,7 @@ from .errors import (
     PolyoptError,
     ScheduleError,
     SourceLocation,
+    TimeLimitExceeded,
 )
 from .frontend.types import f32, f64, i32, i64, symbols
 from .kernel import Kernel, kernel
@@ -41,7 +42,7 @@ __all__ = [
     "__version__",
     "ArgumentError", "BudgetExceeded", "CodegenError", "CompileError", "IllegalScheduleError", "InternalError",
     "KernelSyntaxError",
-    "ModelError", "OptionError", "PolyoptError", "ScheduleError", "SourceLocation",
+    "ModelError", "OptionError", "PolyoptError", "ScheduleError", "SourceLocation", "TimeLimitExceeded",
     "f32", "f64", "i32", "i64", "symbols", "Kernel", "kernel", "Case", "case", "Plan",
 ]
 

@@ -15,6 +15,9 @@ call to :func:`current`, so tests and users can change it at run time.
 ``POLYOPT_ADAPT_THREADS``  ``0``/``false``/``no``/``off``: every call uses the OpenMP runtime's thread
                            count, instead of the cores other processes leave free at the moment
                            (see :mod:`polyopt.runtime.threads`).
+``POLYOPT_ISL_SECONDS``    wall-clock limit of one isl code generation or isl scheduler run, in
+                           seconds (default 30; ``0`` runs them in the calling process, unlimited;
+                           see :mod:`polyopt.poly.deadline`).
 =========================  ======================================================================
 """
 
@@ -92,6 +95,27 @@ def current() -> Config:
 def adapt_threads() -> bool:
     """Whether kernel calls adapt their thread count to the load of the machine (default yes)."""
     return _flag("POLYOPT_ADAPT_THREADS", True)
+
+
+# The slowest code generation of a suite kernel takes 2-4 s (jacobi_1d's wavefront tiles, on an
+# Intel Sapphire Rapids VM and an AMD EPYC Zen 3 VM); the stride detection that hung for minutes
+# on fuzz seeds 4269 and 4481 never finishes, so a limit ten times the largest need stops only those.
+DEFAULT_ISL_SECONDS = 30.0
+
+
+def isl_seconds() -> float | None:
+    """The wall-clock limit of one guarded isl computation, or None for none (``POLYOPT_ISL_SECONDS``)."""
+    raw = os.environ.get("POLYOPT_ISL_SECONDS", "").strip()
+    if not raw:
+        return DEFAULT_ISL_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise OptionError(f"environment variable POLYOPT_ISL_SECONDS={raw!r} is not a number of seconds",
+                          hint="give a positive number, or 0 for no limit")
+    return value or None
 
 
 def toolchain_env() -> tuple[str | None, str | None]:

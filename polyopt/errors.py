@@ -65,6 +65,18 @@ class PolyoptError(Exception):
     def _render(self) -> str:
         return Diagnostic(self.location, self.message, self.hint).render()
 
+    def __reduce__(self):
+        # every attribute as it is: the default (``cls(*args)``) cannot call the keyword-only
+        # constructors of the subclasses; errors cross a process boundary (polyopt.poly.deadline)
+        return _rebuild, (type(self), self.args, self.__dict__)
+
+
+def _rebuild(cls: type, args: tuple, state: dict) -> PolyoptError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class InternalError(PolyoptError):
     """A bug in polyopt itself, surfaced as a PolyoptError that keeps the original exception as cause."""
@@ -108,6 +120,15 @@ class BudgetExceeded(PolyoptError):
 
     def __init__(self, message: str, *, hint: str = "", operations: int = 0):
         self.operations = operations
+        super().__init__(message, hint=hint)
+
+
+class TimeLimitExceeded(BudgetExceeded):
+    """An isl computation ran past its wall-clock limit (:mod:`polyopt.poly.deadline`): isl does not
+    count operations everywhere, so an operation budget alone cannot stop every computation."""
+
+    def __init__(self, message: str, *, hint: str = "", seconds: float = 0.0):
+        self.seconds = seconds
         super().__init__(message, hint=hint)
 
 

@@ -16,7 +16,7 @@ from ..frontend import syntax as sx
 from ..schedule.schedule import Schedule
 from . import cexpr as ce
 from .body import ArrayInfo, BodyBuilder
-from .lower import lower
+from .lower import bounded, lower
 from .outline import Outliner
 from .printer import CgenEmitter
 from .private_arrays import PROLOGUE, PrivateArrays
@@ -27,8 +27,13 @@ def generate_c(schedule: Schedule, *, separate_tiles: bool = True, verify: bool 
     """The C translation unit for ``schedule`` (see :class:`~.signature.CProgram`).
 
     Every loop nest is checked against the dependences before it is printed (:mod:`.verify`);
-    ``verify=False`` skips that check, for experiments only.
+    ``verify=False`` skips that check, for experiments only.  The whole generation runs under a
+    wall-clock limit (:func:`.lower.bounded`).
     """
+    return bounded(lambda: _generate_c(schedule, separate_tiles, verify), schedule.scop.name)
+
+
+def _generate_c(schedule: Schedule, separate_tiles: bool, verify: bool) -> CProgram:
     scop = schedule.scop
     kernel = scop.kernel
     if kernel is None:

@@ -19,11 +19,14 @@ the violated dependence: wrong code is never emitted.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import islpy as isl
 
-from ..errors import CodegenError
+from ..errors import CodegenError, TimeLimitExceeded
+from ..poly import deadline
 from . import work
 from .ast_build import build_ast
 from .packing import place_packs
@@ -33,6 +36,8 @@ from .reductions import reduction_clauses
 from .register_blocks import place_blocks
 from .temporaries import place_locals
 from .verify import EmittedOrderError, check_emitted
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,18 @@ def lower(schedule, bodies, rename: dict[str, str], *, context: isl.Set | None =
                        hint="isl's code generator produced a wrong loop nest from a legal schedule, in every "
                             "way polyopt tried; compile with other options (tile=False, fuse='smart') and "
                             "please report the kernel") from first
+
+
+def bounded(fn: Callable[[], T], name: str) -> T:
+    """``fn()`` (a whole code generation: its AST builds, loop trees and checks) under the
+    wall-clock limit of :mod:`polyopt.poly.deadline`, which stops isl where its operation budget
+    cannot; past the limit, a :class:`CodegenError` (the pipeline then tries simpler options)."""
+    try:
+        return deadline.run_bounded(fn, f"code generation of '{name}'")
+    except TimeLimitExceeded as exc:
+        raise CodegenError(exc.message, hint="isl's code generator can take very long on skewed or strided "
+                           "tiles: compile with tile=False or other tile sizes, or allow more time with "
+                           "POLYOPT_ISL_SECONDS") from exc
 
 
 def _with_context_nodes(tree: isl.Schedule, scop) -> isl.Schedule:

@@ -35,7 +35,7 @@ from ..schedule.schedule import Schedule
 from . import cexpr as ce
 from .ast_build import isl_expr
 from .body import EmittedStatement
-from .lower import lower
+from .lower import bounded, lower
 from .outline import Outliner
 from .printer import CgenEmitter, Guard, Stmt
 
@@ -131,8 +131,16 @@ def generate_region(schedule: Schedule, statement_text: Callable[[str, dict[str,
     ``statement_text(name, iterators)`` returns the C text (without ``;``) of statement ``name``
     when its original iterators are the given C expressions.  Parameters keep their names.
     ``context`` (default: the Scop's) is the parameter set the code must be right for: a smaller
-    one must be part of ``check``.
+    one must be part of ``check``.  The whole generation runs under a wall-clock limit
+    (:func:`.lower.bounded`).
     """
+    return bounded(lambda: _generate_region(schedule, statement_text, interface, taken, check, context,
+                                            separate_tiles), schedule.scop.name)
+
+
+def _generate_region(schedule: Schedule, statement_text: Callable[[str, dict[str, str]], str],
+                     interface: RegionInterface, taken: frozenset[str] | set[str], check: RuntimeCheck | None,
+                     context: isl.Set | None, separate_tiles: bool) -> RegionCode:
     scop = schedule.scop
     prefix = choose_prefix(taken)
     rename_call = {h: f"{prefix}_{h}" for h in _MACROS}

@@ -3,7 +3,8 @@
 Validity, proximity and coincidence constraints are all the dependences.  The fusion policy maps
 onto isl's options: ``"none"`` serializes strongly connected components, ``"max"`` schedules whole
 components at once, ``"smart"`` keeps isl's defaults.  Options are set on ``isl.DEFAULT_CONTEXT``
-for the call only and restored afterwards, and the computation runs under an operation budget.
+for the call only and restored afterwards, and the computation runs under an operation budget and
+(isl does not count operations everywhere) a wall-clock limit (:mod:`polyopt.poly.deadline`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import islpy as isl
 
 from ..analysis.dependences import Dependences
 from ..errors import BudgetExceeded, ScheduleError
-from ..poly import budget
+from ..poly import budget, deadline
 from .farkas import dependence_pieces
 from .tree import Node, Sequence, from_isl, statements_of
 
@@ -47,10 +48,15 @@ def isl_tree(deps: Dependences, fuse: str) -> Node:
                    .set_validity(alldeps).set_proximity(alldeps).set_coincidence(alldeps))
     with _isl_options(serialize_sccs=int(fuse == "none"), whole_component=int(fuse == "max"),
                       max_coefficient=MAX_COEFFICIENT, outer_coincidence=0):
+        what = f"isl's scheduler on '{scop.name}'"
+
+        def compute() -> str:  # a string: what crosses the process boundary of run_bounded
+            with budget.isl_budget(MAX_OPERATIONS, what):
+                return constraints.compute_schedule().to_str()
+
         try:
-            with budget.isl_budget(MAX_OPERATIONS, f"isl's scheduler on '{scop.name}'"):
-                schedule = constraints.compute_schedule()
-        except BudgetExceeded as exc:
+            schedule = isl.Schedule.read_from_str(isl.DEFAULT_CONTEXT, deadline.run_bounded(compute, what))
+        except BudgetExceeded as exc:  # the operation budget or the time limit
             raise ScheduleError(exc.message) from exc
         except isl.Error as exc:
             raise ScheduleError(f"isl's scheduler failed on '{scop.name}': {exc}") from exc

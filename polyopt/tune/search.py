@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import BudgetExceeded, CodegenError, CompileError, PolyoptError, ScheduleError
-from ..poly import budget
+from ..poly import budget, deadline
 from ..runtime import agreement
 from ..runtime.timing import time_interleaved
 from ..schedule.fusion import NO_COMMON_LOOP, Cut, Fused
@@ -250,7 +250,7 @@ def _fusion_choices(plan) -> tuple:
 
 def _measure(kernel, cand: Candidate, incumbent: _Incumbent, fresh, reference, left) -> None:
     try:
-        with budget.capped(max(MIN_OPERATIONS, int(left() * OPERATIONS_PER_SECOND))):
+        with budget.capped(max(MIN_OPERATIONS, int(left() * OPERATIONS_PER_SECOND))), deadline.capped(left()):
             schedule = kernel.schedule(plan=cand.plan)
             cand.plan = schedule.plan
             compiled = kernel.compile(plan=cand.plan)

@@ -15,6 +15,8 @@ from .trust_kernels import (
     fuzz_3497,
     fuzz_3789,
     fuzz_3920,
+    fuzz_4250,
+    fuzz_4269,
     never_runs,
     parity_flow,
     pointless_wavefront,
@@ -101,3 +103,23 @@ def test_two_reductions_that_may_hit_one_element_are_not_split(config):
         problem = nestgen.mismatch(fuzz_3920, nestgen.random_args(3920, n, m, t), nestgen.CONFIG_OPTIONS[config])
         assert problem is None, problem
     assert "partial results combined" not in str(fuzz_3920.schedule())
+
+
+def test_an_ast_generation_isl_cannot_stop_is_stopped_and_the_kernel_compiled_simpler(monkeypatch):
+    """isl's AST generator ran for minutes on fuzz seed 4269 without counting operations; past the
+    wall-clock limit the pipeline compiles the kernel untiled and says so."""
+    monkeypatch.setenv("POLYOPT_ISL_SECONDS", "2")
+    for n, m in ((7, 9), (11, 13)):
+        problem = nestgen.mismatch(fuzz_4269, nestgen.random_args(4, n, m, 1), {})
+        assert problem is None, problem
+    text = str(fuzz_4269.schedule())
+    assert "fallback: code generation of 'fuzz_4269' did not finish within 2 s; compiled with tile=False" in text
+
+
+def test_isl_scheduler_past_its_time_limit_gives_way_to_ours(monkeypatch):
+    """isl's scheduler ran for minutes on fuzz seed 4250 under fuse="max", past its operation budget."""
+    monkeypatch.setenv("POLYOPT_ISL_SECONDS", "2")
+    options = {"scheduler": "isl", "tile": (7, 3), "fuse": "max"}
+    problem = nestgen.mismatch(fuzz_4250, nestgen.random_args(4, 7, 9, 2), options)
+    assert problem is None, problem
+    assert "isl's scheduler on 'fuzz_4250' did not finish within 2 s" in str(fuzz_4250.schedule(**options))

@@ -168,3 +168,50 @@ def fuzz_3920(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, 
             for k4 in range(2, M - 0):
                 x[N - 1] *= 0.5 + 0.25 * 0.25 * (C[i1 + 1, j2 - 2] + y[k4 // 2])
                 x[i1 + 1] *= 0.5 + 0.25 * 0.5 * B[j2, k4]
+
+
+@po.kernel
+def fuzz_4269(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, M], C: po.f64[N, N]):
+    """Fuzz seed 4269: the wavefront over the skewed tiles of i1 (stride 3) and j2 sent isl's AST
+    generator into stride detection (generalized basis reduction) for minutes, without counting
+    operations."""
+    for i0 in range(2, M - 0):
+        C[N - 1, N - 1] = 0.25 * (x[N - 1] + x[N - 1])
+    for i1 in range(0, M - 2, 3):
+        for j2 in range(2, N - 0):
+            C[j2 // 2, j2 - 2] += 0.25 * (C[j2 - 1, j2 // 2] + B[j2 - 2, i1] + C[j2 // 2, j2])
+        for j3 in range(1, (M - 2) // 2):
+            C[N - 1, 0] *= 0.5 + 0.25 * 0.25 * (x[0] + B[N - 1, i1 + 2])
+            A[N - 1, 2 * j3] = 0.25 * (B[N - 1, i1 + 1] + A[0, 2 * j3])
+
+
+@po.kernel
+def fuzz_4250(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, M], C: po.f64[N, N]):
+    """Fuzz seed 4250: isl's scheduler ran for minutes on it under fuse="max", past its operation
+    budget."""
+    for t in range(T):
+        for i0 in range(1, M - 1):
+            C[N - 1, N - 1] += 0.5 * B[N - 1, i0]
+            x[N - 1] = 0.25 * (x[N - 1] + x[N - 1])
+        for i1 in range(2, (M - 1) // 2):
+            for j2 in range(M):
+                y[j2] = 0.5 * y[M - 1]
+            for j3 in range(M):
+                y[j3] = 0.25 * (y[0] + A[N - 1, 2 * i1] + A[N - 1, M - 1] + y[M - 1 - j3])
+            x[0] = 0.25 * (y[0] + B[N - 1, 2 * i1] + x[0])
+            for j4 in range(1, M - 1):
+                for k5 in range(2, N - 0):
+                    if k5 != 2:
+                        y[2 * i1] = 0.5 * y[j4 - 1]
+                    if k5 >= j4:
+                        B[0, 2 * i1] *= 0.5 + 0.25 * 0.25 * (C[N - 1, k5] + math.sqrt(x[k5 - 2]))
+                    else:
+                        x[k5 - 2] += 0.5 * C[k5, k5 - 2]
+                for k6 in range(2, N - 2):
+                    if i1 >= k6:
+                        t0 = 0.25 * (A[k6, j4 - 1] + B[k6 + 1, j4 + 1] + A[k6 - 2, j4])
+                        C[k6 // 2, k6] *= 0.5 + 0.25 * 0.25 * (x[N - 1] + A[k6 - 1, 2 * i1] + C[k6, k6 - 1] + t0)
+                    else:
+                        A[k6 + 1, 2 * i1] = 0.5 * A[k6, 0]
+        for i7 in range(2, N - 0):
+            x[i7 - 1] = 0.5 * C[i7, i7]
