@@ -158,14 +158,18 @@ def compare(reps: int, scale: float, fma_units: int) -> None:
             print(f"  {new} vs {old}: {r.estimate:.2f}x [{r.low:.2f}, {r.high:.2f}]")
 
 
-def sweep(reps: int, scale: float) -> None:
+# --sweep's grid: register tiles (rows x columns: 16 accumulators of 256 bits at 4x16, 12 at 6x8)
+# and tile sizes (rows x columns x depth)
+SHAPES = ((4, 16), (6, 16), (8, 16), (4, 32), (8, 8), (6, 8), (4, 8), (3, 8), (2, 16), (3, 16))
+TILES = ((32, 128, 32), (64, 256, 256), (32, 256, 256), (96, 512, 256), (64, 1024, 128), (128, 128, 512))
+
+
+def sweep(reps: int, scale: float, shapes=SHAPES, tiles=TILES) -> None:
     kernel, reference, args, flops = cases(scale)["gemm"]
     plan = kernel.schedule().plan
     index = next(i for i, b in enumerate(plan.bands) if b.registers)
     variants = {"default": kernel.compile(), "numpy": reference}
-    for (mr, nr), tile in itertools.product(((4, 16), (6, 16), (8, 16), (4, 32), (8, 8)),
-                                            ((32, 128, 32), (64, 256, 256), (32, 256, 256), (96, 512, 256),
-                                             (64, 1024, 128), (128, 128, 512))):
+    for (mr, nr), tile in itertools.product(shapes, tiles):
         variant = plan.with_band(index, registers=("i", mr, "j", nr), tile=tile, pack=None)
         variants[f"{mr}x{nr} {'x'.join(map(str, tile))}"] = kernel.compile(plan=kernel.schedule(plan=variant).plan)
     _checked(variants, reference, args)
@@ -183,9 +187,13 @@ def main(argv=None) -> int:
     ap.add_argument("--scale", type=float, default=1.0, help="sizes times this (tests use a small one)")
     ap.add_argument("--fma-units", type=int, default=2, help="FMA units per core (2 on AVX-512 server cores)")
     ap.add_argument("--sweep", action="store_true")
+    ap.add_argument("--shapes", help="--sweep's register tiles, e.g. 4x16,6x8 (default: a grid of 10)")
+    ap.add_argument("--tiles", help="--sweep's tile sizes, e.g. 32x128x32,64x256x256 (default: a grid of 6)")
     ns = ap.parse_args(argv)
     if ns.sweep:
-        sweep(ns.reps, ns.scale)
+        grid = lambda text, default: (tuple(tuple(int(x) for x in item.split("x")) for item in text.split(","))  # noqa: E731
+                                      if text else default)
+        sweep(ns.reps, ns.scale, grid(ns.shapes, SHAPES), grid(ns.tiles, TILES))
     else:
         compare(ns.reps, ns.scale, ns.fma_units)
     return 0

@@ -4,6 +4,8 @@ import os
 import shutil
 import tempfile
 
+import pytest
+
 _OWN_CACHE = None
 
 
@@ -24,3 +26,19 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     if _OWN_CACHE is not None:
         shutil.rmtree(_OWN_CACHE, ignore_errors=True)
+
+
+@pytest.fixture
+def simd_registers(monkeypatch):
+    """``simd_registers(n)``: from then on in the test, the scheduler sizes register tiles for a
+    machine with ``n`` SIMD registers (32: AVX-512, 16: AVX2), whatever machine runs the tests."""
+    from polyopt import hardware
+
+    def pin(n: int) -> None:
+        flags = frozenset({"avx2", "avx512f"} if n >= 32 else {"avx2"})
+        caches = tuple(hardware.FALLBACK_CACHES.items())
+        cpu = hardware.Cpu(f"a CPU with {n} SIMD registers (x86_64)", flags, caches)
+        assert cpu.vector_registers == n
+        monkeypatch.setattr(hardware, "cpu", lambda: cpu)
+
+    return pin

@@ -11,6 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import hardware
+
+
+@dataclass(frozen=True)
+class RegisterTile:
+    """A contraction's register tile: ``rows`` x ``column_bytes`` of accumulators, in tiles of
+    ``tile_rows`` rows."""
+
+    rows: int
+    column_bytes: int
+    tile_rows: int
+
 
 @dataclass(frozen=True)
 class TilePolicy:
@@ -53,15 +65,23 @@ class TilePolicy:
     # On a shared machine a region waits for busy cores: with two other processes spinning, a 64x64
     # transposed add took 6.1 ms per call with its parallel region, 4.5 us on one thread.
     min_parallel_work: int = 16384
-    # A contraction's register tile (polyopt.schedule.passes.registers): rows (the unrolled row
-    # loop) and the bytes of the vector column loop (128: two AVX-512 or four AVX2 vectors).
-    register_rows: int = 4
-    register_bytes: int = 128
-    # The tiles of a register-tiled contraction: rows (mc), columns (nc), reduction depth (kc) and
-    # batch loops.  The plain defaults: of 30 register tiles x tile sizes up to 128x1024x512 on gemm
-    # N = 2000 (2 threads, Xeon SPR, benchmarks/bench_contractions.py --sweep), none ran faster than
-    # 4x16 with 32x128x32; the autotuner searches them per machine.
-    contraction_rows: int = 32
+    # A contraction's register tile (polyopt.schedule.passes.registers), by the SIMD registers of
+    # the machine (polyopt.hardware): rows (the unrolled row loop), bytes of the vector column loop,
+    # and the rows of the contraction's tile (mc), a whole number of register tiles.
+    # - 32 registers (AVX-512; gcc's 256-bit code gets ymm16-31 too): 4 rows x 128 bytes (16
+    #   accumulators of 256 bits), 32-row tiles.  Of 30 register tiles x tile sizes up to
+    #   128x1024x512 on gemm N = 2000, none ran faster (2 threads, Xeon SPR,
+    #   benchmarks/bench_contractions.py --sweep).
+    # - 16 registers (AVX2): 4x16 leaves no register for the loads of B.  6 rows x 64 bytes (12
+    #   accumulators, BLIS's Haswell shape) in 96-row tiles ran gemm N = 2000 at 0.60 of NumPy, 4x16
+    #   in 32-row tiles at 0.48-0.51 (12 variants interleaved, 7 rounds, 2 threads, AMD EPYC Zen 3
+    #   VM, --sweep; 6 rows in 32-row tiles, not a whole number of them, ran at 0.19).
+    register_tiles: tuple[tuple[int, RegisterTile], ...] = (
+        (32, RegisterTile(4, 128, 32)),
+        (16, RegisterTile(6, 64, 96)),
+    )
+    # The other tiles of a register-tiled contraction: columns (nc), reduction depth (kc) and batch
+    # loops (measured with the register tiles above, on the same machines).
     contraction_columns: int = 128
     contraction_depth: int = 32
     contraction_batch: int = 32
@@ -74,6 +94,15 @@ class TilePolicy:
     sums_in_flight: int = 8
     # A packed panel is a local array of each thread (a C stack array): at most this many bytes.
     max_pack_bytes: int = 256 * 1024
+
+    def register_tile(self, registers: int | None = None) -> RegisterTile:
+        """The register tile for a machine with ``registers`` SIMD registers (default: this one's):
+        the entry of the largest register file it has, else of the smallest."""
+        if registers is None:
+            registers = hardware.cpu().vector_registers
+        table = dict(self.register_tiles)
+        fitting = [r for r in table if r <= registers]
+        return table[max(fitting) if fitting else min(table)]
 
     def sizes(self, depth: int) -> tuple[int, ...]:
         """The sizes of a band of ``depth`` members before the band-specific rules."""

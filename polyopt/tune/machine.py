@@ -1,8 +1,8 @@
 """The machine the tuner measures on: CPU model, cache sizes, vector width, threads, compiler.
 
-Read from Linux (``/proc/cpuinfo``, ``/sys/devices/system/cpu/cpu0/cache``) and the environment,
-once per process.  :attr:`Machine.key` is what a remembered tuning result is filed under: a result
-measured on one CPU model, cache hierarchy, compiler, flag set or thread count is a guess on any
+Read from Linux (:mod:`polyopt.hardware`) and the environment, once per process.
+:attr:`Machine.key` is what a remembered tuning result is filed under: a result measured on one CPU
+model, cache hierarchy, compiler, flag set or thread count is a guess on any
 other, so it is never reused there.
 """
 
@@ -11,13 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
-from .. import config
-
-_CACHE_DIR = Path("/sys/devices/system/cpu/cpu0/cache")
-# Used when the machine does not say (no /sys, another OS): a common x86 server core.
-_FALLBACK_CACHES = {"L1": 32 * 1024, "L2": 1024 * 1024, "L3": 16 * 1024 * 1024}
+from .. import config, hardware
 
 
 @dataclass(frozen=True)
@@ -36,7 +31,7 @@ class Machine:
         for name in ("L3", "L2", "L1")[("L3", "L2", "L1").index(level):]:
             if name in sizes:
                 return sizes[name]
-        return _FALLBACK_CACHES[level]
+        return hardware.FALLBACK_CACHES[level]
 
     @property
     def key(self) -> str:
@@ -67,9 +62,9 @@ def current_machine(threads: int | None = None) -> Machine:
     threads = threads or omp_threads()
     key = (threads, cfg.cc, cfg.cflags)
     if key not in _current:
-        cpu, flags = _cpuinfo()
+        cpu = hardware.cpu()
         ident = compiler_identity(cfg.cc, cfg.cflags) + "\n" + " ".join(cfg.all_cflags)
-        _current[key] = Machine(cpu, _caches(), _vector_bytes(flags), threads,
+        _current[key] = Machine(cpu.model, cpu.caches, cpu.vector_bytes, threads,
                                 hashlib.sha256(ident.encode()).hexdigest()[:16])
     return _current[key]
 
@@ -84,50 +79,3 @@ def omp_threads() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
-
-
-def _cpuinfo() -> tuple[str, set[str]]:
-    model, flags = "unknown CPU", set()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                key = key.strip()
-                if key in ("model name", "Model", "Hardware") and model == "unknown CPU":
-                    model = " ".join(value.split())
-                elif key in ("flags", "Features") and not flags:
-                    flags = set(value.split())
-    except OSError:
-        pass
-    import platform
-
-    return f"{model} ({platform.machine()})", flags
-
-
-def _vector_bytes(flags: set[str]) -> int:
-    if "avx512f" in flags:
-        return 64
-    if "avx2" in flags or "avx" in flags:
-        return 32
-    return 16
-
-
-def _caches() -> tuple[tuple[str, int], ...]:
-    """Data and unified caches of cpu0 by level, from sysfs ("48K", "2048K", "480M")."""
-    found: dict[str, int] = {}
-    for index in sorted(_CACHE_DIR.glob("index*")):
-        try:
-            kind = (index / "type").read_text().strip()
-            level = (index / "level").read_text().strip()
-            size = (index / "size").read_text().strip()
-        except OSError:
-            continue
-        if kind == "Instruction" or not size:
-            continue
-        scale = {"K": 1024, "M": 1024 * 1024, "G": 1024 ** 3}.get(size[-1].upper(), 1)
-        digits = size[:-1] if size[-1].isalpha() else size
-        if digits.isdigit():
-            found[f"L{level}"] = int(digits) * scale
-    if not found:
-        return tuple(_FALLBACK_CACHES.items())
-    return tuple(sorted(found.items()))

@@ -56,7 +56,8 @@ def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
             env.note(f"{work.label}: no register tile: {loops}")
             return work
         row, col = loops
-        mr, nr = env.policy.register_rows, env.policy.register_bytes // _itemsize(env, found[0])
+        shape = env.policy.register_tile()
+        mr, nr = shape.rows, shape.column_bytes // _itemsize(env, found[0])
     else:
         row, mr, col, nr = _checked(work, given, found, env)
     array, stmt, target, reduce = found

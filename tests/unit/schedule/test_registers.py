@@ -4,6 +4,7 @@ with the check, in tests/unit/codegen/test_verify.py)."""
 
 import re
 
+import numpy as np
 import pytest
 
 import polyopt as po
@@ -40,6 +41,13 @@ def stencil(A: po.f64[N, M], B: po.f64[N, M]):
             B[i, j] = A[i - 1, j] + A[i + 1, j] + A[i, j]
 
 
+@pytest.fixture(autouse=True)
+def _avx512(simd_registers):
+    """Register tiles as on a machine with 32 SIMD registers (AVX-512: 4x16 doubles), unless a test
+    says otherwise."""
+    simd_registers(32)
+
+
 def _band(plan):
     return next(b for b in plan.bands if b.registers is not None and b.statements == ("S0",))
 
@@ -53,6 +61,23 @@ def test_a_contraction_gets_a_register_tile_sized_by_its_element_type():
     assert loops["k"].kind == SERIAL and "holds the 4x16 block of C" in loops["k"].reason
     assert loops["i"].unroll_by == 4 and loops["j"].kind == SIMD
     assert _band(po.kernel(gemm_nt).schedule().plan).registers == ("i", 4, "j", 32)  # floats
+
+
+def test_sixteen_simd_registers_get_a_narrower_register_tile_in_whole_row_tiles(simd_registers):
+    """With 16 registers (AVX2) a 4x16 block of doubles is 16 accumulators and leaves none for the
+    loads: 6x8 (12 accumulators), in row tiles of 96, a whole number of 6-row strips."""
+    simd_registers(16)
+    schedule = po.kernel(matmul).schedule()
+    band = _band(schedule.plan)
+    assert band.registers == ("i", 6, "j", 8) and band.tile[0] == 96
+    assert _band(po.kernel(gemm_nt).schedule().plan).registers == ("i", 6, "j", 16)  # floats
+    assert "register tile 6x8 over (i, j)" in str(schedule)
+    rng = np.random.default_rng(0)
+    for n, m, kk in ((97, 30, 5), (13, 17, 33)):  # a partial row tile and partial strips
+        C, A, B = rng.random((n, m)), rng.random((n, kk)), rng.random((kk, m))
+        want = C + A @ B
+        po.kernel(matmul)(C, A, B)
+        assert np.allclose(C, want, rtol=1e-12, atol=1e-12)
 
 
 def test_a_register_tile_is_a_plan_decision():
