@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import polyopt as po
@@ -90,6 +90,28 @@ def test_register_tiled_contractions_match_numpy(form, n, m, k, b):
     expect = _reference(form, C.astype(np.float64), A, A if Bm is None else Bm)
     args = (C, A) if Bm is None else (C, A, Bm)
     FORMS[form](*args)
+    tolerance = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(C, expect, rtol=tolerance, atol=tolerance)
+
+
+# the register file pinned once for all examples (the fixture is the same for each of them)
+@settings(max_examples=8, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(form=st.sampled_from(sorted(FORMS)), n=st.integers(1, 200), m=st.integers(1, 150), k=st.integers(1, 70))
+def test_avx2_register_tiles_match_numpy(simd_registers, form, n, m, k):
+    """The same forms with 16 SIMD registers (AVX2): 6-row register tiles in 96-row tiles, which
+    sizes up to 200 cut into full and partial tiles and strips."""
+    simd_registers(16)
+    kernel = po.kernel(FORMS[form].py_func)  # a new kernel object: its schedule is made now
+    assert any(b.registers and b.registers[1] == 6 for b in kernel.schedule().plan.bands), form
+    rng = np.random.default_rng(n * 7919 + m * 31 + k)
+    dtype = np.float32 if form == "nt32" else np.float64
+    b = 2
+    shapes = {"ikj": ((n, m), (n, k), (k, m)), "nt32": ((n, m), (n, k), (m, k)), "tn": ((n, m), (k, n), (k, m)),
+              "batched": ((b, n, m), (b, n, k), (b, k, m)), "lower_syrk": ((n, n), (n, k), None)}[form]
+    C, A, Bm = (None if s is None else rng.random(s).astype(dtype) for s in shapes)
+    expect = _reference(form, C.astype(np.float64), A, A if Bm is None else Bm)
+    kernel(*((C, A) if Bm is None else (C, A, Bm)))
     tolerance = 1e-4 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(C, expect, rtol=tolerance, atol=tolerance)
 

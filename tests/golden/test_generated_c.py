@@ -6,8 +6,8 @@ generator prints, so that any change in emitted code shows up in review as a dif
 
     python3 -m pytest -q -p no:cacheprovider tests/golden --update-golden
 
-The C depends on the machine only through the register file (pinned below to AVX-512's), and on
-one more thing: the header comment names the kernel's source file by
+The C depends on the machine only through its SIMD register file (pinned to AVX-512's for every
+test by ``tests/conftest.py``), and on one more thing: the header comment names the kernel's source file by
 the path it was imported from.  The comparison uses that path relative to the repository (the
 kernels are loaded from this checkout), so the golden files do not depend on where it lives.
 """
@@ -48,13 +48,6 @@ def portable(c_text: str) -> str:
         return f"{m.group(1)}{path.as_posix()}:{m.group(3)}"
 
     return _HEADER.sub(relative, c_text, count=1)
-
-
-@pytest.fixture(autouse=True)
-def _avx512(simd_registers):
-    """The golden files show the code for a machine with 32 SIMD registers (AVX-512: gemm's
-    register tile is 4x16), whatever machine runs the tests."""
-    simd_registers(32)
 
 
 def generated(name: str) -> str:

@@ -1,18 +1,10 @@
 """FileCheck-style tests of the printed schedule (format_schedule / Schedule.__str__)."""
 
-import pytest
-
 from polyopt.schedule import ScheduleOptions, compute_schedule
 from polyopt.schedule.printing import format_schedule
 from polyopt.schedule.tree import Expr
 
 from .conftest import filecheck
-
-
-@pytest.fixture(autouse=True)
-def _avx512(simd_registers):
-    """Contractions' register tiles and row tiles as on a machine with 32 SIMD registers."""
-    simd_registers(32)
 
 
 def show(deps, **opts) -> str:

@@ -41,13 +41,6 @@ def stencil(A: po.f64[N, M], B: po.f64[N, M]):
             B[i, j] = A[i - 1, j] + A[i + 1, j] + A[i, j]
 
 
-@pytest.fixture(autouse=True)
-def _avx512(simd_registers):
-    """Register tiles as on a machine with 32 SIMD registers (AVX-512: 4x16 doubles), unless a test
-    says otherwise."""
-    simd_registers(32)
-
-
 def _band(plan):
     return next(b for b in plan.bands if b.registers is not None and b.statements == ("S0",))
 
