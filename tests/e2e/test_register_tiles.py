@@ -82,14 +82,19 @@ def test_every_form_gets_a_register_tile():
 @given(form=st.sampled_from(sorted(FORMS)), n=st.integers(1, 70), m=st.integers(1, 150), k=st.integers(1, 70),
        b=st.integers(1, 3))
 def test_register_tiled_contractions_match_numpy(form, n, m, k, b):
-    rng = np.random.default_rng(n * 10007 + m * 101 + k)
+    _check(FORMS[form], form, (n, m, k, b), seed=n * 10007 + m * 101 + k)
+
+
+def _check(kernel, form: str, sizes: tuple, seed: int) -> None:
+    """Run ``kernel`` (of contraction form ``form``) at ``sizes`` (n, m, k, batch) against NumPy."""
+    n, m, k, b = sizes
+    rng = np.random.default_rng(seed)
     dtype = np.float32 if form == "nt32" else np.float64
     shapes = {"ikj": ((n, m), (n, k), (k, m)), "nt32": ((n, m), (n, k), (m, k)), "tn": ((n, m), (k, n), (k, m)),
               "batched": ((b, n, m), (b, n, k), (b, k, m)), "lower_syrk": ((n, n), (n, k), None)}[form]
     C, A, Bm = (None if s is None else rng.random(s).astype(dtype) for s in shapes)
     expect = _reference(form, C.astype(np.float64), A, A if Bm is None else Bm)
-    args = (C, A) if Bm is None else (C, A, Bm)
-    FORMS[form](*args)
+    kernel(*((C, A) if Bm is None else (C, A, Bm)))
     tolerance = 1e-4 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(C, expect, rtol=tolerance, atol=tolerance)
 
@@ -104,16 +109,7 @@ def test_avx2_register_tiles_match_numpy(simd_registers, form, n, m, k):
     simd_registers(16)
     kernel = po.kernel(FORMS[form].py_func)  # a new kernel object: its schedule is made now
     assert any(b.registers and b.registers[1] == 6 for b in kernel.schedule().plan.bands), form
-    rng = np.random.default_rng(n * 7919 + m * 31 + k)
-    dtype = np.float32 if form == "nt32" else np.float64
-    b = 2
-    shapes = {"ikj": ((n, m), (n, k), (k, m)), "nt32": ((n, m), (n, k), (m, k)), "tn": ((n, m), (k, n), (k, m)),
-              "batched": ((b, n, m), (b, n, k), (b, k, m)), "lower_syrk": ((n, n), (n, k), None)}[form]
-    C, A, Bm = (None if s is None else rng.random(s).astype(dtype) for s in shapes)
-    expect = _reference(form, C.astype(np.float64), A, A if Bm is None else Bm)
-    kernel(*((C, A) if Bm is None else (C, A, Bm)))
-    tolerance = 1e-4 if dtype == np.float32 else 1e-12
-    np.testing.assert_allclose(C, expect, rtol=tolerance, atol=tolerance)
+    _check(kernel, form, (n, m, k, 2), seed=n * 7919 + m * 31 + k)
 
 
 SUITE = {c.name: c for c in discover([Path(__file__).resolve().parents[2] / "kernels"])}
