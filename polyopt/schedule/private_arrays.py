@@ -22,8 +22,12 @@ A loop may privatise argument array ``X`` when, over the statements it runs,
 The copies are per thread (iterations run on one thread reuse it: by 1 and 2 no iteration reads
 a value another left).  Arrays whose dependences are memory-based (isl could not compute them
 exactly) are not privatised, nor 0-d arrays, nor arrays whose extents isl cannot read as affine
-expressions.  Code generation checks all three conditions again on the code it prints
-(:mod:`polyopt.codegen.verify`).
+expressions, nor any array in a loop whose schedule rows, or those of the loops around it, have
+floor divisions (a tile or wavefront loop): condition 3 then asks isl to reason about the floors of
+the tiles' iterators, where it does not count its operations (fuzz seed 4609 spent minutes in one
+subset test for a wavefront loop), and no suite kernel privatises an array there (only doitgen's
+``r``, untiled, at LARGE under every scheduler and fusion policy).  Code generation checks all three
+conditions again on the code it prints (:mod:`polyopt.codegen.verify`).
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ def privatisable(carried_deps: Carried, member: Member, outer: dict[str, list[Ex
     names -= {e.array for e, _ in carried if e.kind == RAW}
     names -= set(deps.approximate)
     stmts = set(member.statements)
+    if any(e.floors for st in stmts for e in [*outer[st], member.expr(st)]):
+        return list(carried), ()
     private = []
     for name in sorted(names):
         array = scop.array(name)

@@ -17,6 +17,7 @@ from .trust_kernels import (
     fuzz_3920,
     fuzz_4250,
     fuzz_4269,
+    fuzz_4609,
     never_runs,
     parity_flow,
     pointless_wavefront,
@@ -123,3 +124,12 @@ def test_isl_scheduler_past_its_time_limit_gives_way_to_ours(monkeypatch):
     problem = nestgen.mismatch(fuzz_4250, nestgen.random_args(4, 7, 9, 2), options)
     assert problem is None, problem
     assert "isl's scheduler on 'fuzz_4250' did not finish within 2 s" in str(fuzz_4250.schedule(**options))
+
+
+@pytest.mark.parametrize("config", nestgen.CONFIG_IDS)
+def test_no_private_copy_is_sought_for_a_wavefront_loop(config):
+    """Fuzz seed 4609: the privatisation check for the wavefront loop of the tiles of (t, i0) ran
+    for minutes inside isl; tile and wavefront loops now keep their arrays shared."""
+    for n, m, t in ((5, 4, 2), (7, 9, 2), (11, 13, 3)):
+        problem = nestgen.mismatch(fuzz_4609, nestgen.random_args(6, n, m, t), nestgen.CONFIG_OPTIONS[config])
+        assert problem is None, problem

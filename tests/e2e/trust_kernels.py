@@ -215,3 +215,17 @@ def fuzz_4250(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, 
                         A[k6 + 1, 2 * i1] = 0.5 * A[k6, 0]
         for i7 in range(2, N - 0):
             x[i7 - 1] = 0.5 * C[i7, i7]
+
+
+@po.kernel
+def fuzz_4609(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, M], C: po.f64[N, N]):
+    """Fuzz seed 4609: whether the wavefront loop over the tiles of (t, i0) could have a private copy
+    of ``y`` took isl minutes, inside one subset test over the tiles' floors."""
+    for t in range(T):
+        for i0 in range(2, M - 2):
+            for j1 in range(max(1, i0 - 2), min(M - 0, i0 + 3)):
+                if i0 >= j1:
+                    A[0, i0] = 0.3333 * (A[0, i0 - 1] + A[0, i0] + A[0, i0 + 1])
+                else:
+                    C[N - 1, N - 1] = 0.25 * (A[N - 1, i0] + B[0, M - 1] + x[N - 1])
+                y[j1 - 1] = 0.25 * (B[N - 1, j1] + x[0])
