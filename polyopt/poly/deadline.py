@@ -56,9 +56,9 @@ def limit() -> float | None:
         return None
     seconds = isl_seconds()
     cap = _CAP.get()
-    if cap is not None:
-        seconds = max(cap, 0.1) if seconds is None else min(seconds, max(cap, 0.1))
-    return seconds
+    if seconds is None or cap is None:
+        return seconds
+    return min(seconds, max(cap, 0.1))
 
 
 def run_bounded(fn: Callable[[], T], what: str, hint: str = "") -> T:

@@ -2,8 +2,8 @@
 
 Read from Linux (:mod:`polyopt.hardware`) and the environment, once per process.
 :attr:`Machine.key` is what a remembered tuning result is filed under: a result measured on one CPU
-model, cache hierarchy, compiler, flag set or thread count is a guess on any
-other, so it is never reused there.
+model, cache hierarchy, compiler, flag set or thread count is a guess on any other, so it is never
+reused there.
 """
 
 from __future__ import annotations

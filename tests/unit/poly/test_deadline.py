@@ -85,6 +85,8 @@ def test_a_crash_in_the_child_is_an_error_not_the_end_of_the_process():
 def test_zero_seconds_runs_in_this_process(monkeypatch):
     monkeypatch.setenv("POLYOPT_ISL_SECONDS", "0")
     assert deadline.limit() is None
+    with deadline.capped(5):  # a cap shortens a limit, it makes none
+        assert deadline.limit() is None
     assert deadline.run_bounded(os.getpid, "x") == os.getpid()
 
 
