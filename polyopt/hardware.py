@@ -52,6 +52,12 @@ def cpu() -> Cpu:
     return Cpu(f"{model} ({platform.machine()})", frozenset(flags), _caches())
 
 
+def simd_registers() -> int:
+    """The SIMD registers vector code can use on this machine: what the scheduler sizes register
+    tiles by (tests pin it, leaving the CPU's identity alone)."""
+    return cpu().vector_registers
+
+
 def _cpuinfo() -> tuple[str, set[str]]:
     model, flags = "unknown CPU", set()
     try:

@@ -99,7 +99,7 @@ class TilePolicy:
         """The register tile for a machine with ``registers`` SIMD registers (default: this one's):
         the entry of the largest register file it has, else of the smallest."""
         if registers is None:
-            registers = hardware.cpu().vector_registers
+            registers = hardware.simd_registers()
         table = dict(self.register_tiles)
         fitting = [r for r in table if r <= registers]
         return table[max(fitting) if fitting else min(table)]
