@@ -18,6 +18,7 @@ from .trust_kernels import (
     fuzz_4250,
     fuzz_4269,
     fuzz_4609,
+    fuzz_4829,
     never_runs,
     parity_flow,
     pointless_wavefront,
@@ -132,4 +133,12 @@ def test_no_private_copy_is_sought_for_a_wavefront_loop(config):
     for minutes inside isl; tile and wavefront loops now keep their arrays shared."""
     for n, m, t in ((5, 4, 2), (7, 9, 2), (11, 13, 3)):
         problem = nestgen.mismatch(fuzz_4609, nestgen.random_args(6, n, m, t), nestgen.CONFIG_OPTIONS[config])
+        assert problem is None, problem
+
+
+@pytest.mark.parametrize("config", nestgen.CONFIG_IDS)
+def test_a_jam_the_rules_cannot_place_is_dropped_not_refused(config):
+    """Fuzz seed 4829: a jam chosen by the row-streams rule with no loop to jam into was an error."""
+    for n, m, t in ((5, 4, 2), (7, 9, 1), (11, 13, 1)):
+        problem = nestgen.mismatch(fuzz_4829, nestgen.random_args(7, n, m, t), nestgen.CONFIG_OPTIONS[config])
         assert problem is None, problem

@@ -229,3 +229,14 @@ def fuzz_4609(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, 
                 else:
                     C[N - 1, N - 1] = 0.25 * (A[N - 1, i0] + B[0, M - 1] + x[N - 1])
                 y[j1 - 1] = 0.25 * (B[N - 1, j1] + x[0])
+
+
+@po.kernel
+def fuzz_4829(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, M], C: po.f64[N, N]):
+    """Fuzz seed 4829: the row-streams rule chose to jam i0, whose innermost loop is no SIMD loop
+    that could stay inside the jammed copies: the default schedule was refused."""
+    for i0 in range(0, N - 1):
+        for j1 in range(1, M - 2, 3):
+            A[i0, M - 1] = 0.5 * math.sqrt(A[i0, j1])
+        for j2 in range(1, M - 0):
+            A[i0, j2] *= 0.5 + 0.25 * 0.25 * (x[i0] + math.sqrt(y[j2 - 1]))

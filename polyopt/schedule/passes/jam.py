@@ -29,6 +29,7 @@ MAX_FACTOR = 16  # beyond this, unrolling costs more in code size and registers 
 
 def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
     given = work.given_value("jam")
+    chosen = given is None  # by the row-streams rule, not by a plan: skipped where it cannot apply
     if given is None and work.streams:
         factor = min(MAX_FACTOR, -(-env.policy.sums_in_flight // work.streams))
         given = ((work.members[-2].name, factor),) if factor > 1 else ()
@@ -54,6 +55,8 @@ def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
     members.insert(len(members) - 1 if keep_last else len(members), loop)
     inside = [m.name for m in members[k + 1:members.index(loop)]]
     if not inside:
+        if chosen:  # the innermost loop is no SIMD loop that could stay inside (fuzz seed 4829)
+            return work
         raise ScheduleError(f"{work.label}: no loop lies between {name} and the innermost loop to jam it into")
     env.note(f"{work.label}: {name} unrolled by {factor} and jammed inside {', '.join(inside)}")
     return replace(work, members=tuple(members), jammed=(name, factor))
