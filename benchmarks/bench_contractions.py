@@ -181,6 +181,13 @@ def sweep(reps: int, scale: float, shapes=SHAPES, tiles=TILES) -> None:
         print(f"  {k:<24} {t * 1e3:9.1f} ms {flops / t / 1e9:7.1f} GFLOP/s  {numpy_t / t:.3f} of NumPy")
 
 
+def _grid(text: str | None, default: tuple) -> tuple:
+    """``"4x16,6x8"`` -> ``((4, 16), (6, 8))``; the default when not given."""
+    if not text:
+        return default
+    return tuple(tuple(int(x) for x in item.split("x")) for item in text.split(","))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=5)
@@ -191,9 +198,7 @@ def main(argv=None) -> int:
     ap.add_argument("--tiles", help="--sweep's tile sizes, e.g. 32x128x32,64x256x256 (default: a grid of 6)")
     ns = ap.parse_args(argv)
     if ns.sweep:
-        grid = lambda text, default: (tuple(tuple(int(x) for x in item.split("x")) for item in text.split(","))  # noqa: E731
-                                      if text else default)
-        sweep(ns.reps, ns.scale, grid(ns.shapes, SHAPES), grid(ns.tiles, TILES))
+        sweep(ns.reps, ns.scale, _grid(ns.shapes, SHAPES), _grid(ns.tiles, TILES))
     else:
         compare(ns.reps, ns.scale, ns.fma_units)
     return 0
