@@ -50,6 +50,9 @@ class AstResult:
     instances: dict[str, StatementInstance] = field(default_factory=dict)
     loop_dims: dict[str, int] = field(default_factory=dict)
     isolated_bands: int = 0
+    # { S[iters] -> [t0, ..., tk] } per statement: the schedule isl was given, as explicit functions
+    # (the emitted-code check tries them to show that no instance runs twice, see .verify)
+    functions: dict[str, isl.PwMultiAff] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- isl expressions -> C
@@ -256,6 +259,7 @@ def build_ast(tree: isl.Schedule, context: isl.Set, iterators: dict[str, int],
             tree = unroll_marked(tree)
         if separate_tiles:
             tree, result.isolated_bands = isolate_full_tiles(tree, context)
+        result.functions = _leaf_functions(tree)
     except isl.Error as exc:
         raise CodegenError(f"isl failed while separating full tiles: {exc}") from exc
 
@@ -306,6 +310,21 @@ def build_ast(tree: isl.Schedule, context: isl.Set, iterators: dict[str, int],
     if errors:
         raise _as_codegen_error(errors[0])
     return result
+
+
+def _leaf_functions(tree: isl.Schedule) -> dict[str, isl.PwMultiAff]:
+    """The prefix schedule at each leaf of ``tree``, per statement (the dimensions of the band
+    members above it, as in isl's AST build)."""
+    out: dict[str, isl.PwMultiAff] = {}
+
+    def visit(node: isl.ScheduleNode) -> bool:
+        if node.get_type() == isl.schedule_node_type.leaf:
+            node.get_prefix_schedule_union_pw_multi_aff().foreach_pw_multi_aff(
+                lambda f: out.__setitem__(f.get_tuple_name(isl.dim_type.in_), f))
+        return True
+
+    tree.get_root().foreach_descendant_top_down(visit)
+    return out
 
 
 def _as_codegen_error(exc: BaseException) -> CodegenError:

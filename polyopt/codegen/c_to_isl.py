@@ -34,10 +34,16 @@ class Converter:
     def __init__(self, space: isl.Space, c_to_param: dict[str, str]):
         self.affs = isl.affs_from_space(space)
         self.c_to_param = c_to_param
+        self._constants: dict[int, isl.PwAff] = {}  # isl objects are immutable: one per value will do
+
+    def _constant(self, value: int) -> isl.PwAff:
+        if value not in self._constants:
+            self._constants[value] = self.affs[0] + value
+        return self._constants[value]
 
     def pw(self, e: ce.CExpr, where: isl.Set) -> isl.PwAff:
         if isinstance(e, ce.IntLit):
-            return self.affs[0] + e.value
+            return self._constant(e.value)
         if isinstance(e, ce.Var):
             name = e.name if e.name in self.affs else self.c_to_param.get(e.name, e.name)
             if name not in self.affs:

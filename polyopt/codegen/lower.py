@@ -112,7 +112,7 @@ def lower(schedule, bodies, rename: dict[str, str], *, context: isl.Set | None =
             return LoopTree(items, walker.helpers, function_locals, attempt, False, spent, private_arrays=copies)
         start = time.perf_counter()
         try:
-            instances = check_emitted(items, scop, schedule.dependences, rename, context)
+            instances = check_emitted(items, scop, schedule.dependences, rename, context, ast.functions)
         except EmittedOrderError as exc:
             failures.append(exc)
             continue

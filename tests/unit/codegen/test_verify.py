@@ -52,9 +52,9 @@ def _checked_tree(kernel, monkeypatch, **options):
     seen = []
     real = lower.check_emitted
 
-    def capture(items, scop, deps, rename, context):
-        seen.append((items, scop, deps, rename, context))
-        return real(items, scop, deps, rename, context)
+    def capture(items, scop, deps, rename, context, functions=None):
+        seen.append((items, scop, deps, rename, context, functions))
+        return real(items, scop, deps, rename, context, functions)
 
     monkeypatch.setattr(lower, "check_emitted", capture)
     monkeypatch.setenv("POLYOPT_ISL_SECONDS", "0")  # in this process: the capture must see the check
@@ -128,6 +128,21 @@ def test_a_statement_run_twice_is_caught(monkeypatch):
         check_emitted(items, *rest)
 
 
+def test_a_leaf_that_runs_an_instance_twice_is_caught_despite_the_schedule(monkeypatch):
+    # One leaf: an extra loop around the statement, numbered like the loop it wraps, so the
+    # schedule the check is handed reads as this leaf's time vectors -- but does not contain them
+    items, *rest = _checked_tree(prefix, monkeypatch, tile=False)
+    loop = next(_loops(items))
+    extra = Loop("c9", loop.dim, ce.IntLit(0), ce.Binary("<=", ce.Var("c9"), ce.IntLit(1)), ce.IntLit(1),
+                 loop.body)
+    loop.body = [extra]
+    assert rest[-1]  # the schedule functions were handed over
+    with pytest.raises(EmittedOrderError, match="more than once"):
+        check_emitted(items, *rest)
+    with pytest.raises(EmittedOrderError, match="more than once"):
+        check_emitted(items, *rest[:-1])  # and without them
+
+
 def test_a_temporary_declared_too_deep_is_caught(monkeypatch):
     items, *rest = _checked_tree(rows, monkeypatch, tile=False)
     outer = next(_loops(items))
@@ -169,7 +184,7 @@ def test_the_check_runs_by_default_and_its_time_is_reported():
 
 
 def test_when_every_ast_fails_the_kernel_is_refused(monkeypatch):
-    def always_wrong(items, scop, deps, rename, context):
+    def always_wrong(items, scop, deps, rename, context, functions=None):
         raise EmittedOrderError("the emitted code violates RAW on x from S0[1] to S0[2]: the sink runs "
                                 "before the source")
 
@@ -182,11 +197,11 @@ def test_a_rejected_ast_is_built_again_another_way(monkeypatch):
     calls = []
     real = lower.check_emitted
 
-    def first_fails(items, scop, deps, rename, context):
+    def first_fails(items, scop, deps, rename, context, functions=None):
         calls.append(1)
         if len(calls) == 1:
             raise EmittedOrderError("simulated wrong code")
-        return real(items, scop, deps, rename, context)
+        return real(items, scop, deps, rename, context, functions)
 
     monkeypatch.setattr(lower, "check_emitted", first_fails)
     monkeypatch.setenv("POLYOPT_ISL_SECONDS", "0")  # in this process: the calls must be counted here
@@ -274,20 +289,20 @@ def matmul(C: po.f64[N, M], A: po.f64[N, K], B: po.f64[K, M]):
 
 
 def test_a_block_smaller_than_its_slots_is_caught(monkeypatch):
-    items, scop, deps, rename, context = _checked_tree(po.kernel(matmul), monkeypatch)
+    items, *rest = _checked_tree(po.kernel(matmul), monkeypatch)
     loop = next(x for x in _loops(items) if x.held is not None)
     loop.held.rows = 2
     with pytest.raises(EmittedOrderError, match="outside it"):
-        check_emitted(items, scop, deps, rename, context)
+        check_emitted(items, *rest)
 
 
 def test_a_block_loaded_beyond_the_statement_is_caught(monkeypatch):
-    items, scop, deps, rename, context = _checked_tree(po.kernel(matmul), monkeypatch)
+    items, *rest = _checked_tree(po.kernel(matmul), monkeypatch)
     loop = next(x for x in _loops(items) if x.held is not None)
     row = loop.held.row
     loop.held.row = dataclasses.replace(row, cond=ce.Binary("<=", ce.Var(row.var), ce.add(row.init, ce.IntLit(4))))
     with pytest.raises(EmittedOrderError, match="loaded or stored where"):
-        check_emitted(items, scop, deps, rename, context)
+        check_emitted(items, *rest)
 
 
 def matmul_nt(C: po.f64[N, M], A: po.f64[N, K], B: po.f64[M, K]):
@@ -298,8 +313,8 @@ def matmul_nt(C: po.f64[N, M], A: po.f64[N, K], B: po.f64[M, K]):
 
 
 def test_a_panel_read_beyond_its_copy_is_caught(monkeypatch):
-    items, scop, deps, rename, context = _checked_tree(po.kernel(matmul_nt), monkeypatch)
+    items, *rest = _checked_tree(po.kernel(matmul_nt), monkeypatch)
     loop = next(x for x in _loops(items) if x.packed is not None)
     loop.packed.kc = 16  # the reads would reach past the copied reduction steps
     with pytest.raises(EmittedOrderError, match="did not fill with its element"):
-        check_emitted(items, scop, deps, rename, context)
+        check_emitted(items, *rest)
