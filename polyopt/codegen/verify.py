@@ -15,10 +15,11 @@ be printed --
 
 From these it derives, per statement instance, the *time vector* of its execution: the positions
 and loop values on its path from the function body, in execution order (a shorter vector is
-compared as if padded with zeros).  Each leaf's vectors live in a space of their own (``L3[...]``),
-so the pairs of instances fall apart into one map per pair of leaves, and each comparison is
-written for that pair: entries that are constants on both sides (positions on the two paths)
-are compared in Python, and only pairs of leaves below a loop are tested for crossing it.  Then,
+compared as if padded with zeros).  In isl, a leaf's vectors are its loop values, in a space of the
+leaf's own (``L3[...]``); its positions are constants known per leaf.  The pairs of instances fall
+apart into one map per pair of leaves, and each comparison is written for that pair
+(:mod:`.verify_pairs`): positions are compared in Python, and only pairs of leaves below a loop
+are tested for crossing it.  Then,
 with isl:
 
 1. for every dependence (RAW, WAR, WAW), the sink's time vector comes after the source's;
@@ -107,7 +108,7 @@ class _Checker:
         self.deps = dependences
         self.context = context
         self.leaves: list[_Leaf] = []
-        self.sites: dict[int, int] = {}  # id(Loop) -> the index of its entry in the time vectors
+        self.sites: dict[int, int] = {}  # id(Loop) -> its dimension in the time vectors (its depth)
         self._walk(items, (), [])
         self.by_tuple = {_tuple(k): leaf for k, leaf in enumerate(self.leaves)}
         # one space for every loop variable of the tree (a leaf leaves the others unconstrained)
@@ -133,7 +134,7 @@ class _Checker:
                 if two:
                     self._walk(item.orelse, path + ((item, False),), here + [1])
             elif isinstance(item, Loop):
-                self.sites[id(item)] = len(here)
+                self.sites[id(item)] = sum(isinstance(x, Loop) for x in path)
                 self._walk(item.body, path + (item,), here + [item])
             else:
                 raise EmittedOrderError(f"unexpected item {type(item).__name__} in the loop tree")
@@ -166,7 +167,7 @@ class _Checker:
             raise EmittedOrderError(f"statement {stmt.name} is printed with {len(leaf.stmt.iterators)} "
                                     f"iterators, it has {stmt.depth}")
         instance = self._instances(leaf, values)
-        texts = [str(e) if isinstance(e, int) else e.var for e in leaf.entries]
+        texts = [x.var for x in leaf.loops]
         names = [self.space.get_dim_name(isl.dim_type.set, k) for k in range(self.space.dim(isl.dim_type.set))]
         clock = isl.Map(f"{self._pdecl()}{{ [{', '.join(names)}] -> {_tuple(index)}[{', '.join(texts)}] }}")
         # the loop variables outside the leaf's path are unconstrained and vanish in the composition
@@ -241,7 +242,7 @@ class _Checker:
         for loop in {id(x): x for leaf in self.leaves for x in leaf.loops if x.private_arrays}.values():
             under = [(leaf, m) for leaf, m in zip(self.leaves, self.per_leaf)
                      if any(x is loop for x in leaf.loops)]
-            keep = self.sites[id(loop)] + 1  # the time entries up to the loop's own
+            keep = self.sites[id(loop)] + 1  # the loop values up to the loop's own
             head = self.sites[id(loop.copy_chain[0])]  # ... and from the first loop of its collapse
             if not under:
                 raise EmittedOrderError(f"loop {loop.var} holds private copies but runs no statement")
@@ -249,7 +250,7 @@ class _Checker:
             # test is the loop's own (the next value fails its test)
             leaf = under[0][0]
             path = leaf.path[:next(k for k, x in enumerate(leaf.path) if x is loop) + 1]
-            texts = [str(e) if isinstance(e, int) else e.var for e in leaf.entries[:keep]]
+            texts = [x.var for x in leaf.loops[:keep]]
             names = [self.space.get_dim_name(isl.dim_type.set, k) for k in range(self.space.dim(isl.dim_type.set))]
             clock = isl.Map(f"{self._pdecl()}{{ [{', '.join(names)}] -> [{', '.join(texts)}] }}")
             iterations = self._where(path).apply(clock)
@@ -264,7 +265,7 @@ class _Checker:
                     for w in stmt.writes:
                         if w.array == name:
                             part = m.reverse().apply_range(w.relation).project_out(
-                                isl.dim_type.in_, keep, len(leaf.entries) - keep).reset_tuple_id(isl.dim_type.in_)
+                                isl.dim_type.in_, keep, len(leaf.loops) - keep).reset_tuple_id(isl.dim_type.in_)
                             written = part if written is None else written.union(part)
                 extent = array_extent(self.scop, self.scop.array(name))
                 need = None if extent is None else isl.Map.from_domain_and_range(last, extent).intersect_params(
@@ -365,13 +366,8 @@ class _Checker:
         space = isl.Space.map_from_domain_and_range(function.get_space().range(), executed.get_space().range())
         clock = isl.MultiAff.zero(space)
         dims = isl.LocalSpace.from_space(space.domain())
-        for k, e in enumerate(leaf.entries):
-            aff = isl.Aff.zero_on_domain(dims)
-            if isinstance(e, int):
-                aff = aff.set_constant_val(e)
-            else:
-                aff = aff.set_coefficient_val(isl.dim_type.in_, e.dim, 1)
-            clock = clock.set_aff(k, aff)
+        for k, x in enumerate(leaf.loops):
+            clock = clock.set_aff(k, isl.Aff.zero_on_domain(dims).set_coefficient_val(isl.dim_type.in_, x.dim, 1))
         return function.apply_range(isl.Map.from_multi_aff(clock))
 
     def _select(self, times: isl.UnionMap, condition) -> isl.UnionMap:

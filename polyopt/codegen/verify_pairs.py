@@ -1,39 +1,36 @@
 """Conditions on pairs of time vectors, for the emitted-code check (:mod:`.verify`).
 
-The check maps each statement instance to the *time vector* of its execution, in a space of its
-leaf's own (``L3[...]``): entries that are positions among siblings (constants) or loop values.
-A pair of instances is then a point of a map from one leaf's space to another's.  The conditions
-here are written for one such pair of leaves, as a disjunction of conjunctions of atoms
+The check maps each statement instance to the *time vector* of its execution: the positions among
+siblings (constants) and loop values on its path.  Only the loop values are dimensions of isl's
+space for it, one space per leaf (``L3[...]``); the positions are known per leaf.  A pair of
+instances is then a point of a map from one leaf's space to another's.  The conditions here are
+written for one such pair of leaves, as a disjunction of conjunctions of atoms
 ``(left, op, right)`` with ``op`` ``"="`` or ``">"`` and terms that are constants, ``("t", k)``
-(the source's entry ``k``) or ``("u", k)`` (the sink's).  Entries that are constants on both
-sides are compared here, in Python, so isl only sees the loop values that matter: the lexicographic
-order of two leaves in different nests needs no isl at all.  The atoms are built into isl maps
-directly (parsing their text cost more than intersecting with them: 2.1 s of the suite's check).
+(the value of the source's loop at depth ``k``) or ``("u", k)`` (the sink's).  Entries that are
+constants on both sides are compared here, in Python, so isl only sees the loop values that
+matter: the order of two leaves in different nests needs no isl at all.  The atoms are built into
+isl maps directly (parsing their text cost more than intersecting with them: 2.1 s of the suite's
+check).
 """
 
 from __future__ import annotations
+
+import itertools
 
 import islpy as isl
 
 from .printer import Loop
 
 
-def entry(leaf, k: int, side: str):
-    """Entry ``k`` of ``leaf``'s time vectors as a term (a shorter vector reads as padded with 0)."""
-    if k >= len(leaf.entries):
-        return 0
-    value = leaf.entries[k]
-    return value if isinstance(value, int) else (side, k)
-
-
 def out_of_order(a, b) -> list[list[tuple]]:
     """Pairs from leaf ``a`` to leaf ``b`` whose source does not run before the sink (the
-    complement of the lexicographic order).  A constant entry on both sides decides the order
-    where the entries before it are equal."""
+    complement of the lexicographic order of their entries, a shorter one read as padded with
+    zeros).  A constant entry on both sides decides the order where the entries before it are
+    equal; a loop entry is its loop's dimension."""
     out: list[list[tuple]] = []
     equal: list[tuple] = []
-    for k in range(max(len(a.entries), len(b.entries))):
-        x, y = entry(a, k, "t"), entry(b, k, "u")
+    terms = _terms(a, "t"), _terms(b, "u")
+    for x, y in itertools.zip_longest(*terms, fillvalue=0):
         if isinstance(x, int) and isinstance(y, int):
             if x == y:
                 continue
@@ -43,16 +40,28 @@ def out_of_order(a, b) -> list[list[tuple]]:
     return out + [equal]
 
 
+def _terms(leaf, side: str) -> list:
+    """``leaf``'s entries: the constants, and ``(side, dimension)`` for its loops."""
+    out, depth = [], 0
+    for e in leaf.entries:
+        if isinstance(e, int):
+            out.append(e)
+        else:
+            out.append((side, depth))
+            depth += 1
+    return out
+
+
 def crossing(sites: dict[int, int], loop: Loop, a, b) -> list[list[tuple]]:
     """Pairs from leaf ``a`` to ``b`` in one execution of ``loop`` but different iterations of it
-    or of the loops it collapses (none unless both leaves lie below it).  The entries before the
-    loop's are the same path for both, so only its loop values need to be equal."""
+    or of the loops it collapses (none unless both leaves lie below it).  The loops around it are
+    the same for both, so their values need to be equal."""
     if not (any(x is loop for x in a.loops) and any(x is loop for x in b.loops)):
         return []
-    index, last = sites[id(loop)], sites[id(loop.chain()[-1])]
-    equal = [(("t", k), "=", ("u", k)) for k in range(index) if isinstance(a.entries[k], Loop)]
-    return [equal + [(("t", k), op, ("u", k))] if op == ">" else equal + [(("u", k), ">", ("t", k))]
-            for k in range(index, last + 1) if isinstance(a.entries[k], Loop) for op in (">", "<")]
+    depth, last = sites[id(loop)], sites[id(loop.chain()[-1])]
+    equal = [(("t", k), "=", ("u", k)) for k in range(depth)]
+    return [equal + [(("t", k), ">", ("u", k))] for k in range(depth, last + 1)] + \
+        [equal + [(("u", k), ">", ("t", k))] for k in range(depth, last + 1)]
 
 
 def declaration(name: str, leaf) -> Loop | None:
@@ -69,7 +78,7 @@ def same_storage(sites: dict[int, int], name: str, a, b) -> list[list[tuple]]:
         return []
     if loop is None:
         return [[]]
-    return [[(("t", k), "=", ("u", k)) for k in range(sites[id(loop)] + 1) if isinstance(a.entries[k], Loop)]]
+    return [[(("t", k), "=", ("u", k)) for k in range(sites[id(loop)] + 1)]]
 
 
 def other_storage(sites: dict[int, int], name: str, a, b) -> list[list[tuple]]:
