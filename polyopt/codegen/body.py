@@ -131,14 +131,18 @@ class BodyBuilder:
         self.scalars = scalars  # name -> (c_name, DType)
         self.params = params  # name -> c_name
         self._iters: dict[str, ce.CExpr] = {}
+        self._replaced: dict[int, Value] = {}  # id(subexpression) -> its value (see statement())
         self._reads: set[str] = set()  # arrays and temporaries read by the current statement
         self._elements: list = []  # (array, element expression) read by the current statement
 
     # ------------------------------------------------------------ statements
 
-    def statement(self, body: sx.Assign, iterators: dict[str, ce.CExpr]) -> EmittedStatement:
-        """The C text of ``body`` with each loop iterator replaced by its expression."""
+    def statement(self, body: sx.Assign, iterators: dict[str, ce.CExpr],
+                  replaced: dict[int, Value] | None = None) -> EmittedStatement:
+        """The C text of ``body`` with each loop iterator replaced by its expression, and each
+        subexpression ``e`` with ``id(e)`` in ``replaced`` by that value."""
         self._iters = iterators
+        self._replaced = replaced or {}
         target = body.target
         lhs = self._access(target)
         tvt = lhs.vt
@@ -171,8 +175,16 @@ class BodyBuilder:
 
     # ------------------------------------------------------------ values
 
+    def expression(self, e: sx.Expr, iterators: dict[str, ce.CExpr]) -> Value:
+        """``e`` (a part of a statement's value) as a typed C expression, each loop iterator
+        replaced by its expression."""
+        self._iters, self._replaced, self._reads, self._elements = iterators, {}, set(), []
+        return self.value(e)
+
     def value(self, e: sx.Expr) -> Value:
         """``e`` as a typed C expression."""
+        if id(e) in self._replaced:
+            return self._replaced[id(e)]
         if isinstance(e, sx.Const):
             if isinstance(e.value, bool) or not isinstance(e.value, (int, float)):
                 raise CodegenError(f"unsupported constant {e.value!r}", location=e.loc)

@@ -34,6 +34,7 @@ from .printer import TreeBuilder, check_private, collapse_parallel, emitted_loop
 from .private_arrays import place_private_arrays
 from .reductions import reduction_clauses
 from .register_blocks import place_blocks
+from .row_panels import place_rows
 from .temporaries import place_locals
 from .verify import EmittedOrderError, check_emitted
 
@@ -103,6 +104,7 @@ def lower(schedule, bodies, rename: dict[str, str], *, context: isl.Set | None =
         except isl.Error as exc:
             raise CodegenError(f"isl failed while printing the AST: {exc}") from exc
         reduction_clauses(items, set(rename.values()), bodies.arrays)
+        walker.helpers |= place_rows(items, bodies, scop)  # prints statements afresh: before the blocks
         walker.helpers |= place_blocks(items, bodies.arrays)
         walker.helpers |= place_packs(items, bodies, scop)
         check_private(items)

@@ -38,6 +38,8 @@ with isl:
    and the block's load and store visit exactly the (row, column) pairs the instances use; a loop
    that packs a panel (see :mod:`.packing`) runs one statement, which does not write the packed
    array and reads, at each instance, the slot the copy filled with the element it read before;
+   a loop that computes a row panel (see :mod:`.row_panels`) likewise, the slot filled with the
+   factor at the instance's row and reduction step;
 6. every instance of the model is executed, exactly once, and nothing else is.  This one needs
    each leaf's loops projected onto its statement's iterators, which the existentials of wavefront
    tiles make expensive, so it runs under a budget of its own and is skipped (and reported) when it
@@ -64,7 +66,7 @@ from . import verify_pairs as vp
 from .c_to_isl import Converter, EmittedOrderError
 from .printer import Guard, Loop, Stmt
 from .reductions import other_use_of_reduced, without_reductions
-from .verify_blocks import check_blocks, check_packs
+from .verify_blocks import check_blocks, check_packs, check_rows
 
 
 @dataclass(eq=False)
@@ -213,6 +215,7 @@ class _Checker:
         self._check_copies()
         check_blocks(self)
         check_packs(self)
+        check_rows(self)
         conflicts = self._conflicts()
         every = self._dependent(conflicts, executed, storage)
         if not self._select(every, vp.out_of_order).is_empty():

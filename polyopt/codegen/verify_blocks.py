@@ -1,5 +1,5 @@
-"""Rule 5 of the emitted-code check (:mod:`.verify`): the blocks and packed panels of register
-tiles.
+"""Rule 5 of the emitted-code check (:mod:`.verify`): the blocks, packed panels and row panels of
+register tiles.
 
 A loop that holds a block (:mod:`.register_blocks`) replaces the element its statement updates by
 a slot of a local array, loaded before the loop and stored after it.  That is exact when, in each
@@ -113,6 +113,37 @@ def check_packs(checker) -> None:
             if not values.is_subset(inside):
                 raise EmittedOrderError(f"loop {loop.var}: {stmt.name} reads a slot of its packed panel of "
                                         f"'{array}' that the copy did not fill with its element")
+
+
+def check_rows(checker) -> None:
+    """Raise :class:`EmittedOrderError` unless every loop of ``checker``'s tree that computes a row
+    panel (:mod:`.row_panels`) runs one statement, which does not write the array the factor reads,
+    and each of its instances lies in the rows and reduction steps the fill covered, reading the
+    slot the fill wrote at its row and step."""
+    for loop in {id(x): x for leaf in checker.leaves for x in leaf.loops if x.rows is not None}.values():
+        panel = loop.rows
+        under = [leaf for leaf in checker.leaves if any(x is loop for x in leaf.loops)]
+        if any(leaf.stmt.name != panel.statement for leaf in under):
+            raise EmittedOrderError(f"loop {loop.var} computes a row panel for {panel.statement} but runs other "
+                                    "statements")
+        stmt = checker.scop.statement(panel.statement)
+        if any(w.array == panel.array for w in stmt.writes):
+            raise EmittedOrderError(f"{stmt.name} writes '{panel.array}', which loop {loop.var}'s row panel reads")
+        row_it, k_it = panel.iterators
+        for leaf in under:
+            values = checker._where(leaf.path)
+            pw = functools.partial(_pw, checker, values)
+            i, k = pw(leaf.stmt.iterators[row_it]), pw(leaf.stmt.iterators[k_it])
+            ir, kt = (pw(ce.Var(v)) for v in panel.loops)
+            (i_low, i_high), (k_low, k_high) = panel.bounds
+            inside = (i.ge_set(ir).intersect(i.lt_set(ir + panel.mr)).intersect(i.ge_set(pw(i_low)))
+                      .intersect(i.lt_set(pw(i_high))).intersect(k.ge_set(kt)).intersect(k.lt_set(kt + panel.kc))
+                      .intersect(k.ge_set(pw(k_low))).intersect(k.lt_set(pw(k_high))))
+            filled = (k - kt).scale_val(isl.Val.int_from_si(isl.DEFAULT_CONTEXT, panel.mr)) + (i - ir)
+            inside = inside.intersect(pw(panel.slots[id(leaf.stmt)]).eq_set(filled))
+            if not values.is_subset(inside):
+                raise EmittedOrderError(f"loop {loop.var}: {stmt.name} reads a slot of its row panel that the "
+                                        "fill did not compute at its row and reduction step")
 
 
 def _pw(checker, values: isl.Set, e: ce.CExpr) -> isl.PwAff:

@@ -88,6 +88,12 @@ class LoopInfo:
     # array the read touches in one tile is copied to a local buffer at the top of each iteration;
     # () for none.
     pack: tuple = ()
+    # For the row strip loop of a register tile (see polyopt.schedule.passes.row_panel): (statement,
+    # path to the factor in its value, (row iterator, reduction iterator), mr, kc, reduction tile
+    # loop, (the subscripts of the factor's array that are the two iterators)) -- the factor of the
+    # product that depends on the row and reduction iterators only (``alpha * A[i, k]``) is computed
+    # once per row and reduction step into a local panel at the top of each iteration; () for none.
+    rows: tuple = ()
 
     def pragma_kind(self) -> tuple[LoopKind, int, int]:
         """(kind, collapse, min_work) of the pragma this decision asks for: SERIAL for no pragma."""

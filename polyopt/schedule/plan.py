@@ -69,7 +69,8 @@ class BandPlan:
     order of its copies; ``jam`` names a point loop unrolled and jammed with its factor (``()``:
     none); ``registers`` is a contraction's register tile ``(row, mr, column, nr)``: an ``mr`` x ``nr``
     block of its result held in registers across its reduction loops (``()``: none); ``pack`` names
-    the arrays whose panels it copies to a local buffer per tile (``()``: none); ``kinds``
+    the arrays whose panels it copies to a local buffer per tile, ``"row:A"`` for a row panel of a
+    factor that reads A (``alpha * A[i, k]`` computed once per tile), ``()`` for none; ``kinds``
     gives every loop the band emits (tile loops first).
     """
 
@@ -141,13 +142,16 @@ class Plan:
     def with_band(self, index: int, **changes) -> Plan:
         """A new plan whose band ``index`` has ``changes`` (``tile=(64, 64)``, ``order=("j", "i")``,
         ``wavefront=False`` ...); the loop kinds of that band and of every band after it are
-        decided again, since they depend on the loops around them."""
+        decided again, since they depend on the loops around them, and so are its panels (``pack``)
+        when ``registers`` changes without them."""
         bad = sorted(set(changes) - {"order", "tile", "wavefront", "sink", "distribute", "jam", "registers",
                                      "pack", "kinds"})
         if bad:
             raise ScheduleError(f"a band has no decision {bad[0]!r}",
                                 hint="decisions: order, tile, wavefront, sink, distribute, jam, registers, "
                                      "pack, kinds")
+        if "registers" in changes and "pack" not in changes:  # the panels belong to a register tile
+            changes["pack"] = None
         bands = list(self.bands)
         bands[index] = replace(self.band(index), **{"kinds": None, **changes})
         for k in range(index + 1, len(bands)):

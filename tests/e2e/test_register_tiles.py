@@ -58,6 +58,14 @@ def lower_syrk(C: po.f64[N, N], A: po.f64[N, K]):
                 C[i, j] += A[i, k] * A[j, k]
 
 
+@po.kernel
+def scaled(C: po.f64[N, M], A: po.f64[N, K], Bm: po.f64[K, M], alpha: po.f64):
+    for i in range(N):
+        for k in range(K):
+            for j in range(M):
+                C[i, j] -= A[i, k] * alpha * Bm[k, j]
+
+
 def _reference(name, C, A, Bm):
     if name == "ikj":
         return C + A @ Bm
@@ -67,15 +75,38 @@ def _reference(name, C, A, Bm):
         return C + 2.0 * A.T @ Bm
     if name == "batched":
         return C + A @ Bm
+    if name == "scaled":
+        return C - 1.5 * A @ Bm
     return C + np.tril(A @ A.T)
 
 
-FORMS = {"ikj": ikj, "nt32": nt32, "tn": tn, "batched": batched, "lower_syrk": lower_syrk}
+FORMS = {"ikj": ikj, "nt32": nt32, "tn": tn, "batched": batched, "lower_syrk": lower_syrk, "scaled": scaled}
 
 
 def test_every_form_gets_a_register_tile():
     for name, kernel in FORMS.items():
         assert any(b.registers for b in kernel.schedule().plan.bands), name
+
+
+def test_a_factor_of_the_row_and_reduction_iterators_gets_a_row_panel():
+    for kernel, factor in ((tn, "2.0 * A[k, i]"), (scaled, "A[i, k] * alpha")):
+        schedule = kernel.schedule()
+        assert ("row:A",) in [b.pack for b in schedule.plan.bands], kernel.name
+        assert f"row panel: {factor} computed once per i and k per tile" in str(schedule)
+        assert "polyopt_rows0" in kernel.c_source()
+    assert not any("row:" in a for b in ikj.schedule().plan.bands for a in b.pack or ())  # A[i, k] alone
+
+
+def test_a_row_panel_changes_no_bit_of_the_result():
+    case = SUITE["gemm"]
+    plan = case.kernel.schedule().plan
+    band = next(k for k, b in enumerate(plan.bands) if b.pack == ("row:A",))
+    params = {p: v + 5 for p, v in case.sizes["SMALL"].items()}
+    inputs = case.init(**params)
+    without = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in inputs.items()}
+    case.kernel(**inputs)
+    case.kernel.compile(plan=plan.with_band(band, pack=()))(**without)
+    assert np.array_equal(inputs["C"], without["C"])
 
 
 @settings(max_examples=12, deadline=None, derandomize=True, database=None)
@@ -91,10 +122,11 @@ def _check(kernel, form: str, sizes: tuple, seed: int) -> None:
     rng = np.random.default_rng(seed)
     dtype = np.float32 if form == "nt32" else np.float64
     shapes = {"ikj": ((n, m), (n, k), (k, m)), "nt32": ((n, m), (n, k), (m, k)), "tn": ((n, m), (k, n), (k, m)),
-              "batched": ((b, n, m), (b, n, k), (b, k, m)), "lower_syrk": ((n, n), (n, k), None)}[form]
+              "batched": ((b, n, m), (b, n, k), (b, k, m)), "lower_syrk": ((n, n), (n, k), None),
+              "scaled": ((n, m), (n, k), (k, m))}[form]
     C, A, Bm = (None if s is None else rng.random(s).astype(dtype) for s in shapes)
     expect = _reference(form, C.astype(np.float64), A, A if Bm is None else Bm)
-    kernel(*((C, A) if Bm is None else (C, A, Bm)))
+    kernel(*((C, A) if Bm is None else (C, A, Bm)), *((1.5,) if form == "scaled" else ()))
     tolerance = 1e-4 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(C, expect, rtol=tolerance, atol=tolerance)
 

@@ -9,6 +9,7 @@
 
 static inline long floord(long n, long d) { long q = n / d; return (n % d != 0 && ((n < 0) != (d < 0))) ? q - 1 : q; }
 static inline long min(long a, long b) { return b < a ? b : a; }
+static inline long max(long a, long b) { return b > a ? b : a; }
 
 static void polyopt_gemm_par0(long c0, double alpha, double beta, double *restrict C, const double *restrict A, const double *restrict B, long NI, long NJ, long NK)
 {
@@ -62,6 +63,10 @@ static void polyopt_gemm_par1(long c0, long c1, double alpha, double beta, doubl
   {
     for (long c3 = c0; c3 <= min(NI - 1, c0 + 31); c3 += 4)
     {
+      double polyopt_rows0[128];
+      for (long polyopt_pk = max(c2, 0); polyopt_pk < min(c2 + 32, NK); polyopt_pk += 1)
+        for (long polyopt_pi = max(c3, 0); polyopt_pi < min(c3 + 4, NI); polyopt_pi += 1)
+          polyopt_rows0[(polyopt_pk - c2) * 4 + (polyopt_pi - c3)] = alpha * A[polyopt_pi * NK + polyopt_pk];
       if (NK >= c2 + 32 && NI >= c3 + 4)
       {
         for (long c4 = c1; c4 <= min(NJ - 16, c1 + 112); c4 += 16)
@@ -81,7 +86,7 @@ static void polyopt_gemm_par1(long c0, long c1, double alpha, double beta, doubl
                   #pragma omp simd
                   for (long c7 = c4; c7 <= c4 + 15; c7 += 1)
                   {
-                    polyopt_blk0[c6 - c3][c7 - c4] += alpha * A[c6 * NK + c5] * B[c5 * NJ + c7];  /* S1 */
+                    polyopt_blk0[c6 - c3][c7 - c4] += polyopt_rows0[(c5 - c2) * 4 + (c6 - c3)] * B[c5 * NJ + c7];  /* S1 */
                   }
                 }
               }
@@ -113,7 +118,7 @@ static void polyopt_gemm_par1(long c0, long c1, double alpha, double beta, doubl
                     #pragma omp simd
                     for (long c7 = c4; c7 <= min(NJ - 1, c4 + 15); c7 += 1)
                     {
-                      polyopt_blk1[c6 - c3][c7 - c4] += alpha * A[c6 * NK + c5] * B[c5 * NJ + c7];  /* S1 */
+                      polyopt_blk1[c6 - c3][c7 - c4] += polyopt_rows0[(c5 - c2) * 4 + (c6 - c3)] * B[c5 * NJ + c7];  /* S1 */
                     }
                   }
                 }
@@ -145,7 +150,7 @@ static void polyopt_gemm_par1(long c0, long c1, double alpha, double beta, doubl
                       #pragma omp simd
                       for (long c7 = c4; c7 <= min(NJ - 1, c4 + 15); c7 += 1)
                       {
-                        polyopt_blk2[c6 - c3][c7 - c4] += alpha * A[c6 * NK + c5] * B[c5 * NJ + c7];  /* S1 */
+                        polyopt_blk2[c6 - c3][c7 - c4] += polyopt_rows0[(c5 - c2) * 4 + (c6 - c3)] * B[c5 * NJ + c7];  /* S1 */
                       }
                     }
                   }
@@ -173,7 +178,7 @@ static void polyopt_gemm_par1(long c0, long c1, double alpha, double beta, doubl
                     #pragma omp simd
                     for (long c7 = -((NJ + 16) % 16) + NJ; c7 < NJ; c7 += 1)
                     {
-                      polyopt_blk3[c6 - c3][c7 - 16 * floord(c7, 16)] += alpha * A[c6 * NK + c5] * B[c5 * NJ + c7];  /* S1 */
+                      polyopt_blk3[c6 - c3][c7 - 16 * floord(c7, 16)] += polyopt_rows0[(c5 - c2) * 4 + (c6 - c3)] * B[c5 * NJ + c7];  /* S1 */
                     }
                   }
                 }

@@ -13,7 +13,8 @@ passes, each with one job, takes the decisions that turn bands into loops:
 ``registers``         a contraction's register tile (:mod:`.registers`)
 ``kinds``             parallel / pipelined / simd / serial, collapse, unrolling, outlining (:mod:`.kinds`)
 ``hold``              the register tile's block recorded on its reduction loop (:mod:`.registers`)
-``pack``              the register tile's column operand packed per tile (:mod:`.packing`)
+``pack``              the register tile's column operand packed per tile (:mod:`.packing`), and its
+                      row panel (:mod:`.row_panel`)
 ====================  ==========================================================================
 
 The bands are visited top-down (decisions depend on the loops around a band: a loop inside a

@@ -15,7 +15,8 @@ instance reads the element it read before (:mod:`polyopt.codegen.verify_blocks`)
 packed when the band is tiled with one reduction loop, the operand is read at plain iterators
 across memory order (``B[j, k]``: a transposed operand; ``B[k, j]`` reads ``nr`` consecutive
 elements already), the column tile is a whole number of strips and the panel fits
-``TilePolicy.max_pack_bytes``.
+``TilePolicy.max_pack_bytes``.  The same decision (``"row:A"`` in ``pack``) holds the row panel of
+:mod:`.row_panel`, which this pass records too.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import islpy as isl
 
 from ...errors import ScheduleError
 from ..access import linear_part, multi_aff
+from . import row_panel
 from .contraction import contraction
 from .work import BandWork, Context, Env
 
@@ -36,21 +38,55 @@ def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
         return work
     if not work.registers or not work.block:
         if given:
-            raise ScheduleError(f"{work.label}: only the column operand of a held register tile can be packed")
+            raise ScheduleError(f"{work.label}: only the operands of a held register tile can be packed")
         return work
+    wanted = None if given is None else set(given)
+    packed: list[str] = []
     found = operand(work, env)
+    columns = None if wanted is None else {a for a in wanted if not a.startswith(row_panel.PREFIX)}
     if isinstance(found, str):
-        if given:
-            raise ScheduleError(f"{work.label}: {', '.join(given)} cannot be packed: {found}")
-        env.note(f"{work.label}: nothing packed: {found}")
-        return work
-    if given is not None and tuple(given) != (found[0],):
-        raise ScheduleError(f"{work.label}: only {found[0]} can be packed, not {', '.join(given)}")
-    array, stmt, read, iterators, kc, nc, nr, k, col, subscripts = found
-    pack = (array, stmt, read, iterators, kc, nc, nr, (f"{col}_tile", f"{col}_reg"), subscripts)
-    infos = tuple(replace(i, pack=pack) if i.name == f"{k}_tile" else i for i in work.tile_infos)
-    env.note(f"{work.label}: {array} packed per {k} tile: {kc}x{nc} panels, {nr} columns at a time")
-    return replace(work, tile_infos=infos, packed=(array,))
+        if columns:
+            raise ScheduleError(f"{work.label}: {', '.join(sorted(columns))} cannot be packed: {found}")
+        if wanted is None:
+            env.note(f"{work.label}: nothing packed: {found}")
+    elif columns is None or found[0] in columns:
+        if columns is not None and columns != {found[0]}:
+            raise ScheduleError(f"{work.label}: only {found[0]} can be packed, not {', '.join(sorted(columns))}")
+        array, stmt, read, iterators, kc, nc, nr, k, col, subscripts = found
+        pack = (array, stmt, read, iterators, kc, nc, nr, (f"{col}_tile", f"{col}_reg"), subscripts)
+        work = replace(work, tile_infos=tuple(replace(i, pack=pack) if i.name == f"{k}_tile" else i
+                                              for i in work.tile_infos))
+        env.note(f"{work.label}: {array} packed per {k} tile: {kc}x{nc} panels, {nr} columns at a time")
+        packed.append(array)
+    elif columns:
+        raise ScheduleError(f"{work.label}: only {found[0]} can be packed, not {', '.join(sorted(columns))}")
+    rows_wanted = None if wanted is None else wanted - (columns or set())
+    factor = row_panel.row_operand(work, env)
+    if isinstance(factor, str):
+        if rows_wanted:
+            raise ScheduleError(f"{work.label}: {', '.join(sorted(rows_wanted))} cannot be packed: {factor}")
+        if wanted is None:
+            env.note(f"{work.label}: no row panel: {factor}")
+    elif factor[0] in packed:
+        # the column panel's reads are found in the printed statement by their number
+        if rows_wanted:
+            raise ScheduleError(f"{work.label}: {factor[0]} cannot have both a column panel and a row panel")
+        if wanted is None:
+            env.note(f"{work.label}: no row panel: {factor[0]} has a column panel")
+    else:
+        array, rows = factor
+        name = row_panel.PREFIX + array
+        if rows_wanted and rows_wanted != {name}:
+            raise ScheduleError(f"{work.label}: the row panel reads {array} ({name!r}), not "
+                                f"{', '.join(sorted(rows_wanted))}")
+        if rows_wanted is None or rows_wanted:
+            row = work.registers[0]
+            work = replace(work, point_infos=tuple(replace(i, rows=rows) if i.name == f"{row}_reg" else i
+                                                   for i in work.point_infos))
+            env.note(f"{work.label}: row panel: {row_panel.text(env.scop.statement(rows[0]), rows[1])} computed "
+                     f"once per {row} and {rows[5].removesuffix('_tile')} per tile ({rows[3]}x{rows[4]} values)")
+            packed.append(name)
+    return replace(work, packed=tuple(packed)) if packed else work
 
 
 def operand(work: BandWork, env: Env) -> tuple | str:

@@ -318,3 +318,44 @@ def test_a_panel_read_beyond_its_copy_is_caught(monkeypatch):
     loop.packed.kc = 16  # the reads would reach past the copied reduction steps
     with pytest.raises(EmittedOrderError, match="did not fill with its element"):
         check_emitted(items, *rest)
+
+
+# ---------------------------------------------------------------- row panels (rule 5)
+
+
+def scaled_matmul(alpha: po.f64, C: po.f64[N, M], A: po.f64[N, K], B: po.f64[K, M]):
+    for i in range(N):
+        for k in range(K):
+            for j in range(M):
+                C[i, j] += alpha * A[i, k] * B[k, j]
+
+
+def _row_panel_tree(monkeypatch):
+    items, *rest = _checked_tree(po.kernel(scaled_matmul), monkeypatch)
+    loops = [x for x in _loops(items) if x.rows is not None]
+    assert loops  # the default schedule computes alpha * A[i, k] in a row panel
+    return items, rest, loops
+
+
+def test_a_row_panel_slot_off_by_one_row_is_caught(monkeypatch):
+    items, rest, loops = _row_panel_tree(monkeypatch)
+    check_emitted(items, *rest)
+    panel = loops[0].rows
+    key = next(iter(panel.slots))
+    panel.slots[key] = ce.add(panel.slots[key], ce.IntLit(1))
+    with pytest.raises(EmittedOrderError, match="row panel that the fill did not compute"):
+        check_emitted(items, *rest)
+
+
+def test_a_row_panel_filled_for_fewer_rows_is_caught(monkeypatch):
+    items, rest, loops = _row_panel_tree(monkeypatch)
+    loops[0].rows.mr -= 1
+    with pytest.raises(EmittedOrderError, match="row panel that the fill did not compute"):
+        check_emitted(items, *rest)
+
+
+def test_a_row_panel_of_an_array_the_statement_writes_is_refused(monkeypatch):
+    items, rest, loops = _row_panel_tree(monkeypatch)
+    loops[0].rows.array = "C"
+    with pytest.raises(EmittedOrderError, match="writes 'C', which loop .* row panel reads"):
+        check_emitted(items, *rest)

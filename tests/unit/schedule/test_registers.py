@@ -163,7 +163,7 @@ def test_only_the_column_operand_can_be_packed():
     index = plan.bands.index(_band(plan))
     with pytest.raises(ScheduleError, match="only B can be packed, not A"):
         k.schedule(plan=plan.with_band(index, pack=("A",)))
-    with pytest.raises(ScheduleError, match="only the column operand of a held register tile"):
+    with pytest.raises(ScheduleError, match="only the operands of a held register tile"):
         k.schedule(plan=plan.with_band(index, registers=(), pack=("B",)))
     # a column tile that is not a whole number of strips: no panel (refused when a plan asks for one)
     with pytest.raises(ScheduleError, match="B cannot be packed: the j tile"):
