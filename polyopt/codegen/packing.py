@@ -8,7 +8,9 @@ of ``nr`` columns: element (k, j) goes to ``((j - jt) / nr) * kc * nr + (k - kt)
 The statement then reads slot ``(jr - jt) * kc + (k - kt) * nr + (j - jr)`` instead, ``jr`` being
 the column strip loop (``nr * floord(j, nr)`` where isl printed no loop for it): the same slot,
 and within a strip the micro-kernel's ``nr`` columns are consecutive and each step is ``nr``
-further on.  The emitted-code check proves it (:mod:`.verify_blocks`).
+further on.  Where the strip loop is printed, the read goes through a pointer to the strip's part,
+``&panel[(jr - jt) * kc]``, set at the top of the strip loop's body.  The emitted-code check proves
+it (:mod:`.verify_blocks`).
 """
 
 from __future__ import annotations
@@ -77,20 +79,35 @@ def _pack(loop: Loop, around: list, bodies: BodyBuilder, scop, counter, helpers:
         return f"the read of {array} is not printed in the reduction and column iterators alone"
     kt, jt = ce.Var(loop.var), ce.Var(tiles[col_tile].var)
     name = f"polyopt_pack{next(counter)}"
-    strips = {}
+    ctype = bodies.arrays[array].dtype.c
+    strips: dict = {}
+    pointers: dict = {}  # id(strip loop) -> the name of its pointer to its strip of the panel
     for leaf, path in leaves:
         printed = _nth_read(leaf.emitted, array, position, len(model))
         if printed is None:
             return f"the read of {array} is not found in the printed statement"
         k, j = leaf.iterators[k_it], leaf.iterators[j_it]
-        strip = next((ce.Var(x.var) for x in path if x.name == col_strip), None)
-        if strip is None:  # isl printed no loop for the strip: its value, by its definition
+        strip_loop = next((x for x in path if x.name == col_strip), None)
+        if strip_loop is not None:
+            # The strip's part of the panel through a pointer set once per strip: indexing the panel
+            # itself in the micro-kernel made gcc 12 keep the register block in memory (float32
+            # gemm with B transposed, N = 2048, AMD EPYC Zen 3: every FMA loaded and stored it)
+            strip = ce.Var(strip_loop.var)
+            if id(strip_loop) not in pointers:
+                pointers[id(strip_loop)] = f"{name}_strip{len(pointers)}"
+                start = ce.mul(_minus(strip, jt), ce.IntLit(kc))
+                strip_loop.prologue.append(
+                    c.Line(f"const {ctype} *{pointers[id(strip_loop)]} = &{name}[{ce.to_c(start)}];"))
+            within = _sum(ce.mul(_minus(k, kt), ce.IntLit(nr)), _minus(j, strip))
+            read = f"{pointers[id(strip_loop)]}[{ce.to_c(within)}]"
+        else:  # isl printed no loop for the strip: its value, by its definition
             strip = ce.mul(ce.IntLit(nr), ce.Call("floord", (j, ce.IntLit(nr))))
             helpers.add("floord")
-        slot = _sum(ce.mul(_minus(strip, jt), ce.IntLit(kc)), ce.mul(_minus(k, kt), ce.IntLit(nr)),
-                    _minus(j, strip))
+            slot = _sum(ce.mul(_minus(strip, jt), ce.IntLit(kc)), ce.mul(_minus(k, kt), ce.IntLit(nr)),
+                        _minus(j, strip))
+            read = f"{name}[{ce.to_c(slot)}]"
         pattern = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(ce.to_c(printed)))
-        leaf.emitted = replace(leaf.emitted, text=pattern.sub(f"{name}[{ce.to_c(slot)}]", leaf.emitted.text))
+        leaf.emitted = replace(leaf.emitted, text=pattern.sub(read, leaf.emitted.text))
         strips[id(leaf)] = strip
     shape = scop.array(array).shape
     extents = tuple(bodies.extent(shape[d]) for d in subscripts)  # along the two iterators
@@ -105,7 +122,7 @@ def _pack(loop: Loop, around: list, bodies: BodyBuilder, scop, counter, helpers:
         copy = c.For(f"long {var.name} = {ce.to_c(low)}", f"{var.name} < {ce.to_c(high)}", f"{var.name} += 1",
                      copy)
     helpers.update(("min", "max"))
-    loop.packed = Packed(bodies.arrays[array].dtype.c, name, kc * nc, copy, stmt_name, (k_it, j_it),
+    loop.packed = Packed(ctype, name, kc * nc, copy, stmt_name, (k_it, j_it),
                          (loop.var, jt.name), kc, nc, nr, (bounds[pk.name], bounds[pj.name]), strips)
     return ""
 

@@ -70,6 +70,7 @@ class Loop:
     held: object = None
     packed: object = None  # a panel copied at the top of this loop's body (see .packing), or None
     rows: object = None  # a row panel computed at the top of this loop's body (see .row_panels), or None
+    prologue: list = field(default_factory=list)  # cgen lines printed at the top of the body, after those
 
     @property
     def pragma(self) -> str:
@@ -447,7 +448,7 @@ class CgenEmitter:
         out.append(c.For(f"long {item.var} = {ce.to_c(item.init)}", ce.to_c(item.cond),
                          f"{item.var} += {ce.to_c(item.inc)}",
                          c.Block([*decls, *(item.packed.nodes() if item.packed is not None else ()),
-                                  *(item.rows.nodes() if item.rows is not None else ()),
+                                  *(item.rows.nodes() if item.rows is not None else ()), *item.prologue,
                                   *self.body(item, self.items(item.body, inside))])))
         if item.accumulators:  # a block of its own: sibling loops may use the same names
             out += [c.Line(f"{element} = {name};") for _, name, element in item.accumulators]
