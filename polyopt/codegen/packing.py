@@ -113,18 +113,26 @@ def _pack(loop: Loop, around: list, bodies: BodyBuilder, scop, counter, helpers:
     extents = tuple(bodies.extent(shape[d]) for d in subscripts)  # along the two iterators
     dst = _sum(ce.mul(ce.Binary("/", _minus(pj, jt), ce.IntLit(nr)), ce.IntLit(kc * nr)),
                ce.mul(_minus(pk, kt), ce.IntLit(nr)), ce.Binary("%", _minus(pj, jt), ce.IntLit(nr)))
-    copy = c.Line(f"{name}[{ce.to_c(dst)}] = {ce.to_c(element)};")
-    bounds = {}
-    for var, start, size, extent in ((pj, jt, nc, extents[1]), (pk, kt, kc, extents[0])):
-        low = ce.Call("max", (start, ce.IntLit(0)))
-        high = ce.Call("min", (ce.add(start, ce.IntLit(size)), extent))
-        bounds[var.name] = (low, high)
-        copy = c.For(f"long {var.name} = {ce.to_c(low)}", f"{var.name} < {ce.to_c(high)}", f"{var.name} += 1",
-                     copy)
+    copy, bounds = clipped_box(c.Line(f"{name}[{ce.to_c(dst)}] = {ce.to_c(element)};"),
+                               ((pj, jt, nc, extents[1]), (pk, kt, kc, extents[0])))
     helpers.update(("min", "max"))
     loop.packed = Packed(ctype, name, kc * nc, copy, stmt_name, (k_it, j_it),
                          (loop.var, jt.name), kc, nc, nr, (bounds[pk.name], bounds[pj.name]), strips)
     return ""
+
+
+def clipped_box(body, dims) -> tuple:
+    """``body`` in loops over ``dims`` -- ``(variable, start, size, extent)`` each, innermost first --
+    from ``max(start, 0)`` to ``min(start + size, extent)``; and those ``(low, high)`` bounds by
+    variable name."""
+    bounds = {}
+    for var, start, size, extent in dims:
+        low = ce.Call("max", (start, ce.IntLit(0)))
+        high = ce.Call("min", (ce.add(start, ce.IntLit(size)), extent))
+        bounds[var.name] = (low, high)
+        body = c.For(f"long {var.name} = {ce.to_c(low)}", f"{var.name} < {ce.to_c(high)}", f"{var.name} += 1",
+                     body)
+    return body, bounds
 
 
 def _leaves(items, path: tuple):

@@ -20,7 +20,8 @@ import cgen as c
 from ..frontend import syntax as sx
 from . import cexpr as ce
 from .body import BodyBuilder, Value
-from .printer import Guard, Loop, Stmt, loops_within
+from .packing import clipped_box
+from .printer import Loop, Stmt, loops_within, walk_items
 
 
 @dataclass(eq=False)
@@ -63,7 +64,7 @@ def _fill(loop: Loop, around, bodies: BodyBuilder, scop, counter, helpers: set) 
     tiles = {x.name: x for x in around}
     if k_tile not in tiles:
         return f"isl printed no loop for {k_tile}"
-    leaves = list(_leaves(loop.body))
+    leaves = [x for x in walk_items(loop.body) if isinstance(x, Stmt)]
     if not leaves or any(leaf.name != stmt_name for leaf in leaves):
         return f"it runs more than statement {stmt_name}"
     stmt = scop.statement(stmt_name)
@@ -88,14 +89,8 @@ def _fill(loop: Loop, around, bodies: BodyBuilder, scop, counter, helpers: set) 
         slots[id(leaf)] = slot
     shape = scop.array(array).shape
     extents = tuple(bodies.extent(shape[d]) for d in subscripts)  # along the row and reduction iterators
-    fill = c.Line(f"{name}[{ce.to_c(_slot(pi, pk, ir, kt, mr))}] = {ce.to_c(element.expr)};")
-    bounds = {}
-    for var, start, size, extent in ((pi, ir, mr, extents[0]), (pk, kt, kc, extents[1])):
-        low = ce.Call("max", (start, ce.IntLit(0)))
-        high = ce.Call("min", (ce.add(start, ce.IntLit(size)), extent))
-        bounds[var.name] = (low, high)
-        fill = c.For(f"long {var.name} = {ce.to_c(low)}", f"{var.name} < {ce.to_c(high)}", f"{var.name} += 1",
-                     fill)
+    fill, bounds = clipped_box(c.Line(f"{name}[{ce.to_c(_slot(pi, pk, ir, kt, mr))}] = {ce.to_c(element.expr)};"),
+                               ((pi, ir, mr, extents[0]), (pk, kt, kc, extents[1])))
     helpers.update(("min", "max"), ce.used_helpers(element.expr))
     loop.rows = RowPanel(element.cty, name, mr * kc, fill, array, stmt_name, (row_it, k_it), (ir.name, kt.name),
                          mr, kc, (bounds[pi.name], bounds[pk.name]), slots)
@@ -105,17 +100,6 @@ def _fill(loop: Loop, around, bodies: BodyBuilder, scop, counter, helpers: set) 
 def _slot(i: ce.CExpr, k: ce.CExpr, ir: ce.CExpr, kt: ce.CExpr, mr: int) -> ce.CExpr:
     """The panel slot of row ``i`` and reduction step ``k``: the rows of one step adjacent."""
     return ce.add(ce.mul(ce.Binary("-", k, kt), ce.IntLit(mr)), ce.Binary("-", i, ir))
-
-
-def _leaves(items):
-    for item in items:
-        if isinstance(item, Stmt):
-            yield item
-        elif isinstance(item, Guard):
-            yield from _leaves(item.then)
-            yield from _leaves(item.orelse or [])
-        elif isinstance(item, Loop):
-            yield from _leaves(item.body)
 
 
 def _arrays(e):

@@ -82,16 +82,21 @@ def _without(checker, values: isl.Set, names: list[str]) -> isl.Set:
     return values
 
 
+def _panels(checker, attr: str, what: str):
+    """``(loop, its panel, the leaves below it, the statement)`` for every loop of ``checker``'s
+    tree whose ``attr`` holds a panel; raises unless the panel's statement is all it runs."""
+    for loop in {id(x): x for leaf in checker.leaves for x in leaf.loops if getattr(x, attr) is not None}.values():
+        panel = getattr(loop, attr)
+        under = [leaf for leaf in checker.leaves if any(x is loop for x in leaf.loops)]
+        if any(leaf.stmt.name != panel.statement for leaf in under):
+            raise EmittedOrderError(f"loop {loop.var} {what} for {panel.statement} but runs other statements")
+        yield loop, panel, under, checker.scop.statement(panel.statement)
+
+
 def check_packs(checker) -> None:
     """Raise :class:`EmittedOrderError` unless every loop of ``checker``'s tree that packs a panel
     satisfies rule 5 of :mod:`.verify`."""
-    for loop in {id(x): x for leaf in checker.leaves for x in leaf.loops if x.packed is not None}.values():
-        packed = loop.packed
-        under = [leaf for leaf in checker.leaves if any(x is loop for x in leaf.loops)]
-        if any(leaf.stmt.name != packed.statement for leaf in under):
-            raise EmittedOrderError(f"loop {loop.var} packs a panel for {packed.statement} but runs other "
-                                    "statements")
-        stmt = checker.scop.statement(packed.statement)
+    for loop, packed, under, stmt in _panels(checker, "packed", "packs a panel"):
         array = stmt.reads[loop.info.pack[2]].array
         if any(w.array == array for w in stmt.writes):
             raise EmittedOrderError(f"{stmt.name} writes '{array}', which loop {loop.var} packs")
@@ -103,9 +108,8 @@ def check_packs(checker) -> None:
             kt, jt = (pw(ce.Var(v)) for v in packed.tiles)
             strip = pw(packed.strips[id(leaf.stmt)])
             (k_low, k_high), (j_low, j_high) = packed.bounds
-            inside = (k.ge_set(kt).intersect(k.lt_set(kt + packed.kc)).intersect(k.ge_set(pw(k_low)))
-                      .intersect(k.lt_set(pw(k_high))).intersect(j.ge_set(jt)).intersect(j.lt_set(jt + packed.nc))
-                      .intersect(j.ge_set(pw(j_low))).intersect(j.lt_set(pw(j_high))))
+            inside = _in(k, kt, packed.kc, pw(k_low), pw(k_high)).intersect(_in(j, jt, packed.nc, pw(j_low),
+                                                                                   pw(j_high)))
             offset = j - jt
             start = (offset.scale_down_val(isl.Val.int_from_si(isl.DEFAULT_CONTEXT, packed.nr)).floor()
                      .scale_val(isl.Val.int_from_si(isl.DEFAULT_CONTEXT, packed.nr)))
@@ -120,13 +124,7 @@ def check_rows(checker) -> None:
     panel (:mod:`.row_panels`) runs one statement, which does not write the array the factor reads,
     and each of its instances lies in the rows and reduction steps the fill covered, reading the
     slot the fill wrote at its row and step."""
-    for loop in {id(x): x for leaf in checker.leaves for x in leaf.loops if x.rows is not None}.values():
-        panel = loop.rows
-        under = [leaf for leaf in checker.leaves if any(x is loop for x in leaf.loops)]
-        if any(leaf.stmt.name != panel.statement for leaf in under):
-            raise EmittedOrderError(f"loop {loop.var} computes a row panel for {panel.statement} but runs other "
-                                    "statements")
-        stmt = checker.scop.statement(panel.statement)
+    for loop, panel, under, stmt in _panels(checker, "rows", "computes a row panel"):
         if any(w.array == panel.array for w in stmt.writes):
             raise EmittedOrderError(f"{stmt.name} writes '{panel.array}', which loop {loop.var}'s row panel reads")
         row_it, k_it = panel.iterators
@@ -136,14 +134,19 @@ def check_rows(checker) -> None:
             i, k = pw(leaf.stmt.iterators[row_it]), pw(leaf.stmt.iterators[k_it])
             ir, kt = (pw(ce.Var(v)) for v in panel.loops)
             (i_low, i_high), (k_low, k_high) = panel.bounds
-            inside = (i.ge_set(ir).intersect(i.lt_set(ir + panel.mr)).intersect(i.ge_set(pw(i_low)))
-                      .intersect(i.lt_set(pw(i_high))).intersect(k.ge_set(kt)).intersect(k.lt_set(kt + panel.kc))
-                      .intersect(k.ge_set(pw(k_low))).intersect(k.lt_set(pw(k_high))))
+            inside = _in(i, ir, panel.mr, pw(i_low), pw(i_high)).intersect(_in(k, kt, panel.kc, pw(k_low),
+                                                                                 pw(k_high)))
             filled = (k - kt).scale_val(isl.Val.int_from_si(isl.DEFAULT_CONTEXT, panel.mr)) + (i - ir)
             inside = inside.intersect(pw(panel.slots[id(leaf.stmt)]).eq_set(filled))
             if not values.is_subset(inside):
                 raise EmittedOrderError(f"loop {loop.var}: {stmt.name} reads a slot of its row panel that the "
                                         "fill did not compute at its row and reduction step")
+
+
+def _in(x: isl.PwAff, start: isl.PwAff, size: int, low: isl.PwAff, high: isl.PwAff) -> isl.Set:
+    """Where ``start <= x < start + size`` and ``low <= x < high`` (a panel's box along one iterator,
+    clipped)."""
+    return x.ge_set(start).intersect(x.lt_set(start + size)).intersect(x.ge_set(low)).intersect(x.lt_set(high))
 
 
 def _pw(checker, values: isl.Set, e: ce.CExpr) -> isl.PwAff:

@@ -5,6 +5,8 @@ Shared by the ``tile`` pass (a contraction's default tile sizes) and the ``regis
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import islpy as isl
 
 from ..access import linear_part
@@ -80,6 +82,20 @@ def contraction(work: BandWork, env: Env) -> tuple | str:
     if len(target) < 2:
         return f"fewer than two loops move the element of {write.array}"
     return write.array, stmt.name, target, reduce
+
+
+def reduction_tile(work: BandWork, env: Env) -> tuple[str, str, int] | str:
+    """``(statement, reduction loop, its tile size)`` of a tiled contraction band with one reduction
+    loop (the panels of :mod:`.packing` and :mod:`.row_panel` are per reduction tile), or why it has
+    none."""
+    found = contraction(replace(work, members=work.band.members), env)
+    if isinstance(found, str) or not work.sizes:
+        return "the band is not tiled"
+    _, stmt_name, _, reduce = found
+    if len(reduce) != 1:
+        return "more than one reduction loop"
+    names = [m.name for m in work.band.members]
+    return stmt_name, reduce[0], work.sizes[names.index(reduce[0])]
 
 
 def independent(work: BandWork, env: Env, row: str, col: str) -> bool:

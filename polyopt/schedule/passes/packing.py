@@ -28,7 +28,7 @@ import islpy as isl
 from ...errors import ScheduleError
 from ..access import linear_part, multi_aff
 from . import row_panel
-from .contraction import contraction
+from .contraction import reduction_tile
 from .work import BandWork, Context, Env
 
 
@@ -94,15 +94,11 @@ def operand(work: BandWork, env: Env) -> tuple | str:
     reduction loop, column loop, (the subscripts they are))`` of the operand to pack, or why there
     is none."""
     row, mr, col, nr = work.registers
-    found = contraction(replace(work, members=work.band.members), env)
-    if isinstance(found, str) or not work.sizes:
-        return "the band is not tiled"
-    _, stmt_name, _, reduce = found
-    if len(reduce) != 1:
-        return "more than one reduction loop"
-    (k,) = reduce
-    names = [m.name for m in work.band.members]
-    kc, nc = work.sizes[names.index(k)], work.sizes[names.index(col)]
+    found = reduction_tile(work, env)
+    if isinstance(found, str):
+        return found
+    stmt_name, k, kc = found
+    nc = work.sizes[[m.name for m in work.band.members].index(col)]
     if nc % nr:
         return f"the {col} tile ({nc}) is not a whole number of {nr}-column strips"
     stmt = env.scop.statement(stmt_name)

@@ -22,10 +22,8 @@ reduction iterators themselves, and is otherwise made of constants and scalar ar
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ...frontend import syntax as sx
-from .contraction import contraction
+from .contraction import reduction_tile
 from .work import BandWork, Env
 
 PREFIX = "row:"
@@ -33,16 +31,11 @@ PREFIX = "row:"
 
 def row_operand(work: BandWork, env: Env) -> tuple | str:
     """``(array, LoopInfo.rows)`` of the band's row panel, or why it has none."""
-    row, mr, col, _ = work.registers
-    found = contraction(replace(work, members=work.band.members), env)
-    if isinstance(found, str) or not work.sizes:
-        return "the band is not tiled"
-    _, stmt_name, _, reduce = found
-    if len(reduce) != 1:
-        return "more than one reduction loop"
-    (k,) = reduce
-    names = [m.name for m in work.band.members]
-    kc = work.sizes[names.index(k)]
+    row, mr, _, _ = work.registers
+    found = reduction_tile(work, env)
+    if isinstance(found, str):
+        return found
+    stmt_name, k, kc = found
     stmt = env.scop.statement(stmt_name)
     by_name = {m.name: m for m in work.band.members}
     row_it, k_it = (next(p for p, c in enumerate(by_name[n].expr(stmt_name).coeffs) if c) for n in (row, k))
