@@ -128,6 +128,7 @@ class BodyBuilder:
     def __init__(self, arrays: dict[str, ArrayInfo], scalars: dict[str, tuple[str, object]],
                  params: dict[str, str]):
         self.arrays = arrays
+        self.prints_model = True  # statements are printed from the model (a C region keeps its text)
         self.scalars = scalars  # name -> (c_name, DType)
         self.params = params  # name -> c_name
         self._iters: dict[str, ce.CExpr] = {}

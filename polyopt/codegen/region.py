@@ -239,6 +239,7 @@ class _RegionBodies:
         self.locals = locals_
         # No ArrayInfo: statements keep their C text (see .reductions for their reductions)
         self.arrays: dict = {}
+        self.prints_model = False  # no part of a statement can be printed on its own (see .row_panels)
 
     def statement(self, body: sx.Assign, iterators: dict[str, ce.CExpr]) -> EmittedStatement:
         """The caller's C text of ``body`` and what the outliner must know about it."""

@@ -61,6 +61,8 @@ def place_rows(items: list, bodies: BodyBuilder, scop) -> set[str]:
 
 def _fill(loop: Loop, around, bodies: BodyBuilder, scop, counter, helpers: set) -> str:
     stmt_name, path, (row_it, k_it), mr, kc, k_tile, subscripts = loop.info.rows
+    if not bodies.prints_model:
+        return "the statement keeps its C text"
     tiles = {x.name: x for x in around}
     if k_tile not in tiles:
         return f"isl printed no loop for {k_tile}"

@@ -19,8 +19,7 @@ compared as if padded with zeros).  In isl, a leaf's vectors are its loop values
 leaf's own (``L3[...]``); its positions are constants known per leaf.  The pairs of instances fall
 apart into one map per pair of leaves, and each comparison is written for that pair
 (:mod:`.verify_pairs`): positions are compared in Python, and only pairs of leaves below a loop
-are tested for crossing it.  Then,
-with isl:
+are tested for crossing it.  Then, with isl:
 
 1. for every dependence (RAW, WAR, WAW), the sink's time vector comes after the source's;
 2. no loop printed parallel or simd has two iterations of one execution linked by a dependence;
