@@ -4,6 +4,7 @@ block size, against NumPy; and the suite's contractions against their Python ori
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +96,10 @@ def test_a_factor_of_the_row_and_reduction_iterators_gets_a_row_panel():
         assert f"row panel: {factor} computed once per i and k per tile" in str(schedule)
         assert "polyopt_rows0" in kernel.c_source()
     assert not any("row:" in a for b in ikj.schedule().plan.bands for a in b.pack or ())  # A[i, k] alone
+    plan = scaled.schedule().plan
+    band = next(k for k, b in enumerate(plan.bands) if b.registers)
+    deep = scaled.schedule(plan=plan.with_band(band, tile=(12, 16, 65536), pack=None))
+    assert re.search(r"no row panel: a \d+x65536 panel is larger than a thread's buffer", str(deep))
 
 
 def test_a_row_panel_changes_no_bit_of_the_result():

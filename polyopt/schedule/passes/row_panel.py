@@ -36,6 +36,8 @@ def row_operand(work: BandWork, env: Env) -> tuple | str:
     if isinstance(found, str):
         return found
     stmt_name, k, kc = found
+    if mr * kc * 8 > env.policy.max_pack_bytes:  # a local array of each thread, as a packed panel
+        return f"a {mr}x{kc} panel is larger than a thread's buffer"
     stmt = env.scop.statement(stmt_name)
     by_name = {m.name: m for m in work.band.members}
     row_it, k_it = (next(p for p, c in enumerate(by_name[n].expr(stmt_name).coeffs) if c) for n in (row, k))
