@@ -100,12 +100,7 @@ def check_packs(checker) -> None:
         array = stmt.reads[loop.info.pack[2]].array
         if any(w.array == array for w in stmt.writes):
             raise EmittedOrderError(f"{stmt.name} writes '{array}', which loop {loop.var} packs")
-        k_it, j_it = packed.iterators
-        for leaf in under:
-            values = checker._where(leaf.path)
-            pw = functools.partial(_pw, checker, values)
-            k, j = pw(leaf.stmt.iterators[k_it]), pw(leaf.stmt.iterators[j_it])
-            kt, jt = (pw(ce.Var(v)) for v in packed.tiles)
+        for leaf, values, pw, (k, j), (kt, jt) in _read_at(checker, under, packed.iterators, packed.tiles):
             strip = pw(packed.strips[id(leaf.stmt)])
             (k_low, k_high), (j_low, j_high) = packed.bounds
             inside = _in(k, kt, packed.kc, pw(k_low), pw(k_high)).intersect(_in(j, jt, packed.nc, pw(j_low),
@@ -127,12 +122,7 @@ def check_rows(checker) -> None:
     for loop, panel, under, stmt in _panels(checker, "rows", "computes a row panel"):
         if any(w.array == panel.array for w in stmt.writes):
             raise EmittedOrderError(f"{stmt.name} writes '{panel.array}', which loop {loop.var}'s row panel reads")
-        row_it, k_it = panel.iterators
-        for leaf in under:
-            values = checker._where(leaf.path)
-            pw = functools.partial(_pw, checker, values)
-            i, k = pw(leaf.stmt.iterators[row_it]), pw(leaf.stmt.iterators[k_it])
-            ir, kt = (pw(ce.Var(v)) for v in panel.loops)
+        for leaf, values, pw, (i, k), (ir, kt) in _read_at(checker, under, panel.iterators, panel.loops):
             (i_low, i_high), (k_low, k_high) = panel.bounds
             inside = _in(i, ir, panel.mr, pw(i_low), pw(i_high)).intersect(_in(k, kt, panel.kc, pw(k_low),
                                                                                  pw(k_high)))
@@ -141,6 +131,16 @@ def check_rows(checker) -> None:
             if not values.is_subset(inside):
                 raise EmittedOrderError(f"loop {loop.var}: {stmt.name} reads a slot of its row panel that the "
                                         "fill did not compute at its row and reduction step")
+
+
+def _read_at(checker, under: list, iterators: tuple[int, int], loops: tuple[str, str]):
+    """Per leaf of ``under``: the leaf, where it runs, a reader of C expressions there, the two
+    statement ``iterators`` (positions) and the two loop variables ``loops`` a panel is indexed by."""
+    for leaf in under:
+        values = checker._where(leaf.path)
+        pw = functools.partial(_pw, checker, values)
+        yield (leaf, values, pw, tuple(pw(leaf.stmt.iterators[p]) for p in iterators),
+               tuple(pw(ce.Var(v)) for v in loops))
 
 
 def _in(x: isl.PwAff, start: isl.PwAff, size: int, low: isl.PwAff, high: isl.PwAff) -> isl.Set:
