@@ -23,6 +23,7 @@ where each local temporary is declared, then emits cgen nodes:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import cgen as c
@@ -31,7 +32,7 @@ import islpy as isl
 from ..errors import CodegenError
 from ..schedule.loops import LOOP_MARK, PARALLEL, SERIAL, SIMD, EmittedLoop, LoopInfo
 from . import cexpr as ce
-from .ast_build import AstResult, isl_expr
+from .ast_build import LOOP_CHAIN_MARK, AstResult, LoopChain, isl_expr
 from .body import BodyBuilder, EmittedStatement
 
 _PRAGMAS = {PARALLEL: "omp parallel for", SIMD: "omp simd"}
@@ -110,6 +111,9 @@ class Stmt:
 
 # ---------------------------------------------------------------- isl AST -> loop tree
 
+# isl's name of the loop at schedule depth k (see ast_build.LoopChain)
+_ITERATOR = re.compile(r"c(\d+)")
+
 
 class TreeBuilder:
     """Walks the isl AST into Loop/Guard/Stmt items."""
@@ -128,12 +132,13 @@ class TreeBuilder:
         self.helpers |= ce.used_helpers(out)
         return out
 
-    def walk(self, node: isl.AstNode, mark: LoopInfo | None = None) -> list:
-        """Items for ``node``; ``mark`` is a loop mark not yet consumed by a for loop."""
+    def walk(self, node: isl.AstNode, mark: LoopInfo | None = None, chain: LoopChain | None = None) -> list:
+        """Items for ``node``; ``mark`` is a loop mark not yet consumed by a for loop, ``chain`` the
+        decisions of a merged band's loops that ``node`` lies in (by schedule depth)."""
         t = node.get_type()
         if t == isl.ast_node_type.block:
             children = node.block_get_children()
-            return [item for k in range(len(children)) for item in self.walk(children.get_at(k), mark)]
+            return [item for k in range(len(children)) for item in self.walk(children.get_at(k), mark, chain)]
         if t == isl.ast_node_type.mark:
             ident = node.mark_get_id()
             if ident.get_name() == LOOP_MARK:
@@ -141,22 +146,29 @@ class TreeBuilder:
                 if not isinstance(info, LoopInfo):
                     raise CodegenError(f"loop mark without a LoopInfo (got {type(info).__name__})")
                 mark = info
-            return self.walk(node.mark_get_node(), mark)
+            elif ident.get_name() == LOOP_CHAIN_MARK:
+                chain = ident.get_user()
+                if not isinstance(chain, LoopChain):
+                    raise CodegenError(f"loop chain mark without a LoopChain (got {type(chain).__name__})")
+            return self.walk(node.mark_get_node(), mark, chain)
         if t == isl.ast_node_type.for_:
-            return [self._loop(node, mark)]
+            return [self._loop(node, mark, chain)]
         if t == isl.ast_node_type.if_:
-            then = self.walk(node.if_get_then_node(), mark)
-            orelse = self.walk(node.if_get_else_node(), mark) if node.if_has_else_node() else None
+            then = self.walk(node.if_get_then_node(), mark, chain)
+            orelse = self.walk(node.if_get_else_node(), mark, chain) if node.if_has_else_node() else None
             return [Guard(self.expr(node.if_get_cond()), then, orelse)]
         if t == isl.ast_node_type.user:
             return [self._statement(node)]
         raise CodegenError(f"unexpected isl AST node {t}")
 
-    def _loop(self, node: isl.AstNode, mark: LoopInfo | None) -> Loop:
+    def _loop(self, node: isl.AstNode, mark: LoopInfo | None, chain: LoopChain | None) -> Loop:
         var = node.for_get_iterator().get_id().get_name()
         dim = self.ast.loop_dims[node.get_annotation().get_name()]
+        depth = _ITERATOR.fullmatch(var)
+        if chain is not None and depth is not None and int(depth[1]) in chain.infos:
+            mark = chain.infos[int(depth[1])]
         init = self.expr(node.for_get_init())
-        body = self.walk(node.for_get_body())
+        body = self.walk(node.for_get_body(), None, chain)
         name = mark.name if mark is not None else ""
         if node.for_is_degenerate():
             return Loop(var, dim, init, None, None, body, name=name)

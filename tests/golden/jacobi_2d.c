@@ -18,7 +18,7 @@ void polyopt_jacobi_2d(long TSTEPS, double *restrict A, double *restrict B, long
     #pragma omp parallel for if(TSTEPS * (N - 2) * (N - 2) + TSTEPS * (N - 2) * (N - 2) >= 16384 * (floord(N + 3 * TSTEPS + 28, 32) - 1))
     for (long c1 = max(32 * c0 + 32 * floord(-TSTEPS, 32) + 32, 32 * c0 - 32 * ((c0 + 3) / 3) + 32); c1 <= min(min(N + 2 * TSTEPS - 3, 32 * c0 + 31), 21 * c0 + (N + c0 + 1) / 3 + 20); c1 += 32)
     {
-      for (long c2 = max(-(2 * ((32 * c0 - c1 + 31) % 64)) + 64 * c0 - 2 * c1 + 62, 128 * floord(-N + c1 + 3, 128)); c2 <= min(min(N + 2 * TSTEPS - 3, N + c1 + 28), N + 64 * c0 - 2 * c1 + 61); c2 += 128)
+      for (long c2 = max(-(2 * ((32 * c0 - c1 + 64) % 64)) + 64 * c0 - 2 * c1, 128 * floord(-N + c1 + 3, 128)); c2 <= min(min(N + 2 * TSTEPS - 3, N + c1 + 28), N + 64 * c0 - 2 * c1 + 61); c2 += 128)
       {
         for (long c3 = max(max(32 * c0 - c1, -N + (N + c1) / 2 + 1), -N + (N + c2) / 2 + 1); c3 <= min(min(TSTEPS - 1, 32 * c0 - c1 + 31), c1 / 2 + 15); c3 += 1)
         {
