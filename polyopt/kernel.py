@@ -14,6 +14,7 @@ import types
 
 from . import config, pipeline
 from .errors import OptionError, PolyoptError, user_facing
+from .frontend.types import is_size_symbol
 from .schedule.options import ScheduleOptions
 
 
@@ -342,10 +343,8 @@ def _as_plan(plan):
 
 def _rebind(func, values: dict[str, int]):
     """A copy of ``func`` whose globals and closure see the size symbols as the given ints."""
-    import sympy
-
     def swap(v):
-        if isinstance(v, sympy.Symbol) and v.name in values:
+        if is_size_symbol(v) and v.name in values:
             return values[v.name]
         return v
 

@@ -78,12 +78,9 @@ def case(kernel: Kernel, *, sizes: dict, init=None, flops=None, numpy=None, cate
 
 def random_inputs(kernel: Kernel, params: dict[str, int], seed: int = 0) -> dict:
     """Random arguments for ``kernel`` with the size parameters ``params`` (values in [0, 1) / small ints)."""
-    import sympy
-
     from .frontend.syntax import Argument
 
     rng = np.random.default_rng(seed)
-    subs = {sympy.Symbol(k, integer=True): v for k, v in params.items()}
     out = {}
     for a in kernel.syntax.args:
         if a.kind == Argument.INT:
@@ -91,7 +88,7 @@ def random_inputs(kernel: Kernel, params: dict[str, int], seed: int = 0) -> dict
         elif a.kind == Argument.SCALAR:
             out[a.name] = a.dtype.np_dtype.type(1.5 if a.dtype.is_float else 3)
         else:
-            shape = tuple(int(sympy.sympify(e).subs(subs)) for e in a.shape)
+            shape = tuple(e.value(params) for e in a.shape)
             if a.dtype.is_float:
                 out[a.name] = rng.random(shape).astype(a.dtype.np_dtype) + 0.5
             else:

@@ -46,6 +46,8 @@ def check_legal(deps: Dependences, schedule) -> None:
         point = missing.sample_point()
         raise IllegalScheduleError(f"illegal schedule: it does not schedule {_point_text(point)}",
                                    hint="a schedule must map every statement instance")
+    if _times_ordered(deps.all, smap):
+        return
     after = smap.lex_lt_union_map(smap)  # { x -> y : schedule(x) <<_lex schedule(y) }
     if deps.all.is_subset(after):
         return
@@ -60,6 +62,19 @@ def check_legal(deps: Dependences, schedule) -> None:
             violation=v, hint="the dependence needs the sink instance to run after the source instance")
     bad = deps.all.subtract(after)
     raise IllegalScheduleError(f"illegal schedule: it violates a dependence ({bad})")
+
+
+def _times_ordered(deps: isl.UnionMap, smap: isl.UnionMap) -> bool:
+    """Whether every dependence runs its source before its sink, tested on the pairs of times
+    alone (no relation over all pairs of statements: that was 0.46 s of deriche's check, AMD EPYC
+    Zen 3).  False only means "not shown this way": the caller then decides instance by instance."""
+    times = deps.apply_domain(smap).apply_range(smap)
+    if times.is_empty():
+        return True
+    if times.n_map() != 1:
+        return False
+    pairs = isl.Map.from_union_map(times)
+    return pairs.is_subset(isl.Map.lex_lt(pairs.get_space().domain()))
 
 
 def _as_union_map(schedule) -> isl.UnionMap:

@@ -34,7 +34,7 @@ from ..frontend import syntax as sx
 from ..frontend.types import i64
 from .decls import CVar, cvar, dtype_of, visible_vars
 from .delinearize import Layout, plan_layouts
-from .exprs import ExprConverter, c_text, int_constant, is_id, to_sympy
+from .exprs import ExprConverter, c_text, int_constant, is_id, to_intpoly
 from .preprocess import ParsedFile, Region
 from .scan import first_use_after, identifiers, written_names
 
@@ -355,7 +355,7 @@ class _Converter(ExprConverter):
         return args, unknown
 
     def _extents(self, v: CVar):
-        """The declared extents as sympy (new parameters they name are added), or None."""
+        """The declared extents (new parameters they name are added), or None."""
         if any(d is None for d in v.dims):
             return None
         saved = (self.active, list(self.diags), list(self.params))
@@ -365,7 +365,8 @@ class _Converter(ExprConverter):
         if len(self.diags) != len(saved[1]):
             self.diags[:], self.params[:] = saved[1], saved[2]
             return None
-        return tuple(to_sympy(e) for e in shape)
+        extents = tuple(to_intpoly(e) for e in shape)
+        return None if None in extents else extents
 
     def check_iterators_dead_after(self) -> None:
         """Iterators declared before the region must not be read after it (their final value is lost)."""

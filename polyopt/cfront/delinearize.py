@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sympy
 from pycparser import c_ast
 
+from ..frontend.intpoly import IntPoly, Monomial, quotient
 from .decls import CVar
 
 
@@ -36,31 +36,31 @@ class Layout:
     """
 
     array: str
-    monomials: tuple  # sympy expressions
+    monomials: tuple[Monomial, ...]
     extents: tuple[str, ...]
 
-    def split(self, poly) -> tuple | None:
-        """The multi-dimensional subscripts (sympy, in the iterators) of a linear ``poly``."""
-        parts = _by_monomial(poly, {str(s) for m in self.monomials for s in m.free_symbols})
+    def split(self, poly: IntPoly) -> tuple[IntPoly, ...] | None:
+        """The multi-dimensional subscripts (in the iterators) of a linear ``poly``."""
+        parts = _by_monomial(poly, {s for m in self.monomials for s in m})
         if parts is None or not set(parts) <= set(self.monomials):
             return None
-        return tuple(parts.get(m, sympy.Integer(0)) for m in self.monomials)
+        return tuple(parts.get(m, IntPoly()) for m in self.monomials)
 
 
-def subscript_poly(node, iterators: set[str], ints: set[str]):
-    """A subscript as a sympy polynomial in iterators and integer variables, or None when it has
+def subscript_poly(node, iterators: set[str], ints: set[str]) -> IntPoly | None:
+    """A subscript as a polynomial in iterators and integer variables, or None when it has
     anything else (an array element, a division, a call, a float)."""
     if isinstance(node, c_ast.Constant):
         text = node.value.rstrip("uUlL")
         if node.type not in ("char", "string", "float", "double") and text:
             try:
-                return sympy.Integer(int(text, 0) if not (len(text) > 1 and text[0] == "0"
+                return IntPoly.const(int(text, 0) if not (len(text) > 1 and text[0] == "0"
                                                           and text.isdigit()) else int(text, 8))
             except ValueError:
                 return None
         return None
     if isinstance(node, c_ast.ID):
-        return sympy.Symbol(node.name, integer=True) if node.name in iterators | ints else None
+        return IntPoly.symbol(node.name) if node.name in iterators | ints else None
     if isinstance(node, c_ast.UnaryOp) and node.op in ("-", "+"):
         inner = subscript_poly(node.expr, iterators, ints)
         return None if inner is None else (-inner if node.op == "-" else inner)
@@ -71,27 +71,24 @@ def subscript_poly(node, iterators: set[str], ints: set[str]):
         b = subscript_poly(node.right, iterators, ints)
         if a is None or b is None:
             return None
-        return sympy.expand(a + b if node.op == "+" else a - b if node.op == "-" else a * b)
+        return a + b if node.op == "+" else a - b if node.op == "-" else a * b
     return None
 
 
-def _by_monomial(poly, params: set[str]) -> dict | None:
+def _by_monomial(poly: IntPoly, params: set[str]) -> dict[Monomial, IntPoly] | None:
     """``poly`` as {monomial in ``params``: coefficient (affine in the other symbols)}; None when a
     coefficient is not affine."""
-    out: dict = {}
-    for term, coeff in sympy.expand(poly).as_coefficients_dict().items():
-        mono, rest = sympy.Integer(1), sympy.Integer(coeff)
-        for factor, power in term.as_powers_dict().items():
-            if factor == 1:
-                continue
-            if str(factor) in params:
-                mono *= factor ** power
-            else:
-                rest *= factor ** power
-        out[mono] = out.get(mono, sympy.Integer(0)) + rest
-    if any(_degree(coeff) > 1 for coeff in out.values()):
+    out: dict[Monomial, IntPoly] = {}
+    for term, coeff in poly.terms:
+        mono = tuple(s for s in term if s in params)
+        rest = IntPoly.const(coeff)
+        for s in term:
+            if s not in params:
+                rest = rest * IntPoly.symbol(s)
+        out[mono] = out.get(mono, IntPoly()) + rest
+    if any(coeff.degree > 1 for coeff in out.values()):
         return None
-    return {m: c for m, c in out.items() if c != 0 or m == 1}
+    return {m: c for m, c in out.items() if c.terms or m == ()}
 
 
 def plan_layouts(items, iterators: set[str], vars_: dict[str, CVar], written: set[str]):
@@ -114,7 +111,7 @@ def plan_layouts(items, iterators: set[str], vars_: dict[str, CVar], written: se
         polys = [subscript_poly(s, iterators, ints) for s in subs]
         if any(p is None for p in polys):
             continue  # not polynomial: the affine conversion reports it
-        if all(_degree(p) <= 1 for p in polys):
+        if all(p.degree <= 1 for p in polys):
             continue  # affine already
         layout = _chain(name, polys, ints)
         if isinstance(layout, str):
@@ -126,25 +123,19 @@ def plan_layouts(items, iterators: set[str], vars_: dict[str, CVar], written: se
 
 def _chain(name: str, polys: list, ints: set[str]):
     # The parameters that multiply something are the strides; others are plain (affine) offsets.
-    strides = {str(s) for p in polys for term in sympy.Add.make_args(p) if _degree(term) > 1
-               for s in term.free_symbols if str(s) in ints}
+    strides = {s for p in polys for term, _ in p.terms if len(term) > 1 for s in term if s in ints}
     parts = []
     for p in polys:
         split = _by_monomial(p, strides)
         if split is None:
             return "a coefficient of a size parameter is not affine in the loop iterators"
         parts.append(split)
-    monos = sorted({m for split in parts for m in split} | {sympy.Integer(1)}, key=_degree)
+    monos = sorted({m for split in parts for m in split} | {()}, key=len)
     extents = []
     for inner, outer in zip(monos, monos[1:]):
-        ratio = sympy.cancel(outer / inner)
-        if not (isinstance(ratio, sympy.Symbol) and str(ratio) in ints):
-            return (f"the strides {', '.join(str(m) for m in reversed(monos))} are not successive products "
-                    "of size parameters")
-        extents.append(str(ratio))
+        ratio = quotient(outer, inner)
+        if ratio is None or len(ratio) != 1 or ratio[0] not in ints:
+            strides = ", ".join(str(IntPoly(((m, 1),))) for m in reversed(monos))
+            return f"the strides {strides} are not successive products of size parameters"
+        extents.append(ratio[0])
     return Layout(name, tuple(reversed(monos)), tuple(reversed(extents)))
-
-
-def _degree(e) -> int:
-    """Total degree of a polynomial (0 for a constant)."""
-    return sympy.Poly(e, *e.free_symbols).total_degree() if e.free_symbols else 0

@@ -16,11 +16,11 @@ Every problem is recorded as a Diagnostic with its file:line:col; nothing is rai
 
 from __future__ import annotations
 
-import sympy
 from pycparser import c_ast, c_generator
 
 from ..errors import Diagnostic
 from ..frontend import syntax as sx
+from ..frontend.intpoly import IntPoly
 from .decls import FLOAT_TYPES, base_type
 from .delinearize import subscript_poly
 
@@ -212,19 +212,19 @@ class ExprConverter:
             return None
         for e in layout.extents:
             self._param(c_ast.ID(e, coord=index.coord), "array extent")
-        return [self._from_sympy(p, index) for p in parts]
+        return [self._from_poly(p, index) for p in parts]
 
-    def _from_sympy(self, expr, node):
-        """An affine sympy expression in iterators, derived iterators and parameters as syntax."""
+    def _from_poly(self, expr: IntPoly, node):
+        """An affine polynomial in iterators, derived iterators and parameters as syntax."""
         out = None
-        for term, coeff in expr.as_coefficients_dict().items():
-            if term == 1:
-                part = sx.Const(int(coeff))
+        for term, coeff in sorted(expr.terms, key=lambda t: not t[0]):  # the constant last
+            if not term:
+                part = sx.Const(coeff)
             else:
-                name = self.affine(c_ast.ID(str(term), coord=node.coord), "subscript")
+                name = self.affine(c_ast.ID(term[0], coord=node.coord), "subscript")
                 if name is None:
                     return None
-                part = name if coeff == 1 else sx.BinOp("*", sx.Const(int(coeff)), name)
+                part = name if coeff == 1 else sx.BinOp("*", sx.Const(coeff), name)
             out = part if out is None else sx.BinOp("+", out, part)
         return out if out is not None else sx.Const(0)
 
@@ -322,18 +322,18 @@ def _split_access(node):
     return (node, indices[::-1]) if isinstance(node, c_ast.ID) else None
 
 
-def to_sympy(e):
-    """An affine syntax expression as sympy (for extents)."""
+def to_intpoly(e) -> IntPoly | None:
+    """An affine syntax expression as an extent, or None when it is not a polynomial (min/max)."""
     if isinstance(e, sx.Const):
-        return sympy.Integer(e.value)
+        return IntPoly.const(e.value)
     if isinstance(e, sx.Name):
-        return sympy.Symbol(e.name, integer=True)
+        return IntPoly.symbol(e.name)
     if isinstance(e, sx.UnaryOp):
-        return -to_sympy(e.operand) if e.op == "-" else to_sympy(e.operand)
-    if isinstance(e, sx.BinOp):
-        a, b = to_sympy(e.left), to_sympy(e.right)
-        return {"+": a + b, "-": a - b, "*": a * b}[e.op]
-    if isinstance(e, sx.Call):  # min/max in an extent
-        args = [to_sympy(a) for a in e.args]
-        return sympy.Min(*args) if e.func == "min" else sympy.Max(*args)
-    raise TypeError(type(e).__name__)
+        inner = to_intpoly(e.operand)
+        return None if inner is None else -inner if e.op == "-" else inner
+    if isinstance(e, sx.BinOp) and e.op in ("+", "-", "*"):
+        a, b = to_intpoly(e.left), to_intpoly(e.right)
+        if a is None or b is None:
+            return None
+        return a + b if e.op == "+" else a - b if e.op == "-" else a * b
+    return None

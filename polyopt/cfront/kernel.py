@@ -344,7 +344,5 @@ def _outside_params(scop, kernel: sx.KernelDef):
 
 
 def _c_extent(expr) -> str:
-    """An extent (sympy, affine in the sizes, as the binding requires) as C and isl text."""
-    import sympy
-
-    return str(sympy.expand(expr))
+    """An extent (affine in the sizes, as the binding requires) as C and isl text."""
+    return str(expr)

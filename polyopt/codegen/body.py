@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sympy
-
 from ..errors import CodegenError
 from ..frontend import syntax as sx
+from ..frontend.intpoly import IntPoly
 from . import cexpr as ce
 
 
@@ -102,7 +101,7 @@ class ArrayInfo:
 
     c_name: str
     dtype: object  # frontend.types.DType
-    shape: tuple  # sympy extents; () for temporaries and 0-d arrays
+    shape: tuple  # IntPoly extents; () for temporaries and 0-d arrays
     is_local: bool
 
 
@@ -274,21 +273,14 @@ class BodyBuilder:
         self._elements.append((e.array, element))
         return Value(element, vt, info.dtype.c)
 
-    def extent(self, expr) -> ce.CExpr:
-        """A sympy extent (affine, integer coefficients, in the size parameters) as C."""
-        expr = sympy.expand(sympy.sympify(expr))
-        terms = expr.as_coefficients_dict()
+    def extent(self, expr: IntPoly) -> ce.CExpr:
+        """An extent (affine in the size parameters) as C."""
+        if expr.degree > 1 or not expr.free_symbols <= self.params.keys():
+            raise CodegenError(f"array extent {expr} is not affine in the size parameters")
         out: ce.CExpr | None = None
-        const = 0
-        for sym, coeff in sorted(terms.items(), key=lambda kv: str(kv[0])):
-            if not coeff.is_Integer:
-                raise CodegenError(f"array extent {expr} is not affine with integer coefficients")
-            if sym == 1:
-                const = int(coeff)
-                continue
-            if not isinstance(sym, sympy.Symbol) or sym.name not in self.params:
-                raise CodegenError(f"array extent {expr} is not affine in the size parameters")
-            term = ce.mul(ce.IntLit(abs(int(coeff))), ce.Var(self.params[sym.name]))
+        const = expr.constant
+        for name, coeff in sorted(expr.linear().items()):
+            term = ce.mul(ce.IntLit(abs(coeff)), ce.Var(self.params[name]))
             if out is None:
                 out = ce.Unary("-", term) if coeff < 0 else term
             else:

@@ -19,11 +19,10 @@ from __future__ import annotations
 import ast
 import math
 
-import sympy
-
 from . import syntax as sx
 from .names import constant_value
 from .scope import INT64_MAX, ScopedConverter, snippet
+from .types import is_size_symbol
 
 _ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
           ast.Pow: "**"}
@@ -127,7 +126,7 @@ class ExprConverter(ScopedConverter):
             self._err(node, f"{_DATA_PREFIX[what]}: it uses the array '{name}'", _AFFINE_HINTS[what])
             return None
         obj = self.env.lookup(name)
-        if isinstance(obj, sympy.Symbol):
+        if is_size_symbol(obj):
             return self._global_symbol(node, obj)
         self._unknown_global(node, obj, _AFFINE_HINTS[what])
         return None
@@ -359,7 +358,7 @@ class ExprConverter(ScopedConverter):
                 return None
             return sx.Access(name, (), loc=loc)
         obj = self.env.lookup(name)
-        if isinstance(obj, sympy.Symbol):
+        if is_size_symbol(obj):
             return self._global_symbol(node, obj)
         c = constant_value(obj)
         if c is not None:

@@ -13,9 +13,9 @@ import ast
 import warnings
 
 import numpy as np
-import sympy
 
 from . import syntax as sx
+from .intpoly import IntPoly
 from .scope import KernelScope
 from .types import ArrayType, DType, i64
 
@@ -96,7 +96,9 @@ def _argument(arg: ast.arg, ann, scope: KernelScope) -> sx.Argument | None:
                             "extents are affine in the size symbols with integer coefficients, "
                             "e.g. N, N + 2, 2 * M")
                 ok = False
-        return sx.Argument(arg.arg, sx.Argument.ARRAY, ann.dtype, tuple(ann.shape), loc=loc) if ok else None
+        if not ok:
+            return None
+        return sx.Argument(arg.arg, sx.Argument.ARRAY, ann.dtype, tuple(_intpoly(e) for e in ann.shape), loc=loc)
     hint = _ANNOTATION_HINT
     if ann is float:
         hint = "use po.f64 (or po.f32) for a scalar value, or `int` for a size"
@@ -107,7 +109,9 @@ def _argument(arg: ast.arg, ann, scope: KernelScope) -> sx.Argument | None:
 
 
 def _extent_problem(extent) -> str:
-    """Why ``extent`` is not a valid array extent, or '' when it is."""
+    """Why ``extent`` (sympy, from the annotation) is not a valid array extent, or '' when it is."""
+    import sympy  # the annotations hold sympy expressions, so sympy is loaded already
+
     if not isinstance(extent, sympy.Expr):
         return "is not a number or size expression"
     syms = sorted(extent.free_symbols, key=lambda s: s.name)
@@ -127,31 +131,40 @@ def _extent_problem(extent) -> str:
     return ""
 
 
+def _intpoly(extent) -> IntPoly:
+    """A valid extent (see :func:`_extent_problem`) as an IntPoly."""
+    import sympy
+
+    out = IntPoly.const(0)
+    for term, coeff in sympy.expand(extent).as_coefficients_dict().items():
+        out = out + (IntPoly.const(int(coeff)) if term == 1 else IntPoly.symbol(term.name) * int(coeff))
+    return out
+
+
 def _params(args: list[sx.Argument], a: ast.arguments, scope: KernelScope) -> tuple[str, ...]:
     """Size symbols in order of first appearance in the shapes, then ``int`` arguments."""
     ast_args = {x.arg: x for x in [*a.posonlyargs, *a.args]}
     order: list[str] = []
-    extents: list[tuple[sx.Argument, sympy.Expr]] = []
+    extents: list[tuple[sx.Argument, IntPoly]] = []
     for arg in args:
-        for extent in arg.shape:
-            e = sympy.expand(extent)
+        for e in arg.shape:
             extents.append((arg, e))
-            for s in sorted(e.free_symbols, key=lambda s: s.name):
-                if s.name not in order:
-                    order.append(s.name)
+            for s in sorted(e.free_symbols):
+                if s not in order:
+                    order.append(s)
     # A symbol is inferable once an extent involves it and otherwise only inferable symbols.
     known: set[str] = set()
     changed = True
     while changed:
         changed = False
         for _, e in extents:
-            unknown = {s.name for s in e.free_symbols if e.coeff(s) != 0} - known
+            unknown = {s for s in e.free_symbols if e.coeff(s) != 0} - known
             if len(unknown) == 1:
                 known |= unknown
                 changed = True
     for name in order:
         if name not in known:
-            arg = next(x for x, e in extents if name in {s.name for s in e.free_symbols})
+            arg = next(x for x, e in extents if name in e.free_symbols)
             node = ast_args[arg.name]
             scope.error(node.annotation or node, f"size '{name}' cannot be inferred from the arguments: "
                         "it only appears in extents together with other unknown sizes",

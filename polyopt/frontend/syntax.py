@@ -166,7 +166,7 @@ class Argument:
     name: str
     kind: str
     dtype: DType
-    shape: tuple = ()  # sympy expressions in the parameters, for arrays
+    shape: tuple = ()  # IntPoly extents in the parameters, for arrays
     loc: SourceLocation | None = field(default=None, compare=False, repr=False)
 
 

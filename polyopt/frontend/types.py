@@ -2,15 +2,16 @@
 
 ``po.f64[N, M]`` is an :class:`ArrayType`; ``po.f64`` alone annotates a scalar argument.
 Size symbols are sympy integer symbols, so extents such as ``N + 2`` or ``2 * M`` are ordinary
-sympy expressions; the frontend checks that they are affine.
+sympy expressions; the frontend checks that they are affine and turns them into
+:class:`~.intpoly.IntPoly`.  sympy is imported on first use: the C front end never needs it.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
-import sympy
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class DType:
     def __getitem__(self, shape) -> ArrayType:
         if not isinstance(shape, tuple):
             shape = (shape,)
+        import sympy
+
         return ArrayType(self, tuple(sympy.sympify(s) for s in shape))
 
     def __repr__(self) -> str:
@@ -62,9 +65,13 @@ def symbols(names: str):
     parts = names.replace(",", " ").split()
     if not parts:
         raise ValueError("po.symbols needs at least one name")
+    import sympy
+
     syms = tuple(sympy.Symbol(p, integer=True) for p in parts)
     return syms[0] if len(syms) == 1 else syms
 
 
 def is_size_symbol(obj) -> bool:
-    return isinstance(obj, sympy.Symbol)
+    """Whether ``obj`` is a size symbol (from :func:`symbols`; none exists before sympy is loaded)."""
+    sympy = sys.modules.get("sympy")
+    return sympy is not None and isinstance(obj, sympy.Symbol)

@@ -17,10 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import islpy as isl
-import sympy
 
 from ..errors import Diagnostic, KernelSyntaxError, ModelError
 from ..frontend import syntax as sx
+from ..frontend.intpoly import IntPoly
 from .scop import AccessRelation, Array, Scop, Statement
 
 CTX = isl.DEFAULT_CONTEXT
@@ -163,7 +163,7 @@ class _Builder:
         inside = isl.Set.universe(space)
         for k, extent in enumerate(array.shape):
             var = _dim_aff(space, k)
-            inside = inside & env[0].le_set(var) & var.lt_set(self._sympy_aff(extent, env))
+            inside = inside & env[0].le_set(var) & var.lt_set(self._extent_aff(extent, env))
         outside = acc.relation.range().subtract(inside).intersect_params(self.context)
         if outside.is_empty():
             return
@@ -231,13 +231,11 @@ class _Builder:
             return universe if e.value else universe.subtract(universe)
         raise ModelError(f"condition {type(e).__name__} is not affine", location=e.loc)
 
-    def _sympy_aff(self, expr, env) -> isl.PwAff:
-        """A sympy extent (affine in the parameters, integer coefficients) as a PwAff over ``env``."""
-        expr = sympy.expand(sympy.sympify(expr))
-        out = env[0] + int(expr.subs({s: 0 for s in expr.free_symbols}))
-        for sym in expr.free_symbols:
-            coeff = int(expr.coeff(sym))
-            out = out + env[sym.name].scale_val(isl.Val(coeff)) if coeff else out
+    def _extent_aff(self, extent: IntPoly, env) -> isl.PwAff:
+        """An extent (affine in the parameters) as a PwAff over ``env``."""
+        out = env[0] + extent.constant
+        for name, coeff in extent.linear().items():
+            out = out + env[name].scale_val(isl.Val(coeff))
         return out
 
 # ---------------------------------------------------------------- helpers

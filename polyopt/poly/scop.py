@@ -24,7 +24,7 @@ class Array:
 
     name: str
     dtype: DType
-    shape: tuple  # sympy expressions in the parameters
+    shape: tuple  # IntPoly extents in the parameters
     is_local: bool = False
 
 

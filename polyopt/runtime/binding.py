@@ -1,7 +1,7 @@
 """Argument checking and size-parameter binding for compiled kernels.
 
 Part of the runtime (a call's Python arguments -> C arguments).  A :class:`BindingPlan` is built
-once per kernel from its signature (``KernelDef.args`` and their sympy extents): which array
+once per kernel from its signature (``KernelDef.args`` and their extents): which array
 dimension determines which size parameter (``N + 2`` -> ``N = shape - 2``, ``2*M`` -> ``M = shape / 2``
 exactly; extents with several symbols are solved once the others are known; ``int`` arguments give
 their parameter directly), and what to check.  Each call then checks types, dtypes, ranks,
@@ -16,11 +16,11 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
-import sympy
 
 from ..codegen.signature import written_arrays
 from ..errors import ArgumentError, PolyoptError
 from ..frontend import syntax as sx
+from ..frontend.intpoly import IntPoly
 
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
 _INT_RANGE = {"int": (-(2**31), 2**31 - 1), "long": (_LONG_MIN, _LONG_MAX)}
@@ -52,19 +52,10 @@ class _Solve:
     extent: _Extent
 
 
-def _affine_terms(expr) -> tuple[tuple[tuple[str, int], ...], int]:
-    expr = sympy.expand(sympy.sympify(expr))
-    terms, const = [], 0
-    for sym, coeff in expr.as_coefficients_dict().items():
-        if not coeff.is_Integer:
-            raise PolyoptError(f"array extent {expr} does not have integer coefficients")
-        if sym == 1:
-            const = int(coeff)
-        elif isinstance(sym, sympy.Symbol):
-            terms.append((sym.name, int(coeff)))
-        else:
-            raise PolyoptError(f"array extent {expr} is not affine in the size symbols")
-    return tuple(sorted(terms)), const
+def _affine_terms(expr: IntPoly) -> tuple[tuple[tuple[str, int], ...], int]:
+    if expr.degree > 1:
+        raise PolyoptError(f"array extent {expr} is not affine in the size symbols")
+    return tuple(sorted(expr.linear().items())), expr.constant
 
 
 class BindingPlan:

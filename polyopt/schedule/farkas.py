@@ -88,6 +88,7 @@ class Layout:
         self.index = {n: k for k, n in enumerate(names)}
         self.tuple_text = "[" + ", ".join(names) + "]"
         self.space = isl.Space.create_from_names(isl.DEFAULT_CONTEXT, set=names)
+        self.local_space = isl.LocalSpace.from_space(self.space)
 
     def embed(self, constraints: tuple[LinearConstraint, ...]) -> isl.BasicSet:
         """Integral BasicSet of ``constraints`` in this layout's space.
@@ -97,9 +98,13 @@ class Layout:
         """
         bset = isl.BasicSet.universe(self.space)
         for c in constraints:
-            coeffs = {**dict(c.coeffs), 1: c.const}
-            make = isl.Constraint.eq_from_names if c.equality else isl.Constraint.ineq_from_names
-            bset = bset.add_constraint(make(self.space, coeffs))
+            # by position: islpy's *_from_names looks every name up in a fresh dict of the space
+            # (twice as slow, 0.6 s of deriche's 3.3 s schedule on an AMD EPYC Zen 3)
+            con = (isl.Constraint.equality_alloc if c.equality else isl.Constraint.inequality_alloc)(
+                self.local_space).set_constant_val(c.const)
+            for name, value in c.coeffs:
+                con = con.set_coefficient_val(isl.dim_type.set, self.index[name], value)
+            bset = bset.add_constraint(con)
         return bset
 
     @staticmethod

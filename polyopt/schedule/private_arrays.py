@@ -33,7 +33,6 @@ conditions again on the code it prints (:mod:`polyopt.codegen.verify`).
 from __future__ import annotations
 
 import islpy as isl
-import sympy
 
 from .carried import Carried
 from .tree import Expr, Member
@@ -129,19 +128,7 @@ def array_extent(scop, array) -> isl.Set | None:
     """``{ X[e0, e1, ..] : 0 <= ek < extent k }`` in the Scop's parameters, or None when an extent
     is not affine."""
     for extent in array.shape:
-        expr = sympy.sympify(extent)
-        symbols = sorted(expr.free_symbols, key=str)
-        if any(s.name not in scop.params for s in symbols):
-            return None
-        if not symbols:
-            if not expr.is_Integer:
-                return None
-            continue
-        try:
-            poly = sympy.Poly(expr, *symbols)
-        except sympy.PolynomialError:
-            return None
-        if poly.total_degree() > 1 or not all(c.is_Integer for c in poly.coeffs()):
+        if extent.degree > 1 or any(s not in scop.params for s in extent.free_symbols):
             return None
     names = [f"e{k}" for k in range(len(array.shape))]
     bounds = " and ".join(f"0 <= {n} < {extent}" for n, extent in zip(names, array.shape))

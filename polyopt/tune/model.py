@@ -252,9 +252,8 @@ def _access(scop, acc, n: int, sizes) -> _Access | None:
     extents = []
     for s in array.shape:
         try:
-            values = {sym: sizes[sym.name] for sym in getattr(s, "free_symbols", ()) if sym.name in sizes}
-            extents.append(int(s.subs(values)) if values else int(s))
-        except (TypeError, ValueError):
+            extents.append(s.value(sizes))
+        except KeyError:
             extents.append(1 << 30)  # unknown: never the limit of a footprint
     rows = []
     try:

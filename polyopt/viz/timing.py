@@ -110,17 +110,14 @@ def _copy(args):
 
 def _random_args(kernel, params: dict):
     """Random arguments for the kernel's signature with the given sizes."""
-    import sympy
-
     rng = np.random.default_rng(0)
     out = []
     for a in kernel.syntax.args:
         if a.kind == a.ARRAY:
-            exprs = [sympy.sympify(d) for d in a.shape]
-            missing = sorted({x.name for e in exprs for x in e.free_symbols} - set(params))
+            missing = sorted({x for e in a.shape for x in e.free_symbols} - set(params))
             if missing:
                 raise PolyoptError(f"compare: give a value for {', '.join(missing)} (e.g. {missing[0]}=64)")
-            dims = tuple(int(e.subs({x: params[x.name] for x in e.free_symbols})) for e in exprs)
+            dims = tuple(e.value(params) for e in a.shape)
             out.append(rng.random(dims).astype(a.dtype.np_dtype))
         elif a.kind == a.INT:
             if a.name not in params:

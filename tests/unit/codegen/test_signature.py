@@ -18,9 +18,9 @@ def test_identifiers_avoid_c_keywords_helpers_iterators_and_each_other():
 
 
 def test_parameter_order_and_declarations():
-    import sympy
+    from polyopt.frontend.intpoly import IntPoly
 
-    n = sympy.Symbol("N", integer=True)
+    n = IntPoly.symbol("N")
     body = (sx.Assign(sx.Access("B", (sx.Const(0),)), None, sx.Const(1.0)),)
     kd = sx.KernelDef("k", (sx.Argument("A", sx.Argument.ARRAY, f32, (n,)),
                             sx.Argument("s", sx.Argument.SCALAR, f64),

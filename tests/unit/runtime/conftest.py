@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-import sympy
 
 from polyopt.codegen.signature import CProgram, make_params
 from polyopt.frontend import syntax as sx
+from polyopt.frontend.intpoly import IntPoly
 from polyopt.frontend.types import f32, f64, i32
 
-Nsym, Msym = sympy.symbols("N M", integer=True)
+Nsym, Msym = IntPoly.symbol("N"), IntPoly.symbol("M")
 
 
 def _i():

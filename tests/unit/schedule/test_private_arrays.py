@@ -69,7 +69,7 @@ def _args(fn, sizes: dict, seed: int) -> dict:
     k = po.kernel(fn)
     out = {}
     for a in k.syntax.arrays:
-        shape = tuple(int(s.subs({x: sizes[x.name] for x in s.free_symbols})) for s in a.shape)
+        shape = tuple(s.value(sizes) for s in a.shape)
         out[a.name] = rng.random(shape)
     return out
 
