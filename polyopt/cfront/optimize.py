@@ -15,7 +15,6 @@ runtime overlap check (:mod:`.alias`), print them with
 
 from __future__ import annotations
 
-import copy
 import re
 import warnings
 from dataclasses import dataclass, replace
@@ -134,19 +133,27 @@ def region_scop(region: CRegion):
 
 
 def substitute(node, exprs: dict[str, str], iterators: set[str]) -> str:
-    """The C text of statement ``node`` with each iterator replaced by its expression."""
-    node = copy.deepcopy(node)
+    """The C text of statement ``node`` with each iterator replaced by its expression.
+
+    The names are replaced in place and put back afterwards: copying the statement's tree first
+    cost 0.16 s of adi's 2.8 s ``polyopt cc`` (AMD EPYC Zen 3)."""
+    renamed: list[tuple[c_ast.ID, str]] = []
 
     def visit(n):
         for name, child in n.children():
             if isinstance(child, c_ast.ID) and child.name in iterators and not (
                     isinstance(n, c_ast.StructRef) and name == "field"):
+                renamed.append((child, child.name))
                 child.name = exprs[child.name]
             else:
                 visit(child)
 
-    visit(node)
-    return c_text(node)
+    try:
+        visit(node)
+        return c_text(node)
+    finally:
+        for child, name in reversed(renamed):
+            child.name = name
 
 
 def _splice(parsed: ParsedFile, done: list, options: ScheduleOptions, line_directives: bool) -> str:
