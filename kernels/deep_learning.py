@@ -191,6 +191,35 @@ matmul_bias_relu_case = po.case(
     sizes=_sizes(NI=(16, 64, 256, 1024, 4096), NJ=(20, 128, 512, 1024, 4096), NK=(24, 96, 512, 2048, 4096)),
     init=init_matmul_bias_relu, flops=lambda NI, NJ, NK: NI * NJ * (2 * NK + 2), numpy=matmul_bias_relu_numpy)
 
+# ---------------------------------------------------------------- linear layer: weight stored out x in
+
+
+@po.kernel
+def linear(X: po.f32[NI, NK], Wl: po.f32[NJ, NK], bias: po.f32[NJ], Y: po.f32[NI, NJ]):
+    """Y = X Wl^T + bias, PyTorch's nn.Linear: the weight is stored as (outputs, inputs), so the
+    reduction runs along the rows of both operands."""
+    for i in range(NI):
+        for j in range(NJ):
+            Y[i, j] = bias[j]
+            for k in range(NK):
+                Y[i, j] += X[i, k] * Wl[j, k]
+
+
+def init_linear(NI, NJ, NK):
+    rng = np.random.default_rng(5)
+    return dict(X=_rand(rng, NI, NK), Wl=_rand(rng, NJ, NK), bias=_rand(rng, NJ),
+                Y=np.zeros((NI, NJ), dtype=np.float32))
+
+
+def linear_numpy(X, Wl, bias, Y):
+    Y[:] = X @ Wl.T + bias
+
+
+linear_case = po.case(
+    linear, category="deep_learning",
+    sizes=_sizes(NI=(16, 64, 256, 1024, 4096), NJ=(20, 128, 512, 1024, 4096), NK=(24, 96, 512, 2048, 4096)),
+    init=init_linear, flops=lambda NI, NJ, NK: NI * NJ * 2 * NK, numpy=linear_numpy)
+
 # ---------------------------------------------------------------- matmul + bias + GELU
 
 

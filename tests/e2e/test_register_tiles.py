@@ -152,8 +152,8 @@ def test_avx2_register_tiles_match_numpy(simd_registers, form, n, m, k):
 SUITE = {c.name: c for c in discover([Path(__file__).resolve().parents[2] / "kernels"])}
 
 
-REGISTER_TILED = ["gemm", "syrk", "syr2k", "mm2", "mm3", "batched_matmul", "matmul_bias_relu", "covariance",
-                  "attention"]
+REGISTER_TILED = ["gemm", "syrk", "syr2k", "mm2", "mm3", "batched_matmul", "matmul_bias_relu", "linear",
+                  "covariance", "attention"]
 
 
 def test_the_suite_contractions_get_register_tiles():
