@@ -111,8 +111,7 @@ class Stmt:
 
 # ---------------------------------------------------------------- isl AST -> loop tree
 
-# isl's name of the loop at schedule depth k (see ast_build.LoopChain)
-_ITERATOR = re.compile(r"c(\d+)")
+_ITERATOR = re.compile(r"c(\d+)")  # isl's name of the loop at schedule depth k (see ast_build.LoopChain)
 
 
 class TreeBuilder:
@@ -133,8 +132,7 @@ class TreeBuilder:
         return out
 
     def walk(self, node: isl.AstNode, mark: LoopInfo | None = None, chain: LoopChain | None = None) -> list:
-        """Items for ``node``; ``mark`` is a loop mark not yet consumed by a for loop, ``chain`` the
-        decisions of a merged band's loops that ``node`` lies in (by schedule depth)."""
+        """Items for ``node``; ``mark``: a loop mark no for loop took yet; ``chain``: its merged band's."""
         t = node.get_type()
         if t == isl.ast_node_type.block:
             children = node.block_get_children()
@@ -332,6 +330,20 @@ IN_ORDER_PRAGMA = "omp simd if(0)"
 _UNROLLED = 64
 
 
+STORE_BARRIER = '__asm__ volatile ("" ::: "memory");  /* keeps gcc from vectorizing this loop */'
+
+
+def keeps_stores(loop: Loop) -> bool:
+    """Whether ``loop``'s body ends with :data:`STORE_BARRIER` (no memory access moves across it).
+
+    gcc 12.2 -O3 vectorizes a loop whose body is one ``omp simd`` loop as an outer loop without
+    checking a store against itself: where an iteration writes again an element an earlier one
+    wrote (``B[k, j]``, ``j`` in ``i - 2 .. i + 2``, in a loop over ``i``), the earlier value may
+    stay (fuzz seed 5533, benchmarks/results/gcc12_outer_loop_stores).  Only such loops get it."""
+    return (not loop.kind and loop.info is not None and loop.info.rewrites and len(loop.body) == 1
+            and isinstance(loop.body[0], Loop) and loop.body[0].kind == SIMD)
+
+
 def keeps_order(loop: Loop) -> bool:
     """Whether ``loop`` is printed with :data:`IN_ORDER_PRAGMA`, out of gcc's loop vectorizer.
 
@@ -461,7 +473,8 @@ class CgenEmitter:
                          f"{item.var} += {ce.to_c(item.inc)}",
                          c.Block([*decls, *(item.packed.nodes() if item.packed is not None else ()),
                                   *(item.rows.nodes() if item.rows is not None else ()), *item.prologue,
-                                  *self.body(item, self.items(item.body, inside))])))
+                                  *self.body(item, self.items(item.body, inside)),
+                                  *([c.Line(STORE_BARRIER)] if keeps_stores(item) else [])])))
         if item.accumulators:  # a block of its own: sibling loops may use the same names
             out += [c.Line(f"{element} = {name};") for _, name, element in item.accumulators]
             out = [c.Block(out)]

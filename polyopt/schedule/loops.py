@@ -94,6 +94,10 @@ class LoopInfo:
     # product that depends on the row and reduction iterators only (``alpha * A[i, k]``) is computed
     # once per row and reduction step into a local panel at the top of each iteration; () for none.
     rows: tuple = ()
+    # For a serial loop: it carries an output dependence of a statement on itself (an iteration
+    # writes again an element an earlier one wrote), outside any reduction.  Code generation keeps
+    # gcc from vectorizing it around a SIMD loop (see polyopt.codegen.printer.keeps_stores).
+    rewrites: bool = False
 
     def pragma_kind(self) -> tuple[LoopKind, int, int]:
         """(kind, collapse, min_work) of the pragma this decision asks for: SERIAL for no pragma."""

@@ -21,6 +21,7 @@ from .trust_kernels import (
     fuzz_4269,
     fuzz_4609,
     fuzz_4829,
+    fuzz_5533,
     never_runs,
     parity_flow,
     pointless_wavefront,
@@ -158,3 +159,15 @@ def test_a_jam_the_rules_cannot_place_is_dropped_not_refused(config):
     for n, m, t in ((5, 4, 2), (7, 9, 1), (11, 13, 1)):
         problem = nestgen.mismatch(fuzz_4829, nestgen.random_args(7, n, m, t), nestgen.CONFIG_OPTIONS[config])
         assert problem is None, problem
+
+
+@pytest.mark.parametrize("config", nestgen.CONFIG_IDS)
+def test_a_store_rewritten_across_an_outer_loop_keeps_its_last_value(config):
+    """gcc 12.2 vectorized a serial loop around a SIMD loop whose store rewrites elements of the
+    iteration before (benchmarks/results/gcc12_outer_loop_stores); that loop now ends with a
+    compiler barrier (the golden files show none where no loop rewrites a store)."""
+    for n, m, t in nestgen.SIZES:
+        problem = nestgen.mismatch(fuzz_5533, nestgen.random_args(5533, n, m, t), nestgen.CONFIG_OPTIONS[config])
+        assert problem is None, problem
+    if config == "isl-notile-serial":  # the configuration gcc miscompiled
+        assert "__asm__ volatile" in fuzz_5533.c_source(**nestgen.CONFIG_OPTIONS[config])

@@ -240,3 +240,13 @@ def fuzz_4829(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, 
             A[i0, M - 1] = 0.5 * math.sqrt(A[i0, j1])
         for j2 in range(1, M - 0):
             A[i0, j2] *= 0.5 + 0.25 * 0.25 * (x[i0] + math.sqrt(y[j2 - 1]))
+
+
+@po.kernel
+def fuzz_5533(T: int, x: po.f64[N], y: po.f64[M], A: po.f64[N, M], B: po.f64[N, M], C: po.f64[N, N]):
+    """Fuzz seed 5533 (minimised): under isl's schedule (k5, i3, j4) gcc 12.2 -O3 vectorized the i3
+    loop around the SIMD j4 loop without checking the store to B against itself."""
+    for i3 in range(2, M - 1):
+        for j4 in range(max(0, i3 - 2), min(M - 0, i3 + 3)):
+            for k5 in range(0, N - 2):
+                B[k5 + 2, j4] = 0.25 * (C[k5, k5] + A[k5 + 2, i3] + C[0, k5])

@@ -169,7 +169,8 @@ def _decide(m: Member, carried, above, last: bool, nested: bool, ctx: Context, e
     what = env.carried.describe(*carried[0])
     if above is None or last:
         env.note(f"{m.name} not {'parallel' if above is None else 'simd'}: {what}")
-    return LoopInfo(m.name, SERIAL, f"carries {what}", row=row)
+    rewrites = any(e.kind == "WAW" and e.source == e.sink for e, _ in carried)
+    return LoopInfo(m.name, SERIAL, f"carries {what}", row=row, rewrites=rewrites)
 
 
 def _parallel_reduction(m: Member, outer: list[Member], inner: list[Member], carried, active, small: bool,
