@@ -169,8 +169,13 @@ def _decide(m: Member, carried, above, last: bool, nested: bool, ctx: Context, e
     what = env.carried.describe(*carried[0])
     if above is None or last:
         env.note(f"{m.name} not {'parallel' if above is None else 'simd'}: {what}")
-    rewrites = any(e.kind == "WAW" and e.source == e.sink for e, _ in carried)
-    return LoopInfo(m.name, SERIAL, f"carries {what}", row=row, rewrites=rewrites)
+    return LoopInfo(m.name, SERIAL, f"carries {what}", row=row, rewrites=_rewrites(carried, env))
+
+
+def _rewrites(carried, env: Env) -> bool:
+    """Whether a serial loop carrying ``carried`` has a statement write again an element it wrote
+    in an earlier iteration, outside a reduction (see :attr:`LoopInfo.rewrites`)."""
+    return not env.carried.reduction(carried) and any(e.kind == "WAW" and e.source == e.sink for e, _ in carried)
 
 
 def _parallel_reduction(m: Member, outer: list[Member], inner: list[Member], carried, active, small: bool,
@@ -406,7 +411,7 @@ def _apply(m: Member, lp: LoopPlan, carried, private, active, above, infos, ctx:
     min_work = env.policy.min_parallel_work if lp.min_work is None and kind == PARALLEL else lp.min_work or 0
     used = private if kind in (PARALLEL, SIMD) or "collapsed into" in lp.reason else ()
     return LoopInfo(m.name, kind, lp.reason, lp.reductions, lp.collapse, lp.unroll, lp.outline, row, used, reduce,
-                    min_work=min_work, unroll_by=lp.unroll_by)
+                    min_work=min_work, unroll_by=lp.unroll_by, rewrites=kind == SERIAL and _rewrites(carried, env))
 
 
 def _outlined(infos, work: BandWork, env: Env, given: dict) -> list[LoopInfo]:
