@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from polyopt.codegen.printer import IN_ORDER_PRAGMA
+from polyopt.codegen.emit import IN_ORDER_PRAGMA
 from polyopt.schedule.loops import PARALLEL, SIMD
 
 _LOOP = re.compile(r"  (tile|loop) (\S+): (parallel|simd|serial|pipelined)"

@@ -16,9 +16,9 @@ from ..frontend import syntax as sx
 from ..schedule.schedule import Schedule
 from . import cexpr as ce
 from .body import ArrayInfo, BodyBuilder
+from .emit import CgenEmitter
 from .lower import bounded, lower
 from .outline import Outliner
-from .printer import CgenEmitter
 from .private_arrays import PROLOGUE, PrivateArrays
 from .signature import ARRAY, SCALAR, SIZE, CProgram, c_identifier, function_name, make_params
 

@@ -35,9 +35,10 @@ from ..schedule.schedule import Schedule
 from . import cexpr as ce
 from .ast_build import isl_expr
 from .body import EmittedStatement
+from .emit import CgenEmitter
 from .lower import bounded, lower
 from .outline import Outliner
-from .printer import CgenEmitter, Guard, Stmt
+from .printer import Guard, Stmt
 
 # Macro forms of the helpers the AST build may use (integer arithmetic on longs).
 _MACROS = {

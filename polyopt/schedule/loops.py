@@ -96,7 +96,7 @@ class LoopInfo:
     rows: tuple = ()
     # For a serial loop: it carries an output dependence of a statement on itself (an iteration
     # writes again an element an earlier one wrote), outside any reduction.  Code generation keeps
-    # gcc from vectorizing it around a SIMD loop (see polyopt.codegen.printer.keeps_stores).
+    # gcc from vectorizing it around a SIMD loop (see polyopt.codegen.emit.keeps_stores).
     rewrites: bool = False
 
     def pragma_kind(self) -> tuple[LoopKind, int, int]:

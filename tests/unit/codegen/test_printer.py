@@ -212,7 +212,8 @@ def test_a_loop_mark_without_loop_info_is_rejected():
 
 def test_trip_counts_of_printed_loops():
     from polyopt.codegen import cexpr as ce
-    from polyopt.codegen.printer import Loop, _trip_count
+    from polyopt.codegen.emit import _trip_count
+    from polyopt.codegen.printer import Loop
 
     c0, c3 = ce.Var("c0"), ce.Var("c3")
     tile = Loop("c3", 0, c0, ce.Binary("<=", c3, ce.add(c0, ce.IntLit(2))), ce.IntLit(1), [])
