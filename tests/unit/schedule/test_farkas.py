@@ -19,8 +19,8 @@ def _constraints(layout: Layout, rel: isl.Map, shape: StmtShape) -> isl.BasicSet
 def test_rank_and_full_rank_needs_no_independence():
     assert farkas.rank([(1, 0, 0), (0, 1, 0)], 3) == 2
     assert farkas.rank([(1, 1), (2, 2)], 2) == 1
-    assert farkas.independence_constraints("S", [(1, 0), (1, 1)], 2) == []
-    assert farkas.independence_constraints("S", [], 0) == []
+    assert farkas.independence_constraints("S", [(1, 0), (1, 1)], 2) == ()
+    assert farkas.independence_constraints("S", [], 0) == ()
 
 
 def test_independence_excludes_span_and_zero():
@@ -92,3 +92,14 @@ def test_independence_basis_is_orthogonal(rows, depth):
     assert r == len(rows) and len(basis) == depth - r
     for vec in basis:
         assert all(sum(a * b for a, b in zip(vec, row)) == 0 for row in rows)
+
+
+def test_bounds_are_the_box_of_every_unknown_and_csum():
+    layout = Layout(("N", "M"), (StmtShape("S", 2), StmtShape("T", 3)))
+    cons = [f"0 <= u{k} <= {farkas.U_MAX}" for k in range(2)] + [f"0 <= w <= {farkas.W_MAX}"]
+    coeffs = [Layout.coeff(s, k) for s, d in (("S", 2), ("T", 3)) for k in range(d)]
+    cons += [f"0 <= {c} <= {farkas.COEFF_MAX}" for c in coeffs]
+    cons += [f"0 <= {Layout.const(s)} <= {farkas.SHIFT_MAX}" for s in ("S", "T")]
+    cons.append("csum = " + " + ".join(coeffs))
+    text = isl.BasicSet("{ " + layout.tuple_text + " : " + " and ".join(cons) + " }")
+    assert layout.bounds.is_equal(text)
