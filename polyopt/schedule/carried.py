@@ -42,10 +42,7 @@ class Carried:
 
     def split(self, member: Member, active) -> tuple[list, tuple]:
         """(pairs carried by ``member`` per dependence, pairs left for the loops inside it)."""
-        key = (member.exprs, member.role)
-        if key not in self._mupa:
-            self._mupa[key] = self.isl.mupa(member)
-        mupa = self._mupa[key]
+        mupa = self._member_mupa(member)
         carried, rest = [], []
         for e, rel in active:
             same = rel.eq_at_multi_union_pw_aff(mupa)
@@ -54,6 +51,12 @@ class Carried:
             if not same.is_empty():
                 rest.append((e, same))
         return carried, tuple(rest)
+
+    def _member_mupa(self, member: Member) -> isl.MultiUnionPwAff:
+        key = (member.exprs, member.role)
+        if key not in self._mupa:
+            self._mupa[key] = self.isl.mupa(member)
+        return self._mupa[key]
 
     def after(self, members, active) -> tuple:
         """The pairs left active inside all of ``members``."""
@@ -124,6 +127,16 @@ class Carried:
                 return ()
             out.add(elem)
         return tuple(sorted(out))
+
+    def constant_distance(self, member: Member, carried) -> bool:
+        """Whether some dependence of ``carried`` (pairs carried by ``member``) links iterations of
+        ``member`` at one distance only."""
+        value = isl.UnionMap.from_multi_union_pw_aff(self._member_mupa(member))
+        for _, rel in carried:
+            deltas = rel.apply_domain(value).apply_range(value).deltas()
+            if deltas.n_set() == 1 and isl.Set.from_union_set(deltas).is_singleton():
+                return True
+        return False
 
     def describe(self, edge, rel: isl.UnionMap) -> str:
         """``RAW on C from S1[i, j, k] to S1[i, j, k + 1]`` (symbolic when the distance is uniform)."""

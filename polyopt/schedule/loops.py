@@ -98,6 +98,10 @@ class LoopInfo:
     # writes again an element an earlier one wrote), outside any reduction.  Code generation keeps
     # gcc from vectorizing it around a SIMD loop (see polyopt.codegen.emit.keeps_stores).
     rewrites: bool = False
+    # For a serial innermost loop of a band: it carries a dependence at a constant distance along it
+    # (a recurrence, as adi's p[i][j - 1] -> p[i][j]), so no compiler vectorizes it and full tiles
+    # gain nothing there (see polyopt.codegen.ast_build.isolate_full_tiles).
+    recurrence: bool = False
 
     def pragma_kind(self) -> tuple[LoopKind, int, int]:
         """(kind, collapse, min_work) of the pragma this decision asks for: SERIAL for no pragma."""

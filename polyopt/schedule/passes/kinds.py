@@ -169,7 +169,8 @@ def _decide(m: Member, carried, above, last: bool, nested: bool, ctx: Context, e
     what = env.carried.describe(*carried[0])
     if above is None or last:
         env.note(f"{m.name} not {'parallel' if above is None else 'simd'}: {what}")
-    return LoopInfo(m.name, SERIAL, f"carries {what}", row=row, rewrites=_rewrites(carried, env))
+    return LoopInfo(m.name, SERIAL, f"carries {what}", row=row, rewrites=_rewrites(carried, env),
+                    recurrence=last and env.carried.constant_distance(m, carried))
 
 
 def _rewrites(carried, env: Env) -> bool:

@@ -245,3 +245,41 @@ def test_only_serial_reductions_gcc_would_unroll_into_a_chain_are_kept_scalar():
         got = want.copy()
         kern.compile(parallel=False, vectorize=False, tile=(4, 2))(a, got)
         np.testing.assert_allclose(got, want + a.sum(axis=1), rtol=1e-12)
+
+
+def row_sweep(P: po.f64[N, M], X: po.f64[N, M]):
+    for i in range(N):
+        for j in range(1, M):
+            P[i, j] = 0.5 * P[i, j - 1] + X[i, j]
+
+
+def closure(D: po.f64[N, N]):
+    for k in range(N):
+        for i in range(N):
+            for j in range(N):
+                D[i, j] = min(D[i, j], D[i, k] + D[k, j])
+
+
+def lu_rows(A: po.f64[N, N]):
+    for i in range(N):
+        for j in range(i):
+            for k in range(j):
+                A[i, j] -= A[i, k] * A[k, j]
+            A[i, j] /= A[j, j]
+        for j in range(i, N):
+            for k in range(i):
+                A[i, j] -= A[i, k] * A[k, j]
+
+
+@pytest.mark.parametrize("func, innermost_recurrence, isolated", [
+    (row_sweep, True, 0),  # j: P[i, j - 1] -> P[i, j] at distance 1: nothing vectorizes it
+    (closure, False, 1),   # j carries D[i, k] only where j == k: gcc vectorizes it with a check
+    (lu_rows, False, 0),   # the band's loops end above a sequence of SIMD loops with bounds of their own
+])
+def test_full_tiles_where_the_innermost_loop_can_vectorize(func, innermost_recurrence, isolated):
+    from polyopt.codegen.ast_build import isolate_full_tiles
+    k = po.kernel(func)
+    s = k.schedule()
+    innermost = s.bands[-1].loops[-1]
+    assert innermost.recurrence is innermost_recurrence
+    assert isolate_full_tiles(s.tree, s.scop.context.params())[1] == isolated
