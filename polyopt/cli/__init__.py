@@ -161,10 +161,14 @@ def _dispatch(args, executor) -> int:
         from . import check as command
     elif args.command == "tune":
         from . import tune as command
-    else:
-        from . import bench, cc, show
+    elif args.command == "cc":  # only what it needs: polyopt cc runs once per C file of a build
+        from . import cc
 
-        return {"bench": bench.run, "show": show.run, "cc": cc.run}[args.command](args)
+        return cc.run(args)
+    else:
+        from . import bench, show
+
+        return {"bench": bench.run, "show": show.run}[args.command](args)
     owned = executor is None
     executor = executor if executor is not None else make_executor(args.jobs)
     try:
