@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from pathlib import Path
 
 import islpy as isl
 import numpy as np
@@ -260,25 +261,19 @@ def closure(D: po.f64[N, N]):
                 D[i, j] = min(D[i, j], D[i, k] + D[k, j])
 
 
-def lu_rows(A: po.f64[N, N]):
-    for i in range(N):
-        for j in range(i):
-            for k in range(j):
-                A[i, j] -= A[i, k] * A[k, j]
-            A[i, j] /= A[j, j]
-        for j in range(i, N):
-            for k in range(i):
-                A[i, j] -= A[i, k] * A[k, j]
-
-
 @pytest.mark.parametrize("func, innermost_recurrence, isolated", [
     (row_sweep, True, 0),  # j: P[i, j - 1] -> P[i, j] at distance 1: nothing vectorizes it
     (closure, False, 1),   # j carries D[i, k] only where j == k: gcc vectorizes it with a check
-    (lu_rows, False, 0),   # the band's loops end above a sequence of SIMD loops with bounds of their own
+    ("lu", False, 0),      # the band's loops end above a sequence of SIMD loops with bounds of their own
 ])
 def test_full_tiles_where_the_innermost_loop_can_vectorize(func, innermost_recurrence, isolated):
     from polyopt.codegen.ast_build import isolate_full_tiles
-    k = po.kernel(func)
+    from polyopt.suite import cases_in_file
+    if isinstance(func, str):  # the suite's kernel
+        solvers = Path(__file__).resolve().parents[3] / "kernels" / "solvers.py"
+        k = next(c.kernel for c in cases_in_file(solvers) if c.name == func)
+    else:
+        k = po.kernel(func)
     s = k.schedule()
     innermost = s.bands[-1].loops[-1]
     assert innermost.recurrence is innermost_recurrence
