@@ -9,6 +9,7 @@ a common x86 server core stand in.
 
 from __future__ import annotations
 
+import ctypes.util
 import platform
 from dataclasses import dataclass
 from functools import cache
@@ -50,6 +51,15 @@ def cpu() -> Cpu:
     """This machine's :class:`Cpu` (read once per process)."""
     model, flags = _cpuinfo()
     return Cpu(f"{model} ({platform.machine()})", frozenset(flags), _caches())
+
+
+@cache
+def vector_math_library() -> bool:
+    """Whether the C library has SIMD variants of the math functions for OpenMP's ``declare simd``:
+    glibc's libmvec on x86-64 Linux (``-lm`` links it as needed)."""
+    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
+        return False
+    return ctypes.util.find_library("mvec") is not None
 
 
 def simd_registers() -> int:

@@ -166,7 +166,7 @@ def add_schedule_options(parser) -> None:
                    help="no omp simd marks")
     g.add_argument("--no-reassociate", dest="reassociate", action="store_false", default=None,
                    help="keep every reduction in its original order (no parallel or simd reductions: "
-                        "bit-for-bit the original's sums)")
+                        "bit-for-bit the original's sums) and the scalar math functions (no libmvec)")
     g.add_argument("--no-private-arrays", dest="private_arrays", action="store_false", default=None,
                    help="no private copies of argument arrays in parallel loops")
 

@@ -300,6 +300,22 @@ _HELPERS["py_sq"] = ("static inline long py_sq(long a) "
 HELPER_NAMES = frozenset(_HELPERS)
 
 
+# The math functions with SIMD variants in glibc's libmvec on x86-64 (each in double and float),
+# and their number of arguments.
+VECTOR_MATH = {"exp": 1, "log": 1, "sin": 1, "cos": 1, "tanh": 1, "pow": 2}
+
+
+def vector_math_declarations(names) -> list[str]:
+    """OpenMP ``declare simd`` declarations of the math functions ``names`` (keys of
+    :data:`VECTOR_MATH`), double and float: a SIMD loop calling them calls their vector variants."""
+    out = []
+    for name in sorted(names):
+        for ctype, suffix in (("double", ""), ("float", "f")):
+            args = ", ".join([ctype] * VECTOR_MATH[name])
+            out += ["#pragma omp declare simd notinbranch", f"{ctype} {name}{suffix}({args});"]
+    return out
+
+
 def helper_definitions(used: set[str] | frozenset[str]) -> list[str]:
     """C definitions of the helpers in ``used`` and of those they depend on, in a fixed order."""
     needed: set[str] = set()

@@ -90,7 +90,9 @@ def compile_shared(c_path: str, so_path: str, cc: str, cflags: Sequence[str], *,
                    what: str = "kernel") -> None:
     """Compile ``c_path`` into the shared library ``so_path``; raises CompileError on failure."""
     global _compilations
-    cmd = [cc, *cflags, "-o", so_path, c_path]
+    # -lm: the library must name the math library it calls (the SIMD variants of libmvec are
+    # not in the Python process otherwise, and loading it would fail)
+    cmd = [cc, *cflags, "-o", so_path, c_path, "-lm"]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True)
     except OSError as exc:
