@@ -53,6 +53,11 @@ def cpu() -> Cpu:
     return Cpu(f"{model} ({platform.machine()})", frozenset(flags), _caches())
 
 
+# The math functions with SIMD variants in glibc's libmvec on x86-64 (each in double and float,
+# ``exp`` and ``expf``), with their number of arguments.
+VECTOR_MATH = {"exp": 1, "log": 1, "sin": 1, "cos": 1, "tanh": 1, "pow": 2}
+
+
 @cache
 def vector_math_library() -> bool:
     """Whether the C library has SIMD variants of the math functions for OpenMP's ``declare simd``:

@@ -122,9 +122,9 @@ def optimize_region(region: CRegion, parsed: ParsedFile, options: ScheduleOption
 def schedule_region(region: CRegion, options: ScheduleOptions):
     """The schedule of a converted region (the ordinary pipeline from the KernelDef on)."""
     # the region printer keeps C's own arrays and statement text: it prints no private copies of
-    # them and no register blocks (nor vector_math's declarations); and no vector-width pragma,
-    # which would apply to the whole file
-    options = replace(options, private_arrays=False, register_tiles=False, vector_bits=None)
+    # them, no register blocks and no declarations of vector math functions; and no vector-width
+    # pragma, which would apply to the whole file
+    options = replace(options, private_arrays=False, register_tiles=False, vector_bits=None, vector_math=False)
     return pipeline.schedule(pipeline.dependences(region_scop(region)), options)
 
 

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 
 from ..errors import CodegenError
+from ..hardware import VECTOR_MATH
 
 LONG_MIN = -(2**63)
 LONG_MAX = 2**63 - 1
@@ -300,14 +301,10 @@ _HELPERS["py_sq"] = ("static inline long py_sq(long a) "
 HELPER_NAMES = frozenset(_HELPERS)
 
 
-# The math functions with SIMD variants in glibc's libmvec on x86-64 (each in double and float),
-# and their number of arguments.
-VECTOR_MATH = {"exp": 1, "log": 1, "sin": 1, "cos": 1, "tanh": 1, "pow": 2}
-
-
 def vector_math_declarations(names) -> list[str]:
     """OpenMP ``declare simd`` declarations of the math functions ``names`` (keys of
-    :data:`VECTOR_MATH`), double and float: a SIMD loop calling them calls their vector variants."""
+    :data:`polyopt.hardware.VECTOR_MATH`), double and float: a SIMD loop calling them calls their
+    vector variants."""
     out = []
     for name in sorted(names):
         for ctype, suffix in (("double", ""), ("float", "f")):

@@ -9,11 +9,8 @@ functions used, and the kernel function.
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 import cgen as c
 
-from .. import hardware
 from ..errors import CodegenError
 from ..frontend import syntax as sx
 from ..schedule.schedule import Schedule
@@ -81,10 +78,9 @@ def _generate_c(schedule: Schedule, separate_tiles: bool, verify: bool) -> CProg
     emitter = CgenEmitter(local_decl, outliner, PrivateArrays(array))
     body = [local_decl(n) for n in function_locals] + emitter.items(items)
     decl = c.FunctionDeclaration(c.Value("void", fname), values or [c.Value("void", "")])
-    math = _vector_math(schedule)
-    parts = [c.Line(_header(schedule, math)), c.Line(), c.Include("math.h"), c.Line()]
-    if math:
-        parts += [c.Line(line) for line in ce.vector_math_declarations(math)] + [c.Line()]
+    parts = [c.Line(_header(schedule)), c.Line(), c.Include("math.h"), c.Line()]
+    if schedule.vector_math:
+        parts += [c.Line(line) for line in ce.vector_math_declarations(schedule.vector_math)] + [c.Line()]
     if schedule.options.vector_bits:  # for every function of the unit, OpenMP's outlined ones too
         parts += [c.Line(f'#pragma GCC target("prefer-vector-width={schedule.options.vector_bits}")'), c.Line()]
     if checked is not None and checked.private_arrays:
@@ -116,37 +112,15 @@ def _comment_text(s: str) -> str:
     return s.replace("*/", "* /")
 
 
-def _vector_math(schedule: Schedule) -> tuple[str, ...]:
-    """The math functions the kernel calls whose SIMD variants it may use (the rule of
-    ``ScheduleOptions.vector_math``)."""
-    opts = schedule.options
-    if not opts.vectorize or opts.vector_math is False or opts.vector_math is None and opts.reassociate is False:
-        return ()
-    if not hardware.vector_math_library():
-        return ()
-    used: set[str] = set()
-    stack: list = [s.body for s in schedule.scop.statements]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, sx.Call) and node.func in ce.VECTOR_MATH:
-            used.add(node.func)
-        elif isinstance(node, sx.BinOp) and node.op == "**":
-            used.add("pow")
-        if isinstance(node, (sx.Expr, sx.Stmt)):
-            stack += [getattr(node, f.name) for f in fields(node)]
-        elif isinstance(node, tuple):
-            stack += node
-    return tuple(sorted(used))
-
-
-def _header(schedule: Schedule, math: tuple[str, ...] = ()) -> str:
+def _header(schedule: Schedule) -> str:
     """A block comment naming the kernel, the options and each statement with its source."""
     scop = schedule.scop
     kernel: sx.KernelDef = scop.kernel
     lines = [f"polyopt kernel '{kernel.name}' from {kernel.file}:{kernel.first_line}",
              f"options: {schedule.options.key()}"]
-    if math:
-        lines.append(f"SIMD loops call the vector variants of {', '.join(math)} (glibc's libmvec, within 4 ulp)")
+    if schedule.vector_math:
+        lines.append(f"SIMD loops call the vector variants of {', '.join(schedule.vector_math)} "
+                     "(glibc's libmvec, within 4 ulp)")
     for s in scop.statements:
         where = f"line {s.loc.line}" if s.loc else "line ?"
         lines.append(f"  {s.name}  {where}: {s.source_line}")

@@ -179,7 +179,8 @@ def _generate_region(schedule: Schedule, statement_text: Callable[[str, dict[str
     decl = c.FunctionDeclaration(c.Value("static void", interface.function), params or [c.Value("void", "")])
     parts.append(c.FunctionBody(decl, c.Block(body)))
     used = helpers | ({"floord"} if "ceild" in helpers else set())
-    lines = [f"#define {prefix}_{h}{_MACROS[h].format(p=prefix + '_')}" for h in _MACROS if h in used]
+    lines = ce.vector_math_declarations(schedule.vector_math)  # none for polyopt cc: not the user's to add
+    lines += [f"#define {prefix}_{h}{_MACROS[h].format(p=prefix + '_')}" for h in _MACROS if h in used]
     lines += str(c.Module(parts)).splitlines()
     lines += [f"#undef {prefix}_{h}" for h in _MACROS if h in used]
     call = f"{interface.function}({', '.join(p.argument for p in interface.params)});"

@@ -111,6 +111,21 @@ class IfExp(Expr):
 # ---------------------------------------------------------------- statements
 
 
+def children(e: Expr) -> tuple[Expr, ...]:
+    """The operands of ``e`` (an access's subscripts are not among them)."""
+    if isinstance(e, (BinOp, Compare)):
+        return (e.left, e.right)
+    if isinstance(e, (UnaryOp, Not)):
+        return (e.operand,)
+    if isinstance(e, Call):
+        return e.args
+    if isinstance(e, BoolOp):
+        return e.values
+    if isinstance(e, IfExp):
+        return (e.cond, e.then, e.orelse)
+    return ()
+
+
 @dataclass(frozen=True)
 class Stmt:
     loc: SourceLocation | None = field(default=None, compare=False, repr=False, kw_only=True)

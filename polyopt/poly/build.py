@@ -286,19 +286,7 @@ def _reads_in(e: sx.Expr):
     if isinstance(e, sx.Access):
         yield e
         return
-    for child in _children(e):
+    for child in sx.children(e):
         yield from _reads_in(child)
 
 
-def _children(e: sx.Expr):
-    if isinstance(e, sx.BinOp) or isinstance(e, sx.Compare):
-        return (e.left, e.right)
-    if isinstance(e, (sx.UnaryOp, sx.Not)):
-        return (e.operand,)
-    if isinstance(e, sx.Call):
-        return e.args
-    if isinstance(e, sx.BoolOp):
-        return e.values
-    if isinstance(e, sx.IfExp):
-        return (e.cond, e.then, e.orelse)
-    return ()

@@ -15,9 +15,11 @@ from dataclasses import asdict, replace
 
 import islpy as isl
 
+from .. import hardware
 from ..analysis.dependences import Dependences
 from ..analysis.legality import check_legal
 from ..errors import BudgetExceeded, ScheduleError
+from ..frontend import syntax as sx
 from ..poly import budget
 from .fusion import explain
 from .isl_scheduler import isl_tree
@@ -90,9 +92,33 @@ def _compute(deps: Dependences, options: ScheduleOptions, plan: Plan | None) -> 
         check_legal(deps, isl_schedule)
     fusion = fusion_groups(final)
     made = Plan(scop.name, _options_dict(options), tree, band_plans, fusion, tuple(notes))
+    math = vector_math(scop, options)
+    if math:
+        decisions.append(f"SIMD loops call the vector variants of {', '.join(math)} "
+                         "(glibc's libmvec, within 4 ulp; vector_math=False for the scalar ones)")
     return Schedule(scop, deps, isl_schedule, options, bands=bands, transforms=transforms,
                     fusion=fusion, decisions=tuple(decisions), notes=tuple(notes), timings=tuple(timings),
-                    plan=made)
+                    plan=made, vector_math=math)
+
+
+def vector_math(scop, options: ScheduleOptions) -> tuple[str, ...]:
+    """The math functions ``scop`` calls whose SIMD variants its code may use: the rule of
+    ``ScheduleOptions.vector_math`` on this machine's C library."""
+    if not options.vectorize or options.vector_math is False \
+            or options.vector_math is None and options.reassociate is False:
+        return ()
+    if not hardware.vector_math_library():
+        return ()
+    used: set[str] = set()
+    stack: list[sx.Expr] = [s.body.value for s in scop.statements]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, sx.Call) and e.func.removesuffix("f") in hardware.VECTOR_MATH:  # C's expf too
+            used.add(e.func.removesuffix("f"))
+        elif isinstance(e, sx.BinOp) and e.op == "**":  # an integer power may be printed as pow()
+            used.add("pow")
+        stack += sx.children(e)
+    return tuple(sorted(used))
 
 
 def _options_dict(options: ScheduleOptions) -> dict:

@@ -92,7 +92,7 @@ class ScheduleOptions:
       and ``logf`` over their range, measured), and ran softmax's ``expf`` loop 2.1x faster (AMD
       EPYC Zen 3, AVX2).  ``None`` (default): where the C library has them, unless
       ``reassociate=False`` asks for the original rounding; ``True``: where it has them; ``False``:
-      never.  C regions ignore it (their statements keep their own text).
+      never.  ``polyopt cc`` ignores it: declaring library functions in the user's file is theirs to do.
     """
 
     scheduler: str = "pluto"

@@ -37,6 +37,8 @@ class Schedule:
     trace: tuple[str, ...] = ()  # Python code reproducing hand transformations
     timings: tuple[tuple[str, float], ...] = ()  # (pass name, seconds)
     plan: object = None  # the Plan of every decision (polyopt.schedule.plan); None for hand-made ones
+    # The math functions whose SIMD variants the generated code declares (ScheduleOptions.vector_math).
+    vector_math: tuple[str, ...] = ()
     # What code generation printed for each loop (polyopt.schedule.loops.EmittedLoop), once the code
     # has been generated (kernel.c_source() or compile()); None before.  The printed schedule then
     # says wherever the code is not what was decided.

@@ -40,10 +40,12 @@ def libmvec(monkeypatch):
     ({"vectorize": False}, False),
 ])
 def test_declared_by_the_options(options, declared):
-    text = po.kernel(rows).c_source(**options)
+    k = po.kernel(rows)
+    text = k.c_source(**options)
     assert (DECL in text) is declared
     assert ("float powf(float, float);" in text) is declared
     assert ("vector variants of exp, pow" in text) is declared
+    assert ("vector variants of exp, pow" in str(k.schedule(**options))) is declared  # a decision
 
 
 @pytest.mark.usefixtures("libmvec")
@@ -64,9 +66,29 @@ def test_option_values_are_checked():
 @pytest.mark.skipif(not hardware.vector_math_library(), reason="no libmvec on this machine")
 def test_vector_variants_stay_within_a_few_ulp():
     k = po.kernel(rows)
+    assert DECL in k.c_source()  # the vector variants are what runs
     rng = np.random.default_rng(3)
     X = rng.uniform(0.0, 20.0, (67, 67)).astype(np.float32)
     Y = np.zeros_like(X)
     k(X, Y)
     want = np.exp(X.astype(np.float64)) + X.astype(np.float64) ** 1.5
     assert np.allclose(Y, want, rtol=4e-6, atol=0)
+
+
+C_SOURCE = """
+#include <math.h>
+void k(int n, float x[n], float y[n]) {
+#pragma scop
+  for (int i = 0; i < n; i++)
+    y[i] = expf(x[i]);
+#pragma endscop
+}
+"""
+
+
+@pytest.mark.usefixtures("libmvec")
+def test_c_regions_declare_them_in_their_own_unit_only():
+    from polyopt.cfront.optimize import optimize_c
+    k = po.from_c(C_SOURCE)  # a translation unit of polyopt's own
+    assert DECL in k.c_source() and k.schedule().vector_math == ("exp",)
+    assert "declare simd" not in optimize_c(C_SOURCE)  # polyopt cc: the user's file
