@@ -10,7 +10,10 @@ a common x86 server core stand in.
 from __future__ import annotations
 
 import ctypes.util
+import os
 import platform
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -71,6 +74,45 @@ def simd_registers() -> int:
     """The SIMD registers vector code can use on this machine: what the scheduler sizes register
     tiles by (tests pin it, leaving the CPU's identity alone)."""
     return cpu().vector_registers
+
+
+# A loop gcc vectorizes as it vectorizes polyopt's SIMD loops: the vectors it uses are the ones the
+# generated code gets.
+_PROBE = """void polyopt_probe(double *restrict a, const double *restrict b, long n)
+{
+  #pragma omp simd
+  for (long i = 0; i < n; i += 1)
+    a[i] += 2.0 * b[i];
+}
+"""
+
+
+@cache
+def simd_bytes() -> int:
+    """The width of the vectors gcc emits on this machine for an ``omp simd`` loop of doubles at
+    ``-O3 -march=native -fopenmp`` (``$CC`` if set), found by compiling a probe once per process:
+    the CPU's widest register is not always what the compiler uses (gcc 12 tuned for Intel's
+    AVX-512 cores prefers 256-bit vectors, on AMD Zen 4 it uses 512-bit ones).  What the scheduler
+    sizes register tiles by (tests pin it); the CPU's width, at most 32 bytes, when the probe cannot
+    be compiled or is not x86 code."""
+    fallback = min(cpu().vector_bytes, 32)
+    if platform.machine() not in ("x86_64", "AMD64"):
+        return cpu().vector_bytes
+    with tempfile.TemporaryDirectory(prefix="polyopt-probe-") as tmp:
+        src = os.path.join(tmp, "probe.c")
+        with open(src, "w", encoding="utf-8") as f:
+            f.write(_PROBE)
+        try:
+            done = subprocess.run([os.environ.get("CC") or "gcc", "-O3", "-march=native", "-fopenmp", "-S",
+                                   "-o", "-", src], capture_output=True, text=True, timeout=60, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return fallback
+    if done.returncode != 0:
+        return fallback
+    for width, register in ((64, "%zmm"), (32, "%ymm"), (16, "%xmm")):
+        if register in done.stdout:
+            return width
+    return fallback
 
 
 def _cpuinfo() -> tuple[str, set[str]]:

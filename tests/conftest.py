@@ -30,8 +30,9 @@ def pytest_unconfigure(config):
 
 @pytest.fixture(autouse=True)
 def simd_registers(monkeypatch):
-    """Every test schedules as for a machine with 32 SIMD registers (AVX-512: gemm's register tile
-    is 4x16 in 32-row tiles), whatever machine runs it, so that printed schedules, explanations and
+    """Every test schedules as for a machine with 32 SIMD registers on which gcc emits 256-bit
+    vectors (AVX-512 under gcc's Intel tuning: gemm's register tile is 4x16 in 32-row tiles),
+    whatever machine runs it, so that printed schedules, explanations and
     golden files are the same everywhere; ``simd_registers(n)`` switches to ``n`` registers (16:
     AVX2) from then on in the test."""
     from polyopt import hardware
@@ -41,5 +42,7 @@ def simd_registers(monkeypatch):
         # which `polyopt tune` in a child process files its results under
         monkeypatch.setattr(hardware, "simd_registers", lambda: n)
 
+    # and gcc's 256-bit vectors (its Intel AVX-512 tuning; AVX2)
+    monkeypatch.setattr(hardware, "simd_bytes", lambda: 32)
     pin(32)
     return pin

@@ -17,11 +17,17 @@ from .. import hardware
 @dataclass(frozen=True)
 class RegisterTile:
     """A contraction's register tile: ``rows`` x ``column_bytes`` of accumulators, in tiles of
-    ``tile_rows`` rows."""
+    ``tile_rows`` rows by ``columns`` columns by ``depth`` reduction steps, batch loops in tiles of
+    ``batch``; ``pack_contiguous``: the column operand is packed even where its columns lie
+    consecutive in memory already."""
 
     rows: int
     column_bytes: int
     tile_rows: int
+    columns: int = 128
+    depth: int = 32
+    batch: int = 32
+    pack_contiguous: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,26 +71,31 @@ class TilePolicy:
     # On a shared machine a region waits for busy cores: with two other processes spinning, a 64x64
     # transposed add took 6.1 ms per call with its parallel region, 4.5 us on one thread.
     min_parallel_work: int = 16384
-    # A contraction's register tile (polyopt.schedule.passes.registers), by the SIMD registers of
-    # the machine (polyopt.hardware): rows (the unrolled row loop), bytes of the vector column loop,
-    # and the rows of the contraction's tile (mc), a whole number of register tiles.
-    # - 32 registers (AVX-512; gcc's 256-bit code gets ymm16-31 too): 4 rows x 128 bytes (16
-    #   accumulators of 256 bits), 32-row tiles.  Of 30 register tiles x tile sizes up to
-    #   128x1024x512 on gemm N = 2000, none ran faster (2 threads, Xeon SPR,
-    #   benchmarks/bench_contractions.py --sweep).
+    # A contraction's register tile (polyopt.schedule.passes.registers) and its tiles, by the SIMD
+    # registers of the machine and the width of the vectors gcc emits there (polyopt.hardware):
+    # rows (the unrolled row loop), bytes of the vector column loop, and the contraction's tiles:
+    # rows (mc, a whole number of register tiles), columns (nc), reduction depth (kc) and batch
+    # loops.
+    # - 32 registers, 512-bit code (AMD Zen 4 with gcc 12): 8 rows x 128 bytes (16 accumulators of
+    #   512 bits) in 256x256x128 tiles, batch loops one at a time, the column operand always
+    #   packed: the micro-kernel's kc x nr strip of B (16 KiB) stays in half the 32 KiB L1 and the
+    #   256 KiB panel in the 1 MiB L2 (BLIS's model, Low et al. 2016).  gemm N = 2000 ran at
+    #   0.84-0.99 of NumPy where the entry below ran 0.36-0.46; batched 16 x 512^3 at 1.16 with
+    #   batch tiles of 1, 0.66 with 32 (one tile over 16 batches: 3 parallel tasks on 2 threads)
+    #   (2 threads, AMD EPYC Zen 4 VM, benchmarks/results/register_tiles_zen4_2026-12-07.md).
+    # - 32 registers, 256-bit code (AVX-512 on gcc's Intel tuning; gcc's 256-bit code gets
+    #   ymm16-31 too): 4 rows x 128 bytes (16 accumulators of 256 bits), 32-row tiles.  Of 30
+    #   register tiles x tile sizes up to 128x1024x512 on gemm N = 2000, none ran faster (2 threads,
+    #   Xeon SPR, benchmarks/bench_contractions.py --sweep).
     # - 16 registers (AVX2): 4x16 leaves no register for the loads of B.  6 rows x 64 bytes (12
     #   accumulators, BLIS's Haswell shape) in 96-row tiles ran gemm N = 2000 at 0.60 of NumPy, 4x16
     #   in 32-row tiles at 0.48-0.51 (12 variants interleaved, 7 rounds, 2 threads, AMD EPYC Zen 3
     #   VM, --sweep; 6 rows in 32-row tiles, not a whole number of them, ran at 0.19).
-    register_tiles: tuple[tuple[int, RegisterTile], ...] = (
-        (32, RegisterTile(4, 128, 32)),
-        (16, RegisterTile(6, 64, 96)),
+    register_tiles: tuple[tuple[tuple[int, int], RegisterTile], ...] = (
+        ((32, 64), RegisterTile(8, 128, 256, columns=256, depth=128, batch=1, pack_contiguous=True)),
+        ((32, 32), RegisterTile(4, 128, 32)),
+        ((16, 32), RegisterTile(6, 64, 96)),
     )
-    # The other tiles of a register-tiled contraction: columns (nc), reduction depth (kc) and batch
-    # loops (measured with the register tiles above, on the same machines).
-    contraction_columns: int = 128
-    contraction_depth: int = 32
-    contraction_batch: int = 32
     # Sums kept in flight at once in a matrix-vector product in row order: its row loop is unrolled
     # and jammed by this many over the sums each row has (the band untiled:
     # polyopt.schedule.passes.tile.streams_only).  An in-order sum is one chain of dependent adds;
@@ -95,13 +106,17 @@ class TilePolicy:
     # A packed panel is a local array of each thread (a C stack array): at most this many bytes.
     max_pack_bytes: int = 256 * 1024
 
-    def register_tile(self, registers: int | None = None) -> RegisterTile:
-        """The register tile for a machine with ``registers`` SIMD registers (default: this one's):
-        the entry of the largest register file it has, else of the smallest."""
+    def register_tile(self, registers: int | None = None, vector_bytes: int | None = None) -> RegisterTile:
+        """The register tile for a machine with ``registers`` SIMD registers on which gcc emits
+        vectors of ``vector_bytes`` (default: this machine's): the entry of the largest register
+        file and vectors it has, else of the largest register file, else of the smallest."""
         if registers is None:
             registers = hardware.simd_registers()
+        if vector_bytes is None:
+            vector_bytes = hardware.simd_bytes()
         table = dict(self.register_tiles)
-        fitting = [r for r in table if r <= registers]
+        fitting = ([k for k in table if k[0] <= registers and k[1] <= vector_bytes]
+                   or [k for k in table if k[0] <= registers])
         return table[max(fitting) if fitting else min(table)]
 
     def sizes(self, depth: int) -> tuple[int, ...]:

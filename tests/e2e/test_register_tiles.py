@@ -149,6 +149,24 @@ def test_avx2_register_tiles_match_numpy(simd_registers, form, n, m, k):
     _check(kernel, form, (n, m, k, 2), seed=n * 7919 + m * 31 + k)
 
 
+@settings(max_examples=8, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(form=st.sampled_from(sorted(FORMS)), n=st.integers(1, 300), m=st.integers(1, 300), k=st.integers(1, 150))
+def test_512_bit_register_tiles_match_numpy(monkeypatch, form, n, m, k):
+    """The same forms where gcc emits 512-bit vectors (AMD Zen 4): 8-row register tiles in
+    256x256x128 tiles, batch loops one at a time, the column operand packed even where it is
+    contiguous -- sizes up to 300 cut into full and partial tiles, strips and panels."""
+    from polyopt import hardware
+
+    monkeypatch.setattr(hardware, "simd_bytes", lambda: 64)
+    kernel = po.kernel(FORMS[form].py_func)
+    schedule = kernel.schedule()
+    assert any(b.registers and b.registers[1] == 8 for b in schedule.plan.bands), form
+    if form in ("ikj", "nt32", "scaled"):
+        assert "packed per k tile" in str(schedule), form
+    _check(kernel, form, (n, m, k, 3), seed=n * 7907 + m * 37 + k)
+
+
 SUITE = {c.name: c for c in discover([Path(__file__).resolve().parents[2] / "kernels"])}
 
 

@@ -13,10 +13,11 @@ panel on the reduction tile loop (:attr:`LoopInfo.pack`); code generation prints
 reads of the buffer (:mod:`polyopt.codegen.packing`) and the emitted-code check proves that every
 instance reads the element it read before (:mod:`polyopt.codegen.verify_blocks`).  A panel is
 packed when the band is tiled with one reduction loop, the operand is read at plain iterators
-across memory order (``B[j, k]``: a transposed operand; ``B[k, j]`` reads ``nr`` consecutive
-elements already), the column tile is a whole number of strips and the panel fits
-``TilePolicy.max_pack_bytes``.  The same decision (``"row:A"`` in ``pack``) holds the row panel of
-:mod:`.row_panel`, which this pass records too.
+across memory order (``B[j, k]``: a transposed operand) -- or along it (``B[k, j]``, whose ``nr``
+elements are consecutive already, but whose strip of ``kc`` rows lies a row of B apart each) where
+the machine's register tile says so (``RegisterTile.pack_contiguous``) -- the column tile is a
+whole number of strips and the panel fits ``TilePolicy.max_pack_bytes``.  The same decision
+(``"row:A"`` in ``pack``) holds the row panel of :mod:`.row_panel`, which this pass records too.
 """
 
 from __future__ import annotations
@@ -116,10 +117,10 @@ def operand(work: BandWork, env: Env) -> tuple | str:
         subscripts = _plain_subscripts(access.relation, stmt.depth)
         if subscripts is None or sorted(subscripts) != sorted((k_it, col_it)):
             continue
-        if subscripts[-1] == col_it:
-            # its nr columns are consecutive already: the copy cost more than it brought (gemm,
-            # N = 2000, 32x128x32 tiles, 2 threads, Xeon SPR: 0.45x; batched 16 x 512^3: 0.89x;
-            # benchmarks/results/register_tiles_2026-12-07)
+        if subscripts[-1] == col_it and not env.policy.register_tile().pack_contiguous:
+            # its nr columns are consecutive already: with this machine's register tile the copy
+            # cost more than it brought (gemm, N = 2000, 32x128x32 tiles, 2 threads, Xeon SPR:
+            # 0.45x; batched 16 x 512^3: 0.89x; benchmarks/results/register_tiles_2026-12-07)
             return f"{access.array} is read along {col} in memory order already"
         size = kc * nc * env.scop.array(access.array).dtype.np_dtype.itemsize
         if size > env.policy.max_pack_bytes:

@@ -83,9 +83,10 @@ def default_sizes(work: BandWork, sizes, ctx: Context, env: Env) -> tuple[int, .
         loops = default_loops(work, found, env)
         if isinstance(loops, tuple):  # the blocks of a register-tiled contraction (see .registers)
             row, col = loops
-            roles = {row: policy.register_tile().tile_rows, col: policy.contraction_columns}
-            roles.update({name: policy.contraction_depth for name in found[3]})
-            out = [roles.get(m.name, policy.contraction_batch) for m in band.members]
+            shape = policy.register_tile()
+            roles = {row: shape.tile_rows, col: shape.columns}
+            roles.update({name: shape.depth for name in found[3]})
+            out = [roles.get(m.name, shape.batch) for m in band.members]
     return tuple(out)
 
 
