@@ -24,8 +24,8 @@ from polyopt.schedule.loops import PARALLEL, SIMD
 _LOOP = re.compile(r"  (tile|loop) (\S+): (parallel|simd|serial|pipelined)"
                    r"(?: \((?:collapse (\d+))?(?:, )?(?:one thread below (\d+) instances)?\))?"
                    r"(?: -- (.*))?$")
-_PRAGMA = re.compile(r"#pragma omp (parallel for|simd)(?: collapse\((\d+)\))?(?: reduction\([^()]*\))*"
-                     r"(?: if\((.*)\))?\s*$")
+_PRAGMA = re.compile(r"#pragma omp (parallel for|simd)(?: collapse\((\d+)\))?(?: schedule\(dynamic\))?"
+                     r"(?: reduction\([^()]*\))*(?: if\((.*)\))?\s*$")
 
 
 @dataclass

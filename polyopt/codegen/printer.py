@@ -182,6 +182,8 @@ class TreeBuilder:
                 loop.reduce = mark.reduce
                 loop.collapse = mark.collapse if mark.kind == PARALLEL else 1
                 loop.outline = mark.outline and mark.kind == PARALLEL
+                if mark.kind == PARALLEL and mark.dynamic:
+                    loop.clauses = (*loop.clauses, "schedule(dynamic)")
                 if mark.kind == PARALLEL and mark.min_work:
                     loop.when = self.conditions.get(id(mark))
                     if loop.when is None:

@@ -102,6 +102,12 @@ class LoopInfo:
     # (a recurrence, as adi's p[i][j - 1] -> p[i][j]), so no compiler vectorizes it and full tiles
     # gain nothing there (see polyopt.codegen.ast_build.isolate_full_tiles).
     recurrence: bool = False
+    # For a PARALLEL tile loop whose iterations differ in work (a tile loop inside it has bounds
+    # that depend on it: a triangular nest): iterations handed out one at a time as threads
+    # finish (OpenMP ``schedule(dynamic)``), not in equal blocks: covariance and correlation at
+    # LARGE (five 256-row tiles over a triangle) ran 1.6x faster so, syrk and syr2k alike (2
+    # threads, AMD EPYC Zen 4 VM, benchmarks/bench_ab.py).
+    dynamic: bool = False
 
     def pragma_kind(self) -> tuple[LoopKind, int, int]:
         """(kind, collapse, min_work) of the pragma this decision asks for: SERIAL for no pragma."""

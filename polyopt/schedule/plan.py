@@ -43,6 +43,7 @@ class LoopPlan:
     # the policy's value (TilePolicy.min_parallel_work)
     min_work: int | None = None
     unroll_by: int = 0  # a loop without an OpenMP pragma unrolled by this factor (0: the compiler's choice)
+    dynamic: bool = False  # a parallel loop's iterations handed out one at a time (OpenMP schedule(dynamic))
 
     def __post_init__(self):
         try:
@@ -280,7 +281,7 @@ def _band_from(d: dict) -> BandPlan:
         kinds = tuple(LoopPlan(k["name"], LoopKind(k["kind"]), k.get("reason", ""), k.get("collapse", 1),
                                k.get("unroll", False), k.get("outline", False), tuple(k.get("reductions", ())),
                                tuple(k.get("private", ())), tuple(tuple(r) for r in k.get("reduce", ())),
-                               k.get("min_work"), k.get("unroll_by", 0))
+                               k.get("min_work"), k.get("unroll_by", 0), bool(k.get("dynamic", False)))
                       for k in kinds)
     return BandPlan(tuple(d["statements"]), tuple(d["loops"]), bool(d["permutable"]), tup("order"), tup("tile"),
                     d.get("wavefront"), d.get("sink"), tup("distribute"), kinds, d.get("note", ""), tup("jam"),

@@ -183,4 +183,4 @@ def _numbered(infos, index: int) -> tuple[LoopInfo, ...]:
 
 def _loop_plan(info: LoopInfo) -> LoopPlan:
     return LoopPlan(info.name, info.kind, info.reason, info.collapse, info.unroll, info.outline, info.reductions,
-                    info.private, info.reduce, info.min_work, info.unroll_by)
+                    info.private, info.reduce, info.min_work, info.unroll_by, info.dynamic)

@@ -115,6 +115,8 @@ def _band(members: list[Member], active, above, innermost: bool, nested: bool, c
                 why_not = "full tiles are separated at this loop, which would split the collapsed nest"
             elif joins and not _rectangular(members[:opened], members[opened:k], m, ctx, env):
                 why_not = "its bounds depend on it (OpenMP collapses rectangular loop nests only)"
+                infos[opened] = replace(infos[opened], dynamic=True, reason=f"{infos[opened].reason}; "
+                                        "iterations of unequal work: handed out one at a time")
             if joins and not why_not:
                 head = infos[opened]
                 infos[opened] = replace(head, collapse=head.collapse + 1)
@@ -400,8 +402,9 @@ def _apply(m: Member, lp: LoopPlan, carried, private, active, above, infos, ctx:
         raise IllegalScheduleError(f"loop {m.name} cannot be collapsed into the loop around it")
     if lp.collapse > 1 and kind != PARALLEL:
         raise IllegalScheduleError(f"loop {m.name} is {kind}: only a parallel loop collapses others")
-    if lp.min_work and kind != PARALLEL:
-        raise IllegalScheduleError(f"loop {m.name} is {kind}: only a parallel loop has a min_work")
+    if (lp.min_work or lp.dynamic) and kind != PARALLEL:
+        what = "min_work" if lp.min_work else "dynamic schedule"
+        raise IllegalScheduleError(f"loop {m.name} is {kind}: only a parallel loop has a {what}")
     if lp.unroll_by and "collapsed into" in lp.reason:
         raise IllegalScheduleError(f"loop {m.name} is collapsed into the parallel loop around it: it cannot be "
                                    "unrolled by a factor")
@@ -412,7 +415,8 @@ def _apply(m: Member, lp: LoopPlan, carried, private, active, above, infos, ctx:
     min_work = env.policy.min_parallel_work if lp.min_work is None and kind == PARALLEL else lp.min_work or 0
     used = private if kind in (PARALLEL, SIMD) or "collapsed into" in lp.reason else ()
     return LoopInfo(m.name, kind, lp.reason, lp.reductions, lp.collapse, lp.unroll, lp.outline, row, used, reduce,
-                    min_work=min_work, unroll_by=lp.unroll_by, rewrites=kind == SERIAL and _rewrites(carried, env))
+                    min_work=min_work, unroll_by=lp.unroll_by, rewrites=kind == SERIAL and _rewrites(carried, env),
+                    dynamic=lp.dynamic)
 
 
 def _outlined(infos, work: BandWork, env: Env, given: dict) -> list[LoopInfo]:

@@ -3,6 +3,7 @@ generated code (polyopt.codegen.register_blocks; the emitted-code check of the b
 with the check, in tests/unit/codegen/test_verify.py)."""
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -172,3 +173,46 @@ def test_only_the_column_operand_can_be_packed():
     assert _band(odd.plan).pack == ()
     assert any("nothing packed: the j tile (40) is not a whole number of 16-column strips" in line
                for line in odd.decisions)
+
+
+def lower_syrk(C: po.f64[N, N], A: po.f64[N, K]):
+    for i in range(N):
+        for j in range(i + 1):
+            for k in range(K):
+                C[i, j] += A[i, k] * A[j, k]
+
+
+def test_512_bit_code_gets_8_row_tiles_packed_panels_and_smaller_row_tiles_over_a_triangle(monkeypatch):
+    from polyopt import hardware
+
+    monkeypatch.setattr(hardware, "simd_bytes", lambda: 64)
+    square = po.kernel(matmul).schedule()
+    band = _band(square.plan)
+    assert band.registers == ("i", 8, "j", 16) and band.tile == (256, 256, 128)
+    assert "B packed per k tile: 128x256 panels, 16 columns at a time" in str(square)
+    source = po.kernel(matmul).c_source()
+    assert "polyopt_ps += 16" in source  # the contiguous panel copied strip by strip
+    triangle = _band(po.kernel(lower_syrk).schedule().plan)
+    assert triangle.registers == ("i", 8, "j", 16) and triangle.tile[0] == 128
+
+
+def test_a_parallel_tile_loop_over_a_triangle_hands_out_its_iterations_one_at_a_time():
+    schedule = po.kernel(lower_syrk).schedule()
+    head = next(lp for b in schedule.plan.bands for lp in b.kinds if lp.name == "i_tile")
+    assert "iterations of unequal work: handed out one at a time" in str(schedule)
+    assert "#pragma omp parallel for schedule(dynamic)" in po.kernel(lower_syrk).c_source()
+    assert head.kind.value == "parallel"
+    assert "schedule(dynamic)" not in po.kernel(matmul).c_source()  # a rectangle: equal blocks
+
+
+def test_the_plan_records_the_dynamic_schedule_and_takes_it_back():
+    kernel = po.kernel(lower_syrk)
+    plan = kernel.schedule().plan
+    band = next(k for k, b in enumerate(plan.bands) if any(lp.dynamic for lp in b.kinds))
+    assert kernel.c_source(plan=plan) == kernel.c_source()
+    kinds = tuple(replace(lp, dynamic=False) for lp in plan.bands[band].kinds)
+    assert "schedule(dynamic)" not in kernel.c_source(plan=plan.with_band(band, kinds=kinds))
+    serial = tuple(replace(lp, kind="serial", collapse=1, min_work=0) if lp.dynamic else lp
+                   for lp in plan.bands[band].kinds)
+    with pytest.raises(ScheduleError, match="only a parallel loop has a dynamic schedule"):
+        kernel.schedule(plan=plan.with_band(band, kinds=serial))
