@@ -53,6 +53,7 @@ class Loop:
     decls: list[str] = field(default_factory=list)  # temporaries declared at the top of the body
     reduce: tuple = ()  # the scheduler's (array, operator, statement) of a reduction loop
     clauses: tuple[str, ...] = ()  # OpenMP reduction clauses (see .reductions)
+    dynamic: bool = False  # iterations handed out one at a time (``schedule(dynamic)``)
     # Reduced array elements held in a scalar around the loop: (C type, scalar, element) each
     accumulators: tuple[tuple[str, str, str], ...] = ()
     info: LoopInfo | None = None  # the decision of the mark the loop was generated for
@@ -80,6 +81,8 @@ class Loop:
         text = _PRAGMAS[self.kind]
         if self.collapsed > 1:
             text += f" collapse({self.collapsed})"
+        if self.dynamic:
+            text += " schedule(dynamic)"
         text = " ".join((text, *self.clauses))
         if self.when is not None:
             text += f" if({ce.to_c(self.when)})"
@@ -182,8 +185,7 @@ class TreeBuilder:
                 loop.reduce = mark.reduce
                 loop.collapse = mark.collapse if mark.kind == PARALLEL else 1
                 loop.outline = mark.outline and mark.kind == PARALLEL
-                if mark.kind == PARALLEL and mark.dynamic:
-                    loop.clauses = (*loop.clauses, "schedule(dynamic)")
+                loop.dynamic = mark.kind == PARALLEL and mark.dynamic
                 if mark.kind == PARALLEL and mark.min_work:
                     loop.when = self.conditions.get(id(mark))
                     if loop.when is None:

@@ -81,7 +81,7 @@ def _rewrite(loop: Loop, known: set[str], arrays: dict[str, ArrayInfo], counter)
         pattern = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(element))
         for leaf in leaves[stmt]:
             leaf.emitted = replace(leaf.emitted, text=pattern.sub(name, leaf.emitted.text))
-    loop.clauses += tuple(f"reduction({op}:{', '.join(sorted(set(ns)))})" for op, ns in sorted(names.items()))
+    loop.clauses = tuple(f"reduction({op}:{', '.join(sorted(set(ns)))})" for op, ns in sorted(names.items()))
     loop.accumulators = tuple(accumulators)
     return True
 

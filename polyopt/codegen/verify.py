@@ -231,8 +231,12 @@ class _Checker:
                 used = other_use_of_reduced(loop, [leaf.stmt.name for leaf, _ in under], self.scop)
                 if used:
                     raise EmittedOrderError(used)
-                pairs = self._dependent(without_reductions(conflicts, loop, self.scop),
-                                        _union((m.to_union_map() for _, m in under), self.space_params), storage)
+                # only the arrays the statements below the loop access can have pairs there
+                touched = {a.array for leaf, _ in under for a in self.scop.statement(leaf.stmt.name).accesses}
+                kept = {key: r for key, r in without_reductions(conflicts, loop, self.scop).items()
+                        if key[1] in touched}
+                pairs = self._dependent(kept, _union((m.to_union_map() for _, m in under), self.space_params),
+                                        storage)
             crossing = functools.partial(vp.crossing, self.sites, loop)
             if not self._select(pairs, crossing).is_empty():
                 what = "omp parallel for" if loop.kind == PARALLEL else "omp simd"
