@@ -26,6 +26,7 @@ import argparse
 import itertools
 import os
 import sys
+import time
 
 os.environ.pop("OPENBLAS_CORETYPE", None)  # let OpenBLAS pick its best kernel for this CPU
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -97,8 +98,19 @@ def without(kernel, **off):
     return plan
 
 
-def _fresh(args):
-    return lambda: tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+# Seconds of rest before each timed run (--settle).  After a call, OpenBLAS's threads spin for a
+# while, and so do libgomp's: the next call on 2 cores shares them with a spinning thread.  gemm
+# N = 2000 right after a NumPy call ran at 69 GFLOP/s, 0.5 s later at 81-85, as in a process that
+# never called NumPy (AMD EPYC Zen 4 VM); each library is timed from a quiet machine instead.
+SETTLE = 0.5
+
+
+def _fresh(args, settle: float = 0.0):
+    def make():
+        out = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+        time.sleep(settle)
+        return out
+    return make
 
 
 def _checked(variants: dict, reference, args) -> None:
@@ -135,7 +147,7 @@ def blas_info() -> str:
     return "; ".join(f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}" for i in blas) or "?"
 
 
-def compare(reps: int, scale: float, fma_units: int) -> None:
+def compare(reps: int, scale: float, fma_units: int, settle: float = SETTLE) -> None:
     threads = int(os.environ["OMP_NUM_THREADS"])
     print(f"OpenBLAS: {blas_info()}; {threads} threads")
     for name, (kernel, reference, args, flops) in cases(scale).items():
@@ -143,7 +155,7 @@ def compare(reps: int, scale: float, fma_units: int) -> None:
                     "before": kernel.compile(plan=without(kernel, registers=(), pack=())), "numpy": reference}
         _checked(variants, reference, args)
         timings = time_interleaved({k: (lambda a, fn=fn: fn(*a)) for k, fn in variants.items()},
-                                   fresh=_fresh(args), repeat=reps, warmup=0)
+                                   fresh=_fresh(args, settle), repeat=reps, warmup=0)
         itemsize = next(a.itemsize for a in args if isinstance(a, np.ndarray))
         peak = peak_gflops(fma_units, itemsize, threads)
         print(f"{name}: {', '.join(str(a.shape) for a in args if isinstance(a, np.ndarray))}")
@@ -164,7 +176,7 @@ SHAPES = ((4, 16), (6, 16), (8, 16), (4, 32), (8, 8), (6, 8), (4, 8), (3, 8), (2
 TILES = ((32, 128, 32), (64, 256, 256), (32, 256, 256), (96, 512, 256), (64, 1024, 128), (128, 128, 512))
 
 
-def sweep(reps: int, scale: float, shapes=SHAPES, tiles=TILES) -> None:
+def sweep(reps: int, scale: float, shapes=SHAPES, tiles=TILES, settle: float = SETTLE) -> None:
     kernel, reference, args, flops = cases(scale)["gemm"]
     plan = kernel.schedule().plan
     index = next(i for i, b in enumerate(plan.bands) if b.registers)
@@ -174,7 +186,7 @@ def sweep(reps: int, scale: float, shapes=SHAPES, tiles=TILES) -> None:
         variants[f"{mr}x{nr} {'x'.join(map(str, tile))}"] = kernel.compile(plan=kernel.schedule(plan=variant).plan)
     _checked(variants, reference, args)
     timings = time_interleaved({k: (lambda a, fn=fn: fn(*a)) for k, fn in variants.items()},
-                               fresh=_fresh(args), repeat=reps, warmup=0)
+                               fresh=_fresh(args, settle), repeat=reps, warmup=0)
     numpy_t = timings.median("numpy")
     for k in sorted(variants, key=timings.median):
         t = timings.median(k)
@@ -192,15 +204,18 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--scale", type=float, default=1.0, help="sizes times this (tests use a small one)")
-    ap.add_argument("--fma-units", type=int, default=2, help="FMA units per core (2 on AVX-512 server cores)")
+    ap.add_argument("--fma-units", type=int, default=2,
+                    help="full-width FMAs per core per cycle (2 on Xeon SPR; 1 on Zen 4: two 256-bit pipes)")
     ap.add_argument("--sweep", action="store_true")
     ap.add_argument("--shapes", help="--sweep's register tiles, e.g. 4x16,6x8 (default: a grid of 10)")
     ap.add_argument("--tiles", help="--sweep's tile sizes, e.g. 32x128x32,64x256x256 (default: a grid of 6)")
+    ap.add_argument("--settle", type=float, default=SETTLE,
+                    help="seconds of rest before each timed run, for the threads of the last one to stop spinning")
     ns = ap.parse_args(argv)
     if ns.sweep:
-        sweep(ns.reps, ns.scale, _grid(ns.shapes, SHAPES), _grid(ns.tiles, TILES))
+        sweep(ns.reps, ns.scale, _grid(ns.shapes, SHAPES), _grid(ns.tiles, TILES), ns.settle)
     else:
-        compare(ns.reps, ns.scale, ns.fma_units)
+        compare(ns.reps, ns.scale, ns.fma_units, ns.settle)
     return 0
 
 

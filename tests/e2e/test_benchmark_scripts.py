@@ -103,7 +103,7 @@ def test_bench_tune_tunes_then_times_default_against_tuned(tmp_path):
 
 
 def test_bench_contractions_times_each_path_against_numpy():
-    out = _script("bench_contractions.py", "--scale", "0.02", "--reps", "1")
+    out = _script("bench_contractions.py", "--scale", "0.02", "--reps", "1", "--settle", "0")
     assert "OpenBLAS:" in out
     for case in ("gemm", "gemm_nt", "batched"):
         assert f"\n{case}: " in out
