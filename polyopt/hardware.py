@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes.util
 import os
 import platform
+import shlex
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -89,12 +90,18 @@ _PROBE = """void polyopt_probe(double *restrict a, const double *restrict b, lon
 
 @cache
 def simd_bytes() -> int:
-    """The width of the vectors gcc emits on this machine for an ``omp simd`` loop of doubles at
-    ``-O3 -march=native -fopenmp`` (``$CC`` if set), found by compiling a probe once per process:
-    the CPU's widest register is not always what the compiler uses (gcc 12 tuned for Intel's
-    AVX-512 cores prefers 256-bit vectors, on AMD Zen 4 it uses 512-bit ones).  What the scheduler
-    sizes register tiles by (tests pin it); the CPU's width, at most 32 bytes, when the probe cannot
-    be compiled or is not x86 code."""
+    """The width of the vectors gcc emits on this machine for an ``omp simd`` loop of doubles
+    (:func:`compiled_vector_bytes` of ``POLYOPT_CC``, default ``gcc``), once per process: the CPU's
+    widest register is not always what the compiler uses (gcc 12 tuned for Intel's AVX-512 cores
+    prefers 256-bit vectors, on AMD Zen 4 it uses 512-bit ones).  What the scheduler sizes register
+    tiles by (tests pin it)."""
+    return compiled_vector_bytes(os.environ.get("POLYOPT_CC", "").strip() or "gcc")
+
+
+def compiled_vector_bytes(cc: str) -> int:
+    """The widest vectors the compiler command ``cc`` emits for a probe loop at ``-O3 -march=native
+    -fopenmp``: 64, 32 or 16 bytes; the CPU's width, at most 32 bytes, when the probe cannot be
+    compiled, and the CPU's width off x86."""
     fallback = min(cpu().vector_bytes, 32)
     if platform.machine() not in ("x86_64", "AMD64"):
         return cpu().vector_bytes
@@ -103,9 +110,9 @@ def simd_bytes() -> int:
         with open(src, "w", encoding="utf-8") as f:
             f.write(_PROBE)
         try:
-            done = subprocess.run([os.environ.get("CC") or "gcc", "-O3", "-march=native", "-fopenmp", "-S",
-                                   "-o", "-", src], capture_output=True, text=True, timeout=60, check=False)
-        except (OSError, subprocess.SubprocessError):
+            done = subprocess.run([*shlex.split(cc), "-O3", "-march=native", "-fopenmp", "-S", "-o", "-", src],
+                                  capture_output=True, text=True, timeout=60, check=False)
+        except (OSError, ValueError, subprocess.SubprocessError):
             return fallback
     if done.returncode != 0:
         return fallback

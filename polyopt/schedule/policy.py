@@ -114,15 +114,18 @@ class TilePolicy:
     def register_tile(self, registers: int | None = None, vector_bytes: int | None = None) -> RegisterTile:
         """The register tile for a machine with ``registers`` SIMD registers on which gcc emits
         vectors of ``vector_bytes`` (default: this machine's): the entry of the largest register
-        file and vectors it has, else of the largest register file, else of the smallest."""
+        file and vectors it has, else the narrowest of the largest register file, else the
+        smallest."""
         if registers is None:
             registers = hardware.simd_registers()
         if vector_bytes is None:
             vector_bytes = hardware.simd_bytes()
         table = dict(self.register_tiles)
-        fitting = ([k for k in table if k[0] <= registers and k[1] <= vector_bytes]
-                   or [k for k in table if k[0] <= registers])
-        return table[max(fitting) if fitting else min(table)]
+        fitting = [k for k in table if k[0] <= registers and k[1] <= vector_bytes]
+        if fitting:
+            return table[max(fitting)]
+        narrower = [k for k in table if k[0] <= registers]  # vectors narrower than every entry's
+        return table[max(narrower, key=lambda k: (k[0], -k[1])) if narrower else min(table)]
 
     def sizes(self, depth: int) -> tuple[int, ...]:
         """The sizes of a band of ``depth`` members before the band-specific rules."""

@@ -29,3 +29,18 @@ def test_the_register_tile_is_the_entry_of_the_largest_register_file_the_machine
     assert sixteen.tile_rows % sixteen.rows == 0
     assert DEFAULT_POLICY.register_tile(8) == sixteen  # fewer than any entry: the smallest
     assert DEFAULT_POLICY.register_tile() == DEFAULT_POLICY.register_tile(hardware.simd_registers())
+
+
+def test_the_vector_width_gcc_emits_is_probed_and_a_missing_compiler_falls_back():
+    assert hardware.compiled_vector_bytes("/nonexistent/cc") == min(hardware.cpu().vector_bytes, 32)
+    assert hardware.compiled_vector_bytes("gcc -bogus-flag-x") == min(hardware.cpu().vector_bytes, 32)
+    width = hardware.compiled_vector_bytes("gcc")
+    assert width in (16, 32, 64) and width <= hardware.cpu().vector_bytes
+
+
+def test_the_register_tile_follows_the_vectors_gcc_emits():
+    wide = DEFAULT_POLICY.register_tile(32, 64)
+    assert (wide.rows, wide.column_bytes, wide.tile_rows, wide.pack_contiguous) == (8, 128, 256, True)
+    assert DEFAULT_POLICY.register_tile(32, 32).rows == 4  # AVX-512 under gcc's 256-bit tuning
+    assert DEFAULT_POLICY.register_tile(16, 64) == DEFAULT_POLICY.register_tile(16, 32)
+    assert DEFAULT_POLICY.register_tile(32, 16) == DEFAULT_POLICY.register_tile(32, 32)  # AArch64

@@ -8,8 +8,9 @@ a filter's taps below) gets the sizes of :class:`~polyopt.schedule.policy.TilePo
 * a band whose tiles will run in wavefronts (no tile loop parallel and none around) of depth 2 gets
   square ``wavefront_square`` tiles, of depth >= 4 ``wavefront`` tiles along the two wavefront loops,
   ``simd`` between and ``wavefront_simd`` on the innermost SIMD loop;
-* a contraction that will get a register tile (:mod:`.registers`) gets the ``contraction_*`` sizes
-  of its row, column, reduction and batch loops;
+* a contraction that will get a register tile (:mod:`.registers`) gets the sizes of the machine's
+  :class:`~polyopt.schedule.policy.RegisterTile` for its row, column, reduction and batch loops
+  (fewer rows over a triangle: its row tiles run unequal work);
 * every other loop the ``default`` size;
 * a row-order matrix-vector product (:func:`streams_only`) is not tiled: the ``jam`` pass gives it
   several rows at once instead.
