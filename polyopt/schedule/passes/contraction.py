@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import islpy as isl
-
 from ..access import linear_part
 from .work import BandWork, Env
 
@@ -16,9 +14,10 @@ from .work import BandWork, Env
 def default_loops(work: BandWork, found: tuple, env: Env) -> tuple[str, str] | str:
     """The row and column loops of a contraction's default register tile: the innermost loop as
     the column (the order pass put the stride-1 loop there), and the innermost other loop that
-    moves the element as the row, when the two move it independently and their bounds do not
-    depend on the reduction loops (else code generation could not hold the block: symm's
-    ``k < i``); else why not."""
+    moves the element as the row, when the two move it independently; else why not.  Where their
+    bounds depend on the reduction loops (symm's ``k < i``), code generation holds the block in
+    the tiles where they do not (the full tiles off the diagonal) and prints the others as they
+    are, with a note."""
     array, stmt, target, reduce = found
     col = work.members[-1].name
     rows = [m.name for m in work.members[:-1] if m.name in target]
@@ -26,27 +25,7 @@ def default_loops(work: BandWork, found: tuple, env: Env) -> tuple[str, str] | s
         return f"its innermost loop {col} and another one do not both move the element of {array}"
     if not independent(work, env, rows[-1], col):
         return f"loops {rows[-1]} and {col} do not move the element of {array} independently"
-    if not _separable(work, env, (rows[-1], col), reduce):
-        return f"the bounds of loops {rows[-1]} and {col} depend on {', '.join(reduce)}"
     return rows[-1], col
-
-
-def _separable(work: BandWork, env: Env, tile: tuple, reduce: tuple) -> bool:
-    """Whether the statement's domain constrains the iterators of the ``tile`` loops and those of
-    the ``reduce`` loops independently of each other (the other iterators fixed)."""
-    stmt = env.scop.statement(work.statements[0])
-    by_name = {m.name: m for m in work.members}
-
-    def iterator(name: str) -> int:
-        return next(k for k, c in enumerate(by_name[name].expr(stmt.name).coeffs) if c)
-
-    def without(names) -> isl.Set:
-        domain = stmt.domain
-        for name in names:
-            domain = domain.eliminate(isl.dim_type.set, iterator(name), 1)
-        return domain
-
-    return without(tile).intersect(without(reduce)).is_equal(stmt.domain)
 
 
 def contraction(work: BandWork, env: Env) -> tuple | str:

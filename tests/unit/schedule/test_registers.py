@@ -216,3 +216,24 @@ def test_the_plan_records_the_dynamic_schedule_and_takes_it_back():
                    for lp in plan.bands[band].kinds)
     with pytest.raises(ScheduleError, match="only a parallel loop has a dynamic schedule"):
         kernel.schedule(plan=plan.with_band(band, kinds=serial))
+
+
+def symm_update(C: po.f64[N, M], A: po.f64[N, N], B: po.f64[N, M]):
+    for i in range(N):
+        for j in range(M):
+            for k in range(i):
+                C[k, j] += B[i, j] * A[i, k]
+
+
+def test_a_row_loop_bounded_by_the_reduction_gets_its_block_where_the_printed_tile_allows():
+    kernel = po.kernel(symm_update)
+    band = _band(kernel.schedule().plan)
+    assert band.registers == ("k", 4, "j", 16)
+    source = kernel.c_source()
+    assert "polyopt_blk" in source  # held in the tiles off the diagonal
+    assert "register block not held: the row or column loop's bounds depend on a reduction loop" in source
+    rng = np.random.default_rng(5)
+    C, A, B = rng.random((45, 37)), rng.random((45, 45)), rng.random((45, 37))
+    expect = C + np.tril(A, -1).T @ B
+    kernel(C, A, B)
+    np.testing.assert_allclose(C, expect, rtol=1e-12)
