@@ -28,7 +28,6 @@ class RegisterTile:
     depth: int = 32
     batch: int = 32
     pack_contiguous: bool = False
-    triangle_rows: int = 0  # rows of a tile where the column loop's bounds depend on the row's (0: tile_rows)
 
 
 @dataclass(frozen=True)
@@ -78,15 +77,15 @@ class TilePolicy:
     # rows (mc, a whole number of register tiles), columns (nc), reduction depth (kc) and batch
     # loops.
     # - 32 registers, 512-bit code (AMD Zen 4 with gcc 12): 8 rows x 128 bytes (16 accumulators of
-    #   512 bits) in 256x256x128 tiles, batch loops one at a time, the column operand always
+    #   512 bits) in 128x256x128 tiles, batch loops one at a time, the column operand always
     #   packed: the micro-kernel's kc x nr strip of B (16 KiB) stays in half the 32 KiB L1 and the
     #   256 KiB panel in the 1 MiB L2 (BLIS's model, Low et al. 2016).  gemm N = 2000 ran at
     #   0.84-0.99 of NumPy where the entry below ran 0.36-0.46; batched 16 x 512^3 at 1.16 with
     #   batch tiles of 1, 0.66 with 32 (one tile over 16 batches: 3 parallel tasks on 2 threads).
-    #   A triangle (syrk's j <= i) gets 128-row tiles: its row tiles are not collapsed with its
-    #   column tiles, and five 256-row tiles over covariance's triangle at LARGE left threads idle
-    #   (128 rows 1.34x faster, syrk and syr2k 1.03x and 1.07x) (2 threads, AMD EPYC Zen 4 VM,
-    #   benchmarks/results/register_tiles_zen4_2026-12-07.md).
+    #   Rows: 256-row tiles ran gemm at LARGE 1.05x faster than 128, but at MEDIUM (200 rows: one
+    #   tile, one thread) 1.58x slower; over covariance's triangle at LARGE 128 rows ran 1.34x
+    #   faster than 256 (its row tiles are not collapsed with its column tiles) (2 threads, AMD
+    #   EPYC Zen 4 VM, benchmarks/results/register_tiles_zen4_2026-12-07.md).
     # - 32 registers, 256-bit code (AVX-512 on gcc's Intel tuning; gcc's 256-bit code gets
     #   ymm16-31 too): 4 rows x 128 bytes (16 accumulators of 256 bits), 32-row tiles.  Of 30
     #   register tiles x tile sizes up to 128x1024x512 on gemm N = 2000, none ran faster (2 threads,
@@ -96,8 +95,7 @@ class TilePolicy:
     #   in 32-row tiles at 0.48-0.51 (12 variants interleaved, 7 rounds, 2 threads, AMD EPYC Zen 3
     #   VM, --sweep; 6 rows in 32-row tiles, not a whole number of them, ran at 0.19).
     register_tiles: tuple[tuple[tuple[int, int], RegisterTile], ...] = (
-        ((32, 64), RegisterTile(8, 128, 256, columns=256, depth=128, batch=1, pack_contiguous=True,
-                                   triangle_rows=128)),
+        ((32, 64), RegisterTile(8, 128, 128, columns=256, depth=128, batch=1, pack_contiguous=True)),
         ((32, 32), RegisterTile(4, 128, 32)),
         ((16, 32), RegisterTile(6, 64, 96)),
     )

@@ -154,7 +154,7 @@ def test_avx2_register_tiles_match_numpy(simd_registers, form, n, m, k):
 @given(form=st.sampled_from(sorted(FORMS)), n=st.integers(1, 300), m=st.integers(1, 300), k=st.integers(1, 150))
 def test_512_bit_register_tiles_match_numpy(monkeypatch, form, n, m, k):
     """The same forms where gcc emits 512-bit vectors (AMD Zen 4): 8-row register tiles in
-    256x256x128 tiles, batch loops one at a time, the column operand packed even where it is
+    128x256x128 tiles, batch loops one at a time, the column operand packed even where it is
     contiguous -- sizes up to 300 cut into full and partial tiles, strips and panels."""
     from polyopt import hardware
 

@@ -67,18 +67,18 @@ static void polyopt_gemm_par1(long c0, long c1, double alpha, double beta, doubl
       for (long polyopt_pk = max(c2, 0); polyopt_pk < min(c2 + 32, NK); polyopt_pk += 1)
         for (long polyopt_pi = max(c3, 0); polyopt_pi < min(c3 + 4, NI); polyopt_pi += 1)
           polyopt_rows0[(polyopt_pk - c2) * 4 + (polyopt_pi - c3)] = alpha * A[polyopt_pi * NK + polyopt_pk];
-      if (NK >= c2 + 32 && NI >= c3 + 4)
+      if (NI >= c3 + 4)
       {
         for (long c4 = c1; c4 <= min(NJ - 16, c1 + 112); c4 += 16)
         {
           {
             double polyopt_blk0[4][16];
-            if (c2 <= c2 + 31)
+            if (c2 <= min(NK - 1, c2 + 31))
             {
               for (long c6 = c3; c6 <= c3 + 3; c6 += 1)
                 for (long c7 = c4; c7 <= c4 + 15; c7 += 1)
                   polyopt_blk0[c6 - c3][c7 - c4] = C[c6 * NJ + c7];
-              for (long c5 = c2; c5 <= c2 + 31; c5 += 1)
+              for (long c5 = c2; c5 <= min(NK - 1, c2 + 31); c5 += 1)
               {
                 #pragma GCC unroll 4
                 for (long c6 = c3; c6 <= c3 + 3; c6 += 1)
@@ -97,23 +97,23 @@ static void polyopt_gemm_par1(long c0, long c1, double alpha, double beta, doubl
           }
         }
       }
-      if (c2 + 31 >= NK || c3 + 3 >= NI || (NJ % 16 >= 1 && NJ % 16 + c1 + 112 >= NJ))
+      if (c3 + 3 >= NI || (NJ % 16 >= 1 && NJ % 16 + c1 + 112 >= NJ))
       {
-        if (c2 + 31 >= NK)
+        if (c3 + 3 >= NI)
         {
           for (long c4 = c1; c4 <= min(NJ - 1, c1 + 127); c4 += 16)
           {
             {
               double polyopt_blk1[4][16];
-              if (c2 < NK)
+              if (c2 <= min(NK - 1, c2 + 31))
               {
-                for (long c6 = c3; c6 <= min(NI - 1, c3 + 3); c6 += 1)
+                for (long c6 = c3; c6 < NI; c6 += 1)
                   for (long c7 = c4; c7 <= min(NJ - 1, c4 + 15); c7 += 1)
                     polyopt_blk1[c6 - c3][c7 - c4] = C[c6 * NJ + c7];
-                for (long c5 = c2; c5 < NK; c5 += 1)
+                for (long c5 = c2; c5 <= min(NK - 1, c2 + 31); c5 += 1)
                 {
                   #pragma GCC unroll 4
-                  for (long c6 = c3; c6 <= min(NI - 1, c3 + 3); c6 += 1)
+                  for (long c6 = c3; c6 < NI; c6 += 1)
                   {
                     #pragma omp simd
                     for (long c7 = c4; c7 <= min(NJ - 1, c4 + 15); c7 += 1)
@@ -122,7 +122,7 @@ static void polyopt_gemm_par1(long c0, long c1, double alpha, double beta, doubl
                     }
                   }
                 }
-                for (long c6 = c3; c6 <= min(NI - 1, c3 + 3); c6 += 1)
+                for (long c6 = c3; c6 < NI; c6 += 1)
                   for (long c7 = c4; c7 <= min(NJ - 1, c4 + 15); c7 += 1)
                     C[c6 * NJ + c7] = polyopt_blk1[c6 - c3][c7 - c4];
               }
@@ -131,61 +131,28 @@ static void polyopt_gemm_par1(long c0, long c1, double alpha, double beta, doubl
         }
         else
         {
-          if (c3 + 3 >= NI)
           {
-            for (long c4 = c1; c4 <= min(NJ - 1, c1 + 127); c4 += 16)
+            double polyopt_blk2[4][16];
+            if (c2 <= min(NK - 1, c2 + 31))
             {
+              for (long c6 = c3; c6 <= c3 + 3; c6 += 1)
+                for (long c7 = -((NJ + 16) % 16) + NJ; c7 < NJ; c7 += 1)
+                  polyopt_blk2[c6 - c3][c7 - 16 * floord(c7, 16)] = C[c6 * NJ + c7];
+              for (long c5 = c2; c5 <= min(NK - 1, c2 + 31); c5 += 1)
               {
-                double polyopt_blk2[4][16];
-                if (c2 <= c2 + 31)
-                {
-                  for (long c6 = c3; c6 < NI; c6 += 1)
-                    for (long c7 = c4; c7 <= min(NJ - 1, c4 + 15); c7 += 1)
-                      polyopt_blk2[c6 - c3][c7 - c4] = C[c6 * NJ + c7];
-                  for (long c5 = c2; c5 <= c2 + 31; c5 += 1)
-                  {
-                    #pragma GCC unroll 4
-                    for (long c6 = c3; c6 < NI; c6 += 1)
-                    {
-                      #pragma omp simd
-                      for (long c7 = c4; c7 <= min(NJ - 1, c4 + 15); c7 += 1)
-                      {
-                        polyopt_blk2[c6 - c3][c7 - c4] += polyopt_rows0[(c5 - c2) * 4 + (c6 - c3)] * B[c5 * NJ + c7];  /* S1 */
-                      }
-                    }
-                  }
-                  for (long c6 = c3; c6 < NI; c6 += 1)
-                    for (long c7 = c4; c7 <= min(NJ - 1, c4 + 15); c7 += 1)
-                      C[c6 * NJ + c7] = polyopt_blk2[c6 - c3][c7 - c4];
-                }
-              }
-            }
-          }
-          else
-          {
-            {
-              double polyopt_blk3[4][16];
-              if (c2 <= c2 + 31)
-              {
+                #pragma GCC unroll 4
                 for (long c6 = c3; c6 <= c3 + 3; c6 += 1)
-                  for (long c7 = -((NJ + 16) % 16) + NJ; c7 < NJ; c7 += 1)
-                    polyopt_blk3[c6 - c3][c7 - 16 * floord(c7, 16)] = C[c6 * NJ + c7];
-                for (long c5 = c2; c5 <= c2 + 31; c5 += 1)
                 {
-                  #pragma GCC unroll 4
-                  for (long c6 = c3; c6 <= c3 + 3; c6 += 1)
+                  #pragma omp simd
+                  for (long c7 = -((NJ + 16) % 16) + NJ; c7 < NJ; c7 += 1)
                   {
-                    #pragma omp simd
-                    for (long c7 = -((NJ + 16) % 16) + NJ; c7 < NJ; c7 += 1)
-                    {
-                      polyopt_blk3[c6 - c3][c7 - 16 * floord(c7, 16)] += polyopt_rows0[(c5 - c2) * 4 + (c6 - c3)] * B[c5 * NJ + c7];  /* S1 */
-                    }
+                    polyopt_blk2[c6 - c3][c7 - 16 * floord(c7, 16)] += polyopt_rows0[(c5 - c2) * 4 + (c6 - c3)] * B[c5 * NJ + c7];  /* S1 */
                   }
                 }
-                for (long c6 = c3; c6 <= c3 + 3; c6 += 1)
-                  for (long c7 = -((NJ + 16) % 16) + NJ; c7 < NJ; c7 += 1)
-                    C[c6 * NJ + c7] = polyopt_blk3[c6 - c3][c7 - 16 * floord(c7, 16)];
               }
+              for (long c6 = c3; c6 <= c3 + 3; c6 += 1)
+                for (long c7 = -((NJ + 16) % 16) + NJ; c7 < NJ; c7 += 1)
+                  C[c6 * NJ + c7] = polyopt_blk2[c6 - c3][c7 - 16 * floord(c7, 16)];
             }
           }
         }

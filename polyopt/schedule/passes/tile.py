@@ -9,8 +9,7 @@ a filter's taps below) gets the sizes of :class:`~polyopt.schedule.policy.TilePo
   square ``wavefront_square`` tiles, of depth >= 4 ``wavefront`` tiles along the two wavefront loops,
   ``simd`` between and ``wavefront_simd`` on the innermost SIMD loop;
 * a contraction that will get a register tile (:mod:`.registers`) gets the sizes of the machine's
-  :class:`~polyopt.schedule.policy.RegisterTile` for its row, column, reduction and batch loops
-  (fewer rows over a triangle: its row tiles run unequal work);
+  :class:`~polyopt.schedule.policy.RegisterTile` for its row, column, reduction and batch loops;
 * every other loop the ``default`` size;
 * a row-order matrix-vector product (:func:`streams_only`) is not tiled: the ``jam`` pass gives it
   several rows at once instead.
@@ -85,31 +84,10 @@ def default_sizes(work: BandWork, sizes, ctx: Context, env: Env) -> tuple[int, .
         if isinstance(loops, tuple):  # the blocks of a register-tiled contraction (see .registers)
             row, col = loops
             shape = policy.register_tile()
-            rows = shape.tile_rows
-            if shape.triangle_rows and _triangular(band, found[1], (row, col), env):
-                rows = shape.triangle_rows
-            roles = {row: rows, col: shape.columns}
+            roles = {row: shape.tile_rows, col: shape.columns}
             roles.update({name: shape.depth for name in found[3]})
             out = [roles.get(m.name, shape.batch) for m in band.members]
     return tuple(out)
-
-
-def _triangular(band, stmt_name: str, loops: tuple[str, str], env: Env) -> bool:
-    """Whether the statement's domain, projected on the iterators of the two ``loops`` (each one
-    iterator), is not a box: the inner loop's bounds depend on the outer one (``j <= i``)."""
-    stmt = env.scop.statement(stmt_name)
-    by_name = {m.name: m for m in band.members}
-    its = []
-    for name in loops:
-        coeffs = by_name[name].expr(stmt_name).coeffs
-        if sum(1 for c in coeffs if c) != 1:
-            return False
-        its.append(next(p for p, c in enumerate(coeffs) if c))
-    dom = stmt.domain
-    for p in sorted(set(range(stmt.depth)) - set(its), reverse=True):
-        dom = dom.project_out(isl.dim_type.set, p, 1)
-    first, second = dom.project_out(isl.dim_type.set, 1, 1), dom.project_out(isl.dim_type.set, 0, 1)
-    return not dom.reset_tuple_id().is_equal(first.flat_product(second).reset_tuple_id())
 
 
 def vector_candidate(members, active, env: Env) -> bool:
