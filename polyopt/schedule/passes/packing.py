@@ -43,8 +43,10 @@ def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
         return work
     wanted = None if given is None else set(given)
     packed: list[str] = []
-    found = operand(work, env)
     columns = None if wanted is None else {a for a in wanted if not a.startswith(row_panel.PREFIX)}
+    # a plan that names the operand packs it even where this machine's default would not (a plan
+    # tuned on another machine, or by hand): packing a contiguous operand is a matter of speed
+    found = operand(work, env, contiguous=bool(columns) or env.policy.register_tile().pack_contiguous)
     if isinstance(found, str):
         if columns:
             raise ScheduleError(f"{work.label}: {', '.join(sorted(columns))} cannot be packed: {found}")
@@ -90,10 +92,10 @@ def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
     return replace(work, packed=tuple(packed)) if packed else work
 
 
-def operand(work: BandWork, env: Env) -> tuple | str:
+def operand(work: BandWork, env: Env, contiguous: bool) -> tuple | str:
     """``(array, statement, read index, (reduction iterator, column iterator), kc, nc, nr,
     reduction loop, column loop, (the subscripts they are))`` of the operand to pack, or why there
-    is none."""
+    is none; ``contiguous``: also an operand whose columns are consecutive in memory already."""
     row, mr, col, nr = work.registers
     found = reduction_tile(work, env)
     if isinstance(found, str):
@@ -117,7 +119,7 @@ def operand(work: BandWork, env: Env) -> tuple | str:
         subscripts = _plain_subscripts(access.relation, stmt.depth)
         if subscripts is None or sorted(subscripts) != sorted((k_it, col_it)):
             continue
-        if subscripts[-1] == col_it and not env.policy.register_tile().pack_contiguous:
+        if subscripts[-1] == col_it and not contiguous:
             # its nr columns are consecutive already: with this machine's register tile the copy
             # cost more than it brought (gemm, N = 2000, 32x128x32 tiles, 2 threads, Xeon SPR:
             # 0.45x; batched 16 x 512^3: 0.89x; benchmarks/results/register_tiles_2026-12-07)

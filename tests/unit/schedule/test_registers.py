@@ -237,3 +237,17 @@ def test_a_row_loop_bounded_by_the_reduction_gets_its_block_where_the_printed_ti
     expect = C + np.tril(A, -1).T @ B
     kernel(C, A, B)
     np.testing.assert_allclose(C, expect, rtol=1e-12)
+
+
+def test_a_plan_that_packs_a_contiguous_operand_is_applied_on_a_machine_whose_default_does_not():
+    kernel = po.kernel(matmul)  # 256-bit code pinned: the default packs nothing here
+    plan = kernel.schedule().plan
+    index = next(k for k, b in enumerate(plan.bands) if b.registers)
+    assert not plan.bands[index].pack
+    packed = kernel.schedule(plan=plan.with_band(index, pack=("B",)))
+    assert "B packed per k tile" in str(packed)
+    rng = np.random.default_rng(3)
+    C, A, B = rng.random((37, 45)), rng.random((37, 29)), rng.random((29, 45))
+    expect = C + A @ B
+    kernel.compile(plan=packed.plan)(C, A, B)
+    np.testing.assert_allclose(C, expect, rtol=1e-12)
