@@ -110,12 +110,13 @@ def other_use_of_reduced(loop: Loop, statements: list[str], scop) -> str:
     """Why ``loop``'s reduction clause is wrong ("" if it is not): a reduction clause makes the
     reduced variable private inside the loop (an array section: the array's pointer), so no other
     of the ``statements`` below the loop may access that array."""
-    mine = {stmt for _, _, stmt in loop.reduce}
-    for name in statements:
-        if name in mine:
-            continue
-        stmt = scop.statement(name)
-        for array, _, _ in loop.reduce:
+    for array, _, _ in loop.reduce:
+        # the statements that reduce this array; one reducing another array counts as a user
+        mine = {st for a, _, st in loop.reduce if a == array}
+        for name in statements:
+            if name in mine:
+                continue
+            stmt = scop.statement(name)
             if any(a.array == array for a in (*stmt.reads, *stmt.writes)):
                 return (f"loop {loop.var} reduces '{array}' but {stmt.name} accesses it inside the loop too, "
                         "where the reduction makes it private")

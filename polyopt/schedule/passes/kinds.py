@@ -270,8 +270,8 @@ def _shared_use(m: Member, reduced, env: Env) -> str:
     the array's pointer itself points into a private buffer inside the loop -- so no other statement
     of the loop may use that array, even other elements of it (fuzz seed 30: x[i2] written beside a
     reduction on x[N - 1] was lost)."""
-    mine = {st for _, _, st in reduced}
-    for array, _, _ in reduced:
+    for array, _, _ in reduced:  # a statement reducing another array counts (fuzz seed 6995)
+        mine = {st for a, _, st in reduced if a == array}
         users = sorted(st for st in m.statements if st not in mine and array in _arrays_of(env.scop.statement(st)))
         if users:
             return f"{users[0]} uses {array} in the loop too"

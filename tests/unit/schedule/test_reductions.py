@@ -116,6 +116,35 @@ def test_the_emitted_code_check_refuses_a_reduced_array_used_beside_the_reductio
 
 
 @po.kernel
+def two_reductions_one_reading_the_other(x: po.f64[N], A: po.f64[N, M], y: po.f64[M]):
+    for i in range(M - 3, 1, -2):
+        for j in range(M - 3, 1, -1):
+            A[0, 0] += 0.25 * y[j]
+            x[N - 1] += 0.5 * A[0, j - 2]
+
+
+def test_a_statement_reducing_another_array_that_reads_a_reduced_one_keeps_the_loop_serial():
+    # fuzz seed 6995: S1 reduces x but reads A[0, j - 2], which is A[0, 0] at j = 2, the element
+    # S0 reduces: in the accumulator, not in memory, while the loop runs
+    kern = two_reductions_one_reading_the_other
+    assert _loop(kern.schedule(), "j").kind == SERIAL and "reduction(" not in kern.c_source()
+    rng = np.random.default_rng(6995)
+    for n, m in ((1, 1), (7, 9), (3, 12)):
+        assert agrees(kern, dict(x=rng.random(n), A=rng.random((n, m)), y=rng.random(m)))
+
+
+def test_the_emitted_code_check_refuses_a_reduction_read_by_a_statement_reducing_another_array(monkeypatch):
+    from polyopt.schedule.passes import kinds
+
+    monkeypatch.setattr(kinds, "_shared_use", lambda m, reduced, env: "")  # the scheduler no longer sees it
+    kern = po.kernel(two_reductions_one_reading_the_other.py_func)
+    with pytest.raises(CodegenError, match="reduces 'A' but S1 accesses it"):
+        kern.c_source(plan=kern.schedule().plan)
+    assert "scheduler='none'" in kern.c_source().splitlines()[2]
+    assert "reduces 'A' but S1 accesses it" in str(kern.schedule())  # the fallback's reason
+
+
+@po.kernel
 def matrix_vector(A: po.f64[N, M], x: po.f64[M], y: po.f64[N]):
     for i in range(N):
         for j in range(M):
