@@ -18,7 +18,7 @@ def default_loops(work: BandWork, found: tuple, env: Env) -> tuple[str, str] | s
     bounds depend on the reduction loops (symm's ``k < i``), code generation holds the block in
     the tiles where they do not (the full tiles off the diagonal) and prints the others as they
     are, with a note."""
-    array, stmt, target, reduce = found
+    array, _, target, _ = found
     col = work.members[-1].name
     rows = [m.name for m in work.members[:-1] if m.name in target]
     if col not in target or not rows:
