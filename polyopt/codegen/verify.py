@@ -61,20 +61,25 @@ from ..errors import BudgetExceeded
 from ..poly import budget
 from ..schedule.loops import PARALLEL
 from ..schedule.private_arrays import array_extent, uncovered_reads
+from . import verify_copies
 from . import verify_pairs as vp
 from .c_to_isl import Converter, EmittedOrderError
 from .printer import Guard, Loop, Stmt
 from .reductions import other_use_of_reduced, without_reductions
 from .verify_blocks import check_blocks, check_packs, check_rows
+from .verify_copies import CopyRun
 
 
 @dataclass(eq=False)
 class _Leaf:
-    """One statement in the printed tree, with what lies on its path from the function body."""
+    """One statement in the printed tree, with what lies on its path from the function body; or a
+    run of consecutive copies of one statement among their siblings (isl's unrolling prints one per
+    iteration), read as one leaf whose last time-vector entry is the copy's position."""
 
-    stmt: Stmt
+    stmt: Stmt  # the (first) copy
     path: tuple  # enclosing loops (Loop) and guards ((Guard, holds)), outermost first
-    entries: list  # time-vector entries: an int (position / branch) or a Loop (its value)
+    entries: list  # time-vector entries: an int (position / branch), a Loop (its value) or COPY
+    run: CopyRun | None = None  # for a run of copies
 
     @property
     def loops(self) -> list[Loop]:
@@ -122,10 +127,18 @@ class _Checker:
     # ------------------------------------------------------------ the printed tree
 
     def _walk(self, items, path: tuple, entries: list) -> None:
+        # rule 5 reads each statement below a block or panel as printed: no runs there
+        plain = not any(isinstance(x, Loop) and _holds_panel(x) for x in path)
+        runs = verify_copies.runs(items) if plain else {}
+        inside = {j for run in runs.values() for j in run.positions}
         for k, item in enumerate(items):
             # a position among siblings orders them; an only child needs none
             here = entries + [k] if len(items) > 1 else entries
-            if isinstance(item, Stmt):
+            if k in runs:
+                self.leaves.append(_Leaf(item, path, entries + [COPY], runs[k]))
+            elif k in inside:
+                continue
+            elif isinstance(item, Stmt):
                 self.leaves.append(_Leaf(item, path, here))
             elif isinstance(item, Guard):
                 # with an else, a branch entry keeps the paths of the two branches apart (only one of
@@ -163,22 +176,21 @@ class _Checker:
     def _executed(self, index: int, leaf: _Leaf) -> isl.Map:
         """``{ S[iterators] -> L<index>[time vector] }`` for the instances ``leaf`` executes."""
         values = self._where(leaf.path)
-        stmt = self.scop.statement(leaf.stmt.name)
-        if len(leaf.stmt.iterators) != stmt.depth:
-            raise EmittedOrderError(f"statement {stmt.name} is printed with {len(leaf.stmt.iterators)} "
-                                    f"iterators, it has {stmt.depth}")
-        instance = self._instances(leaf, values)
-        texts = [x.var for x in leaf.loops]
         names = [self.space.get_dim_name(isl.dim_type.set, k) for k in range(self.space.dim(isl.dim_type.set))]
+        texts = [x.var for x in leaf.loops] + ([] if leaf.run is None else [str(leaf.run.positions[0])])
         clock = isl.Map(f"{self._pdecl()}{{ [{', '.join(names)}] -> {_tuple(index)}[{', '.join(texts)}] }}")
         # the loop variables outside the leaf's path are unconstrained and vanish in the composition
-        return instance.intersect_domain(values).reverse().apply_range(clock)
+        out = self._instances(leaf.stmt, values).intersect_domain(values).reverse().apply_range(clock)
+        return out if leaf.run is None else verify_copies.merged(out, leaf.run)
 
-    def _instances(self, leaf: _Leaf, values: isl.Set) -> isl.Map:
-        """``{ [loop variables] -> S[iterators] }``: the instance ``leaf`` runs at each of ``values``."""
-        stmt = self.scop.statement(leaf.stmt.name)
+    def _instances(self, printed: Stmt, values: isl.Set) -> isl.Map:
+        """``{ [loop variables] -> S[iterators] }``: the instance ``printed`` runs at each of ``values``."""
+        stmt = self.scop.statement(printed.name)
+        if len(printed.iterators) != stmt.depth:
+            raise EmittedOrderError(f"statement {stmt.name} is printed with {len(printed.iterators)} "
+                                    f"iterators, it has {stmt.depth}")
         exprs = isl.PwAffList.alloc(isl.DEFAULT_CONTEXT, stmt.depth)
-        for it in leaf.stmt.iterators:
+        for it in printed.iterators:
             exprs = exprs.add(self.conv.pw(it, values))
         return isl.Map.from_multi_pw_aff(isl.MultiPwAff.from_pw_aff_list(
             isl.Space.map_from_domain_and_range(self.space, stmt.domain.get_space()), exprs))
@@ -216,8 +228,10 @@ class _Checker:
         check_packs(self)
         check_rows(self)
         conflicts = self._conflicts()
-        every = self._dependent(conflicts, executed, storage)
-        if not self._select(every, vp.out_of_order).is_empty():
+        # Only pairs of leaves that the order or a parallel or simd loop around both can put in
+        # question are composed (the two nests of conv2d share no loop and run in a fixed order)
+        every = self._dependent(conflicts, list(zip(self.leaves, per_leaf)), storage, self._questioned)
+        if self._any(every, vp.out_of_order):
             self._explain(conflicts, executed, storage, "the sink runs before the source",
                           lambda t: self._select(t, vp.out_of_order))
         # Loops printed parallel or simd: the pairs below the loop, in one execution of it, must not
@@ -235,10 +249,9 @@ class _Checker:
                 touched = {a.array for leaf, _ in under for a in self.scop.statement(leaf.stmt.name).accesses}
                 kept = {key: r for key, r in without_reductions(conflicts, loop, self.scop).items()
                         if key[1] in touched}
-                pairs = self._dependent(kept, _union((m.to_union_map() for _, m in under), self.space_params),
-                                        storage)
+                pairs = self._dependent(kept, under, storage, lambda a, b: True)
             crossing = functools.partial(vp.crossing, self.sites, loop)
-            if not self._select(pairs, crossing).is_empty():
+            if self._any(pairs, crossing):
                 what = "omp parallel for" if loop.kind == PARALLEL else "omp simd"
                 self._explain(conflicts, executed, storage, f"loop {loop.var} is printed '{what}' but two of "
                               "its iterations access the same element", lambda t, f=crossing: self._select(t, f))
@@ -271,7 +284,8 @@ class _Checker:
                     for w in stmt.writes:
                         if w.array == name:
                             part = m.reverse().apply_range(w.relation).project_out(
-                                isl.dim_type.in_, keep, len(leaf.loops) - keep).reset_tuple_id(isl.dim_type.in_)
+                                isl.dim_type.in_, keep, m.dim(isl.dim_type.out) - keep)
+                            part = part.reset_tuple_id(isl.dim_type.in_)
                             written = part if written is None else written.union(part)
                 extent = array_extent(self.scop, self.scop.array(name))
                 need = None if extent is None else isl.Map.from_domain_and_range(last, extent).intersect_params(
@@ -311,15 +325,30 @@ class _Checker:
                        self.space_params)
         return order.lex_lt_union_map(order)
 
-    def _dependent(self, conflicts: dict, executed: isl.UnionMap, storage: set) -> isl.UnionMap:
-        """The time-vector pairs of all ``conflicts`` between instances of ``executed``; those on a
-        temporary only where they use the same storage."""
+    def _questioned(self, a: _Leaf, b: _Leaf) -> bool:
+        """Whether a pair of instances from leaf ``a`` to ``b`` can run out of order or cross a
+        parallel or simd loop around both."""
+        return bool(vp.out_of_order(a, b)) or any(x is y and x.kind for x, y in zip(a.loops, b.loops))
+
+    def _dependent(self, conflicts: dict, leaves: list, storage: set, needed) -> isl.UnionMap:
+        """The time-vector pairs of all ``conflicts`` between instances of ``leaves`` (``(leaf, its
+        executed map)`` each), from leaf ``a`` to ``b`` where ``needed(a, b)``; those on a temporary
+        only where they use the same storage.  Sources that need the same sinks are composed together."""
         pairs = []
         for array in {a for _, a in conflicts}:
             rel = _union((r for (_, a), r in conflicts.items() if a == array), self.space_params)
-            times = rel.apply_domain(executed).apply_range(executed)
-            pairs.append(self._select(times, functools.partial(vp.same_storage, self.sites, array))
-                         if array in storage else times)
+            ends = [(leaf, m) for leaf, m in leaves
+                    if any(a.array == array for a in self.scop.statement(leaf.stmt.name).accesses)]
+            groups: dict[tuple, list] = {}
+            for a, m in ends:
+                sinks = tuple(k for k, (b, _) in enumerate(ends) if needed(a, b))
+                if sinks:
+                    groups.setdefault(sinks, []).append(m)
+            for sinks, sources in groups.items():
+                times = rel.apply_domain(_union((m.to_union_map() for m in sources), self.space_params)) \
+                    .apply_range(_union((ends[k][1].to_union_map() for k in sinks), self.space_params))
+                pairs.append(self._select(times, functools.partial(vp.same_storage, self.sites, array))
+                             if array in storage else times)
         return _union(pairs, self.space_params)
 
     def _explain(self, conflicts: dict, executed, storage: set, why: str, bad_part) -> None:
@@ -356,7 +385,7 @@ class _Checker:
                 if not ran.intersect(here).is_empty():
                     raise EmittedOrderError(f"the emitted code executes {_point(ran.intersect(here))} more "
                                             "than once")
-                ran = ran.union(here)
+                ran = ran.union(here).coalesce()
             if not domain.is_subset(ran):
                 raise EmittedOrderError(f"the emitted code never executes {_point(domain.subtract(ran))}")
             if not ran.is_subset(domain):
@@ -366,7 +395,7 @@ class _Checker:
     def _candidate(self, leaf: _Leaf, executed: isl.Map, function: isl.Map | None) -> isl.Map | None:
         """``function`` (a statement's schedule, as a map) read as ``leaf``'s time vectors, if the
         leaf's loops are dimensions of it."""
-        n = -1 if function is None else function.dim(isl.dim_type.out)
+        n = -1 if function is None or leaf.run is not None else function.dim(isl.dim_type.out)
         if any(not 0 <= x.dim < n for x in leaf.loops):
             return None
         space = isl.Space.map_from_domain_and_range(function.get_space().range(), executed.get_space().range())
@@ -375,6 +404,18 @@ class _Checker:
         for k, x in enumerate(leaf.loops):
             clock = clock.set_aff(k, isl.Aff.zero_on_domain(dims).set_coefficient_val(isl.dim_type.in_, x.dim, 1))
         return function.apply_range(isl.Map.from_multi_aff(clock))
+
+    def _any(self, times: isl.UnionMap, condition) -> bool:
+        """Whether a pair of ``times`` satisfies ``condition`` (as in :meth:`_select`)."""
+        maps: list[isl.Map] = []
+        times.foreach_map(maps.append)
+        for m in maps:
+            disjuncts = condition(self.by_tuple[m.get_tuple_name(isl.dim_type.in_)],
+                                  self.by_tuple[m.get_tuple_name(isl.dim_type.out)])
+            if disjuncts and ([] in disjuncts and not m.is_empty()
+                              or not m.intersect(vp.condition_map(m.get_space(), disjuncts)).is_empty()):
+                return True
+        return False
 
     def _select(self, times: isl.UnionMap, condition) -> isl.UnionMap:
         """The pairs of ``times`` (time vectors, one map per pair of leaves) that satisfy
@@ -407,6 +448,13 @@ class _Checker:
 
     def _pdecl(self) -> str:
         return f"[{', '.join(self.scop.params)}] -> " if self.scop.params else ""
+
+
+COPY = "copy"  # the time-vector entry of a run of copies: the copy's position among its siblings
+
+
+def _holds_panel(loop: Loop) -> bool:
+    return loop.held is not None or loop.packed is not None or loop.rows is not None
 
 
 def _tuple(index: int) -> str:

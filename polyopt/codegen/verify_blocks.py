@@ -47,7 +47,7 @@ def check_blocks(checker) -> None:
             zero = isl.PwAff.zero_on_domain(isl.LocalSpace.from_space(checker.space))
             if not values.is_subset(at.ge_set(zero).intersect(at.lt_set(zero + size))):
                 raise EmittedOrderError(f"loop {loop.var}: a slot of its block lies outside it")
-        element = checker._instances(leaf, values).apply_range(write.relation)
+        element = checker._instances(leaf.stmt, values).apply_range(write.relation)
         same = element.apply_range(element.reverse())
         fixed = [x.var for x in outer if isinstance(x, Loop)]
         kept = [held.row.var, held.col.var]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import polyopt as po
 from polyopt.codegen import cexpr as ce
-from polyopt.codegen import lower
+from polyopt.codegen import lower, verify_copies
 from polyopt.codegen.c_to_isl import Converter
 from polyopt.codegen.generate import generate_c
 from polyopt.codegen.printer import Guard, Loop, Stmt
@@ -45,6 +45,16 @@ def rows(A: po.f64[N, M], s: po.f64[N]):
         for j in range(M):
             t += A[i, j]
         s[i] = t
+
+
+@po.kernel
+def blur(A: po.f64[N, M], B: po.f64[N, M]):
+    for i in range(1, N - 1):
+        for j in range(1, M - 1):
+            B[i, j] = 0.0
+            for a in range(3):  # unrolled: 6 copies of one statement, read back as one leaf
+                for b in range(2):
+                    B[i, j] += A[i + a - 1, j + b - 1]
 
 
 def _checked_tree(kernel, monkeypatch, **options):
@@ -163,6 +173,52 @@ def test_wrong_iterators_are_caught(monkeypatch):
     stmt.iterators = (ce.Binary("+", i, ce.IntLit(1)), j)  # one row off
     with pytest.raises(EmittedOrderError):
         check_emitted(items, *rest)
+
+
+def _unrolled(items) -> list:
+    """The first block holding a run of copies the check reads as one leaf."""
+    block = next(b for b in _blocks(items) if verify_copies.runs(b))
+    start, run = next(iter(verify_copies.runs(block).items()))
+    assert len(run.positions) == 6 and run.varying == (2, 3) and run.slopes == (2, 1)
+    return block, start
+
+
+def test_unrolled_copies_pass_as_printed(monkeypatch):
+    for options in ({}, {"tile": False}):
+        _checked_tree(blur, monkeypatch, **options)
+        monkeypatch.undo()
+
+
+def test_unrolled_copies_swapped_are_caught(monkeypatch):
+    items, *rest = _checked_tree(blur, monkeypatch, tile=False)
+    block, start = _unrolled(items)
+    block[start + 1], block[start + 2] = block[start + 2], block[start + 1]
+    assert not verify_copies.runs(block)  # no longer an affine run: read copy by copy
+    with pytest.raises(EmittedOrderError, match="runs before the source"):
+        check_emitted(items, *rest)
+
+
+def test_unrolled_copies_missing_or_doubled_are_caught(monkeypatch):
+    items, *rest = _checked_tree(blur, monkeypatch, tile=False)
+    block, start = _unrolled(items)
+    last = block[start + 4:start + 6]
+    del block[start + 4:start + 6]  # a full box still (a in 0..1): one leaf, and instances never run
+    assert verify_copies.runs(block)
+    with pytest.raises(EmittedOrderError, match="never executes"):
+        check_emitted(items, *rest)
+    block[start + 4:start + 4] = last + last[-1:]
+    with pytest.raises(EmittedOrderError, match="more than once"):
+        check_emitted(items, *rest)
+
+
+def test_a_run_reads_back_as_the_union_of_its_copies():
+    first = isl.Map("[N] -> { S[i, a, b] -> L0[i, 4] : 0 <= i < N and a = 1 and b = 0 }")
+    run = verify_copies.CopyRun(None, tuple(range(4, 10)), (1, 2),
+                                tuple((a, b) for a in (1, 2, 3) for b in (0, 1)), (2, 1), 2)
+    union = isl.Map("[N] -> { S[i, a, b] -> L0[i, p] : false }")
+    for (a, b), p in zip(run.constants, run.positions):
+        union = union.union(isl.Map(f"[N] -> {{ S[i, a, b] -> L0[i, {p}] : 0 <= i < N and a = {a} and b = {b} }}"))
+    assert verify_copies.merged(first, run).is_equal(union)
 
 
 def _statements(items):
