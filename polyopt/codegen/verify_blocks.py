@@ -22,6 +22,7 @@ import functools
 import islpy as isl
 
 from . import cexpr as ce
+from . import verify_pairs as vp
 from .c_to_isl import EmittedOrderError
 from .printer import Loop
 
@@ -38,9 +39,11 @@ def check_blocks(checker) -> None:
         stmt = checker.scop.statement(leaf.stmt.name)
         write = stmt.writes[0] if len(stmt.writes) == 1 else None
         if write is None or any(a.array == write.array and not a.relation.is_equal(write.relation)
-                                for a in stmt.accesses):
-            raise EmittedOrderError(f"{stmt.name} accesses the array of its block at other elements")
+                                for a in stmt.writes):
+            raise EmittedOrderError(f"{stmt.name} writes the array of its block at other elements")
         outer = leaf.path[:leaf.path.index(loop)]
+        _reads_see_memory(checker, loop, leaf, write, [a for a in stmt.reads if a.array == write.array
+                                                       and not a.relation.is_equal(write.relation)])
         values = checker._where(leaf.path)
         for index, size in zip(held.indices, (held.rows, held.cols)):
             at = checker.conv.pw(index, values)
@@ -62,6 +65,28 @@ def check_blocks(checker) -> None:
         if not _without(checker, values, chain).is_equal(_without(checker, copied, chain)):
             raise EmittedOrderError(f"loop {loop.var}: its block is loaded or stored where the statement "
                                     "does not run")
+
+
+def _reads_see_memory(checker, loop: Loop, leaf, write, reads: list) -> None:
+    """Raise unless, in each execution of ``loop`` (which holds a block), no instance reads an
+    element through ``reads`` (the statement's other accesses of the block's array, which read
+    memory, not the block) after an instance wrote it to the block: memory then holds what the
+    read would have seen had the block not been held (trmm's ``B[k, j]``, read before row k is
+    updated)."""
+    if not reads:
+        return
+    times = checker.per_leaf[checker.leaves.index(leaf)]
+    depth = checker.sites[id(loop)]  # the loop values outside the holding loop: one execution
+    written = times.reverse().apply_range(write.relation)
+    n = times.dim(isl.dim_type.out)
+    # the writer's time vector t before the reader's u, with the values outside the loop equal
+    later = [[(("t", k), "=", ("u", k)) for k in range(m)] + [(("u", m), ">", ("t", m))] for m in range(depth, n)]
+    for read in reads:
+        pairs = written.apply_range(times.reverse().apply_range(read.relation).reverse())
+        bad = pairs.intersect(vp.condition_map(pairs.get_space(), later))
+        if not bad.is_empty():
+            raise EmittedOrderError(f"loop {loop.var} holds a block of {write.array}, but {leaf.stmt.name} reads "
+                                    "an element of it from memory after writing it to the block")
 
 
 def _names(checker) -> list[str]:

@@ -42,8 +42,11 @@ def contraction(work: BandWork, env: Env) -> tuple | str:
         return "not one write of an argument array"
     write = stmt.writes[0]
     same = [a for a in stmt.reads if a.array == write.array]
-    if not same or any(not a.relation.is_equal(write.relation) for a in same):
+    if not any(a.relation.is_equal(write.relation) for a in same):
         return f"it does not accumulate into one element of {write.array}"
+    others = [a for a in same if not a.relation.is_equal(write.relation)]
+    if others and not reads_precede_writes(stmt, write, others):
+        return f"it reads an element of {write.array} after writing it"
     matrix = linear_part(write.relation, stmt.depth)
     if matrix is None:
         return f"the subscripts of {write.array} are not affine"
@@ -61,6 +64,25 @@ def contraction(work: BandWork, env: Env) -> tuple | str:
     if len(target) < 2:
         return f"fewer than two loops move the element of {write.array}"
     return write.array, stmt.name, target, reduce
+
+
+def reads_precede_writes(stmt, write, reads) -> bool:
+    """Whether, in the original order, every instance that reads an element through one of
+    ``reads`` (accesses of the array ``write`` writes, at other elements: trmm's ``B[k, j]`` in
+    ``B[i, j] += A[k, i] * B[k, j]``) runs before every instance that writes it.  A block held in
+    registers, or a panel copied before the reads, then gives the reads what memory held: the
+    conflicting pairs are all write-after-read, the dependences keep them in that order, and no
+    write to the element comes before the read in any legal schedule."""
+    domain = stmt.domain
+    order = stmt.schedule.intersect_domain(domain)
+    before = order.lex_lt_map(order)  # x -> y: x runs before y
+    for read in reads:
+        # x writes the element y reads
+        pairs = write.relation.intersect_domain(domain).apply_range(
+            read.relation.intersect_domain(domain).reverse())
+        if not pairs.intersect(before).is_empty():
+            return False
+    return True
 
 
 def reduction_tile(work: BandWork, env: Env) -> tuple[str, str, int] | str:

@@ -57,6 +57,14 @@ def blur(A: po.f64[N, M], B: po.f64[N, M]):
                     B[i, j] += A[i + a - 1, j + b - 1]
 
 
+@po.kernel
+def trmm_like(B: po.f64[N, M], A: po.f64[N, N]):
+    for i in range(N):
+        for j in range(M):
+            for k in range(i + 1, N):
+                B[i, j] += A[k, i] * B[k, j]  # rows below i: read from memory while rows of the block are held
+
+
 def _checked_tree(kernel, monkeypatch, **options):
     """The loop tree the check saw for ``kernel`` (first AST build), and the rest of its arguments."""
     seen = []
@@ -219,6 +227,22 @@ def test_a_run_reads_back_as_the_union_of_its_copies():
     for (a, b), p in zip(run.constants, run.positions):
         union = union.union(isl.Map(f"[N] -> {{ S[i, a, b] -> L0[i, {p}] : 0 <= i < N and a = {a} and b = {b} }}"))
     assert verify_copies.merged(first, run).is_equal(union)
+
+
+def test_a_block_whose_rows_are_read_from_memory_after_being_written_is_caught(monkeypatch):
+    items, scop, *rest = _checked_tree(trmm_like, monkeypatch)
+    assert any(x.held is not None for x in _loops(items))
+    check_emitted(items, scop, *rest)  # B[k, j], k > i: read before row k is updated
+    # the same loops reading the row above instead: written to the block earlier in its execution
+    stmt = scop.statement("S0")
+    other = next(a for a in stmt.reads if a.array == "B" and not a.relation.is_equal(stmt.writes[0].relation))
+    above = dataclasses.replace(other, relation=isl.Map(
+        "[N, M] -> { S0[i, j, k] -> B[i - 1, j] }").intersect_domain(stmt.domain))
+    reads = tuple(above if a is other else a for a in stmt.reads)
+    scop = dataclasses.replace(scop, statements=(dataclasses.replace(stmt, reads=reads),
+                                                 *scop.statements[1:]))
+    with pytest.raises(EmittedOrderError, match="reads an element of it from memory after writing it"):
+        check_emitted(items, scop, *rest)
 
 
 def _statements(items):

@@ -251,3 +251,43 @@ def test_a_plan_that_packs_a_contiguous_operand_is_applied_on_a_machine_whose_de
     expect = C + A @ B
     kernel.compile(plan=packed.plan)(C, A, B)
     np.testing.assert_allclose(C, expect, rtol=1e-12)
+
+
+def trmm_like(B: po.f64[N, M], A: po.f64[N, N]):
+    for i in range(N):
+        for j in range(M):
+            for k in range(i + 1, N):
+                B[i, j] += A[k, i] * B[k, j]  # rows below i, read before they are updated
+
+
+def rows_above(B: po.f64[N, M], A: po.f64[N, N]):
+    for i in range(N):
+        for j in range(M):
+            for k in range(i):
+                B[i, j] += A[i, k] * B[k, j]  # rows above i, read after they are updated
+
+
+def test_a_contraction_that_reads_its_array_before_writing_it_gets_a_register_tile():
+    kernel = po.kernel(trmm_like)
+    assert _band(kernel.schedule().plan).registers == ("i", 4, "j", 16)
+    assert "polyopt_blk" in kernel.c_source()
+    rng = np.random.default_rng(11)
+    for n, m in ((1, 1), (9, 17), (45, 37)):
+        B, A = rng.random((n, m)), rng.random((n, n))
+        expect = B + np.tril(A, -1).T @ B
+        kernel(B, A)
+        np.testing.assert_allclose(B, expect, rtol=1e-12)
+
+
+def test_no_register_tile_where_the_statement_reads_what_it_wrote():
+    kernel = po.kernel(rows_above)
+    schedule = kernel.schedule()
+    assert not any(b.registers for b in schedule.plan.bands)
+    assert "no register tile: it reads an element of B after writing it" in str(schedule)
+    rng = np.random.default_rng(12)
+    B, A = rng.random((33, 21)), rng.random((33, 33))
+    expect = B.copy()
+    for i in range(33):
+        expect[i] += A[i, :i] @ expect[:i]
+    kernel(B, A)
+    np.testing.assert_allclose(B, expect, rtol=1e-12)
