@@ -11,13 +11,13 @@ on a quiet virtual machine (every region wakes a halted virtual CPU).
 
 So before a call, at most every :data:`INTERVAL` seconds, the governor compares the busy time of
 this process's CPUs (``/proc/stat``, the CPUs of its affinity mask) with the CPU time of the
-process itself (``os.times``) over about the last :data:`WINDOW` seconds: what remains is the
-work of other processes, in cores; the call gets the cores they leave (at least one, at most the
-``OMP_NUM_THREADS`` the user gave, else one per CPU).  The count is set with the OpenMP runtime's
-``omp_set_num_threads`` (looked up through the kernel's library, so libgomp or LLVM's libomp,
-whichever it was linked with), and only when it changes (per Python thread: OpenMP keeps the
-setting per calling thread).  ``POLYOPT_ADAPT_THREADS=0`` turns it
-off: the OpenMP runtime's own setting then holds.
+process itself and of the children it waited for (``os.times``: the compiler) over about the last
+:data:`WINDOW` seconds: what remains is the work of other processes, in cores; the call gets the
+cores they leave (at least one, at most the ``OMP_NUM_THREADS`` the user gave, else one per CPU).
+The count is set with the OpenMP runtime's ``omp_set_num_threads`` (looked up through the
+kernel's library, so libgomp or LLVM's libomp, whichever it was linked with), and only when it
+changes (per Python thread: OpenMP keeps the setting per calling thread).
+``POLYOPT_ADAPT_THREADS=0`` turns it off: the OpenMP runtime's own setting then holds.
 """
 
 from __future__ import annotations
@@ -95,8 +95,14 @@ class Governor:
         self._samples = collections.deque([self._sample()], maxlen=16)
 
     def _sample(self) -> Sample:
+        # The processes this one ran and waited for count as its own: the compiler that built the
+        # kernel a moment before its first call is no contention (counted as another process's
+        # load, it made each first call after a compile run on one thread -- and the tuner, which
+        # screens a candidate by its first run, dropped every candidate of conv2d at LARGE as 2x
+        # slower than the default; AMD EPYC Zen 4 VM, 2 cores)
         times = os.times()
-        return Sample(_busy_seconds(self.cpus), times.user + times.system, time.monotonic())
+        own = times.user + times.system + times.children_user + times.children_system
+        return Sample(_busy_seconds(self.cpus), own, time.monotonic())
 
     def threads(self) -> int:
         """The thread count for a call now (a look at the load at most every INTERVAL seconds, over

@@ -30,10 +30,10 @@ def test_free_cores_subtract_this_process_from_the_busy_time():
 
 
 def test_the_governor_follows_the_load_and_respects_omp_num_threads(monkeypatch):
-    clock = {"busy": 0.0, "own": 0.0, "now": 100.0}
+    clock = {"busy": 0.0, "own": 0.0, "children": 0.0, "now": 100.0}
     monkeypatch.setattr(threads, "_busy_seconds", lambda cpus: clock["busy"])
     monkeypatch.setattr(threads.time, "monotonic", lambda: clock["now"])
-    monkeypatch.setattr(threads.os, "times", lambda: os.times_result((clock["own"], 0, 0, 0, 0)))
+    monkeypatch.setattr(threads.os, "times", lambda: os.times_result((clock["own"], 0, clock["children"], 0, 0)))
     monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     gov = Governor()
@@ -52,6 +52,25 @@ def test_the_governor_follows_the_load_and_respects_omp_num_threads(monkeypatch)
     assert gov.threads() == 1
     advance(0.5, others=0.0, ours=2.0)
     assert gov.threads() == 3
+    # a compiler this process ran and waited for is its own work, not another process's
+    clock["now"] += 0.5
+    clock["busy"] += 2.0
+    clock["children"] += 2.0
+    assert gov.threads() == 3
+
+
+def test_the_first_call_after_compiling_gets_every_thread(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    gov = Governor()
+    # the compiler's work, done and waited for, just before the look (the tuner screens each
+    # candidate by the first call right after compiling it)
+    subprocess.run([sys.executable, "-c", "import time\nend = time.time() + 0.3\nwhile time.time() < end: pass"],
+                   check=True)
+    gov._samples.clear()
+    gov._samples.append(gov._sample())
+    subprocess.run([sys.executable, "-c", "import time\nend = time.time() + 0.3\nwhile time.time() < end: pass"],
+                   check=True)
+    assert gov.threads() == len(gov.cpus)
 
 
 def test_adapting_can_be_turned_off(monkeypatch):
