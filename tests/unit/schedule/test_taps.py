@@ -36,6 +36,18 @@ def conv(inp: po.f64[NB, C, H, W], wt: po.f64[K, C, 3, 3], out: po.f64[NB, K, OH
 
 
 @po.kernel
+def conv1d(inp: po.f64[NB, C, W], wt: po.f64[K, C, M], out: po.f64[NB, K, W]):
+    """A 1-D convolution whose taps run M times, a parameter: a reduction of any length."""
+    for n in range(NB):
+        for k in range(K):
+            for x in range(W - M + 1):
+                out[n, k, x] = 0.0
+                for c in range(C):
+                    for r in range(M):
+                        out[n, k, x] += wt[k, c, r] * inp[n, c, x + r]
+
+
+@po.kernel
 def box(A: po.f64[N, N, N], B: po.f64[N, N, N], coef: po.f64[3, 3, 3]):
     """A 27-point sum: taps with fixed bounds."""
     for i in range(1, N - 1):
@@ -68,7 +80,7 @@ def test_conv_taps_are_not_skewed_and_the_simd_loop_goes_below_them():
         CHECK: T(S1): (n, k, oh, ow, c, r, s) -> (
         CHECK-SAME: n, k, oh, c, r, s, ow)
         CHECK: stops before 2*c + r: it would only add loops of fewer than 8 iterations
-        CHECK: loop ow moved below the loops of a few iterations inside it, one copy per statement
+        CHECK: loop ow moved below the loops of a few iterations or reductions inside it, one copy per statement
     """)
     text = conv.c_source()
     # the innermost loop of the product is the SIMD loop over ow, below the taps r and s
@@ -82,6 +94,16 @@ def test_conv_matches_python_at_the_borders(hw):
     args = dict(inp=rng.random((2, 3, hw, hw)), wt=rng.random((4, 3, 3, 3)), out=np.zeros((2, 4, o, o)))
     assert agrees(conv, args)
     assert agrees(conv, args, tile=False)
+
+
+def test_the_simd_loop_goes_below_a_reduction_of_any_length():
+    schedule = conv1d.schedule()
+    assert re.search(r"T\(S1\): \(n, k, x, c, r\) -> \(.*, n, k, c, r, x\)", str(schedule))
+    assert "loop x moved below the loops of a few iterations or reductions inside it" in str(schedule)
+    rng = np.random.default_rng(4)
+    for w, m in ((1, 1), (5, 3), (40, 9)):
+        args = dict(inp=rng.random((2, 3, w)), wt=rng.random((4, 3, m)), out=np.zeros((2, 4, w)))
+        assert agrees(conv1d, args)
 
 
 def test_fixed_taps_stay_inside_the_simd_loop_unrolled():
