@@ -59,20 +59,6 @@ def test_the_governor_follows_the_load_and_respects_omp_num_threads(monkeypatch)
     assert gov.threads() == 3
 
 
-def test_the_first_call_after_compiling_gets_every_thread(monkeypatch):
-    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    gov = Governor()
-    # the compiler's work, done and waited for, just before the look (the tuner screens each
-    # candidate by the first call right after compiling it)
-    subprocess.run([sys.executable, "-c", "import time\nend = time.time() + 0.3\nwhile time.time() < end: pass"],
-                   check=True)
-    gov._samples.clear()
-    gov._samples.append(gov._sample())
-    subprocess.run([sys.executable, "-c", "import time\nend = time.time() + 0.3\nwhile time.time() < end: pass"],
-                   check=True)
-    assert gov.threads() == len(gov.cpus)
-
-
 def test_adapting_can_be_turned_off(monkeypatch):
     monkeypatch.setenv("POLYOPT_ADAPT_THREADS", "0")
     assert threads.governor() is None
