@@ -406,32 +406,28 @@ class _Checker:
         return function.apply_range(isl.Map.from_multi_aff(clock))
 
     def _any(self, times: isl.UnionMap, condition) -> bool:
-        """Whether a pair of ``times`` satisfies ``condition`` (as in :meth:`_select`)."""
-        maps: list[isl.Map] = []
-        times.foreach_map(maps.append)
-        for m in maps:
-            disjuncts = condition(self.by_tuple[m.get_tuple_name(isl.dim_type.in_)],
-                                  self.by_tuple[m.get_tuple_name(isl.dim_type.out)])
-            if disjuncts and ([] in disjuncts and not m.is_empty()
-                              or not m.intersect(vp.condition_map(m.get_space(), disjuncts)).is_empty()):
-                return True
-        return False
+        """Whether a pair of ``times`` satisfies ``condition`` (as in :meth:`_select`), stopping at
+        the first map that has one."""
+        return any(not m.is_empty() for m in self._selected(times, condition))
 
     def _select(self, times: isl.UnionMap, condition) -> isl.UnionMap:
         """The pairs of ``times`` (time vectors, one map per pair of leaves) that satisfy
         ``condition(source leaf, sink leaf)``, a disjunction of conjunctions of atoms (see
         :mod:`.verify_pairs`; ``[[]]``: every pair, ``[]``: none)."""
+        return _union((m.to_union_map() for m in self._selected(times, condition)), self.space_params)
+
+    def _selected(self, times: isl.UnionMap, condition):
+        """Per map of ``times`` whose pair of leaves ``condition`` does not rule out: its pairs
+        that satisfy it (lazily, for :meth:`_any` to stop early)."""
         maps: list[isl.Map] = []
         times.foreach_map(maps.append)
-        out = []
         for m in maps:
             disjuncts = condition(self.by_tuple[m.get_tuple_name(isl.dim_type.in_)],
                                   self.by_tuple[m.get_tuple_name(isl.dim_type.out)])
             if [] in disjuncts:
-                out.append(m)
+                yield m
             elif disjuncts:
-                out.append(m.intersect(vp.condition_map(m.get_space(), disjuncts)))
-        return _union((m.to_union_map() for m in out), self.space_params)
+                yield m.intersect(vp.condition_map(m.get_space(), disjuncts))
 
     def _fail(self, what: str, bad: isl.UnionMap, why: str):
         """Raise naming ``what`` (e.g. "RAW on C") and a pair of instances of ``bad``."""
