@@ -64,10 +64,15 @@ def directions(rows, band_rows, depth: int) -> list:
             for p in range(n)]
 
 
+def in_step(step: list) -> bool:
+    """Whether an access whose subscripts change by ``step`` (see :func:`along`) stays in place or
+    moves by one element of its last subscript: a SIMD loop's load or store."""
+    return not any(step[:-1]) and (not step or abs(step[-1]) <= 1)
+
+
 def streams(access, dirs, p: int) -> bool:
     """Whether ``access`` is strided along ``dirs[p]`` and no loop of the band leaves its element
     in place (each element is used once in the band: every step fetches a new cache line)."""
-    step = along(access, dirs[p])
-    if not any(step) or (not any(step[:-1]) and abs(step[-1]) == 1):
+    if in_step(along(access, dirs[p])):
         return False
     return all(v is not None and any(along(access, v)) for v in dirs)

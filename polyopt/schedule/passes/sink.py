@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ...errors import IllegalScheduleError
-from ..access import along, linear_part
+from ..access import along, in_step, linear_part
 from ..tree import Band, Expr, Leaf, Member, Node, Sequence, has_band, rows_of
 from .work import BandWork, Context, Env
 
@@ -95,8 +95,7 @@ def _unit_stride(member: Member, env: Env) -> bool:
         step = [1 if c else 0 for c in e.coeffs]
         for access in stmt.accesses:
             matrix = linear_part(access.relation, stmt.depth)
-            moves = None if matrix is None else along(matrix, step)
-            if moves is None or any(moves[:-1]) or (moves and abs(moves[-1]) > 1):
+            if matrix is None or not in_step(along(matrix, step)):
                 return False
     return True
 
