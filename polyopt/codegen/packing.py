@@ -24,7 +24,7 @@ import cgen as c
 
 from . import cexpr as ce
 from .body import BodyBuilder
-from .printer import Guard, Loop, Stmt, loops_within, names_in
+from .printer import Guard, Loop, Stmt, loops_within, names_in, unprinted_strip
 
 
 @dataclass(eq=False)
@@ -103,7 +103,7 @@ def _pack(loop: Loop, around: list, bodies: BodyBuilder, scop, counter, helpers:
             within = _sum(ce.mul(_minus(k, kt), ce.IntLit(nr)), _minus(j, strip))
             read = f"{pointers[id(strip_loop)]}[{ce.to_c(within)}]"
         else:  # isl printed no loop for the strip: its value, by its definition
-            strip = ce.mul(ce.IntLit(nr), ce.Call("floord", (j, ce.IntLit(nr))))
+            strip = unprinted_strip(j, path, nr)
             helpers.add("floord")
             slot = _sum(ce.mul(_minus(strip, jt), ce.IntLit(kc)), ce.mul(_minus(k, kt), ce.IntLit(nr)),
                         _minus(j, strip))

@@ -229,6 +229,24 @@ def names_in(e: ce.CExpr) -> set[str]:
     return out
 
 
+def unprinted_strip(point: ce.CExpr, loops, size: int) -> ce.CExpr:
+    """The start of the strip of ``size`` holding ``point`` where isl printed no loop for the strip
+    (its one value there), ``size * floord(point, size)`` by the schedule's definition of it.
+
+    ``loops`` are the loops below where the strip loop would be.  When ``point`` is the variable of
+    one of them whose start names none of them, the strip is taken at that start: the same value
+    (the strip is one), but one gcc sees does not change in the loop, so a slot ``point - strip``
+    moves with the point.  Printed in the loop's own variable, the leftover strip of gemm's register
+    tile read its packed panel by gathers (gemm 200x220x240, AMD EPYC Zen 4: most of the kernel's
+    time went to the 12 leftover columns)."""
+    below = {x.var for x in loops}
+    if isinstance(point, ce.Var):
+        loop = next((x for x in loops if x.var == point.name and x.cond is not None), None)
+        if loop is not None and not names_in(loop.init) & below:
+            point = loop.init
+    return ce.mul(ce.IntLit(size), ce.Call("floord", (point, ce.IntLit(size))))
+
+
 # ---------------------------------------------------------------- temporaries
 
 

@@ -13,7 +13,7 @@ Code generation prints it where the loop nest isl generated has the shape the bl
 * the statement's target is printed.
 
 The element the statement writes is then replaced by ``block[row - row strip][column - column
-strip]`` (a strip isl printed no loop for is ``size * floord(point, size)``, by its definition);
+strip]`` (a strip isl printed no loop for is its one value, :func:`~.printer.unprinted_strip`);
 before the loop the block is loaded from the array, after it stored back, both over the row and
 column loops' own bounds, and only when the reduction loops run at least once (so nothing is
 loaded or stored that the loop does not update itself).  Elsewhere the loop is printed as it is,
@@ -29,7 +29,7 @@ import cgen as c
 
 from . import cexpr as ce
 from .body import ArrayInfo
-from .printer import Loop, Stmt, loops_within, names_in
+from .printer import Loop, Stmt, loops_within, names_in, unprinted_strip
 
 
 @dataclass(eq=False)
@@ -102,7 +102,8 @@ def _hold(loop: Loop, around: list, arrays: dict[str, ArrayInfo], counter) -> st
         return "the statement's target is not printed"
     element = ce.to_c(stmt.emitted.target)
     name = f"polyopt_blk{next(counter)}"
-    indices = (_offset(row, strips.get(row_strip), rows), _offset(col, strips.get(col_strip), cols))
+    inside = [*chain, row, col]
+    indices = (_offset(row, strips.get(row_strip), rows, inside), _offset(col, strips.get(col_strip), cols, inside))
     slot = f"{name}[{ce.to_c(indices[0])}][{ce.to_c(indices[1])}]"
     pattern = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(element))
     stmt.emitted = replace(stmt.emitted, text=pattern.sub(slot, stmt.emitted.text))
@@ -115,14 +116,13 @@ def _hold(loop: Loop, around: list, arrays: dict[str, ArrayInfo], counter) -> st
     return ""
 
 
-def _offset(point: Loop, strip: Loop | None, size: int) -> ce.CExpr:
+def _offset(point: Loop, strip: Loop | None, size: int, inside: list) -> ce.CExpr:
     """A point loop's distance from its strip: ``i - i_reg``; where isl printed no loop for the
-    strip (one value there) the strip is ``size * floord(i, size)``, by the schedule's definition
-    of it (the ``floord`` helper is then needed)."""
+    strip (one value there) the strip is :func:`~.printer.unprinted_strip` (which needs the
+    ``floord`` helper); ``inside``: the loops below the strip's place."""
     if strip is not None:
         return ce.Binary("-", ce.Var(point.var), ce.Var(strip.var))
-    start = ce.mul(ce.IntLit(size), ce.Call("floord", (ce.Var(point.var), ce.IntLit(size))))
-    return ce.Binary("-", ce.Var(point.var), start)
+    return ce.Binary("-", ce.Var(point.var), unprinted_strip(ce.Var(point.var), inside, size))
 
 
 def _header_names(loop: Loop) -> set[str]:

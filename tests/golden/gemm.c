@@ -137,7 +137,7 @@ static void polyopt_gemm_par1(long c0, long c1, double alpha, double beta, doubl
             {
               for (long c6 = c3; c6 <= c3 + 3; c6 += 1)
                 for (long c7 = -((NJ + 16) % 16) + NJ; c7 < NJ; c7 += 1)
-                  polyopt_blk2[c6 - c3][c7 - 16 * floord(c7, 16)] = C[c6 * NJ + c7];
+                  polyopt_blk2[c6 - c3][c7 - 16 * floord(-((NJ + 16) % 16) + NJ, 16)] = C[c6 * NJ + c7];
               for (long c5 = c2; c5 <= min(NK - 1, c2 + 31); c5 += 1)
               {
                 #pragma GCC unroll 4
@@ -146,13 +146,13 @@ static void polyopt_gemm_par1(long c0, long c1, double alpha, double beta, doubl
                   #pragma omp simd
                   for (long c7 = -((NJ + 16) % 16) + NJ; c7 < NJ; c7 += 1)
                   {
-                    polyopt_blk2[c6 - c3][c7 - 16 * floord(c7, 16)] += polyopt_rows0[(c5 - c2) * 4 + (c6 - c3)] * B[c5 * NJ + c7];  /* S1 */
+                    polyopt_blk2[c6 - c3][c7 - 16 * floord(-((NJ + 16) % 16) + NJ, 16)] += polyopt_rows0[(c5 - c2) * 4 + (c6 - c3)] * B[c5 * NJ + c7];  /* S1 */
                   }
                 }
               }
               for (long c6 = c3; c6 <= c3 + 3; c6 += 1)
                 for (long c7 = -((NJ + 16) % 16) + NJ; c7 < NJ; c7 += 1)
-                  C[c6 * NJ + c7] = polyopt_blk2[c6 - c3][c7 - 16 * floord(c7, 16)];
+                  C[c6 * NJ + c7] = polyopt_blk2[c6 - c3][c7 - 16 * floord(-((NJ + 16) % 16) + NJ, 16)];
             }
           }
         }

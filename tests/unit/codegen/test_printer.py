@@ -278,3 +278,22 @@ def test_full_tiles_where_the_innermost_loop_can_vectorize(func, innermost_recur
     innermost = s.bands[-1].loops[-1]
     assert innermost.recurrence is innermost_recurrence
     assert isolate_full_tiles(s.tree, s.scop.context.params())[1] == isolated
+
+
+def test_a_strip_isl_printed_no_loop_for_is_taken_where_its_point_loop_starts():
+    """The leftover column strip of a register tile: ``16 * floord(start, 16)`` with a start gcc sees
+    is fixed in the loop (so the slot ``j - strip`` is contiguous, not a gather), unless the start
+    names a loop below the strip's place; gemm's printed leftover strip has no ``floord(c7``."""
+    from polyopt.codegen import cexpr as ce
+    from polyopt.codegen.printer import Loop, unprinted_strip
+
+    j, i = ce.Var("c7"), ce.Var("c6")
+    start = ce.Binary("-", ce.Var("NJ"), ce.Binary("%", ce.Var("NJ"), ce.IntLit(16)))
+    col = Loop("c7", 8, start, ce.Binary("<", j, ce.Var("NJ")), ce.IntLit(1), [])
+    row = Loop("c6", 7, ce.Var("c3"), ce.Binary("<", i, ce.Var("NI")), ce.IntLit(1), [col])
+    assert ce.to_c(unprinted_strip(j, [row, col], 16)) == "16 * floord(NJ - NJ % 16, 16)"
+    triangle = Loop("c7", 8, i, ce.Binary("<", j, ce.Var("NJ")), ce.IntLit(1), [])
+    assert ce.to_c(unprinted_strip(j, [row, triangle], 16)) == "16 * floord(c7, 16)"
+    source = po.kernel(gemm).c_source()
+    assert [line for line in source.splitlines() if "floord(c" in line] == []
+    assert "floord(-((M + 16) % 16) + M, 16)" in source
