@@ -103,7 +103,8 @@ def _hold(loop: Loop, around: list, arrays: dict[str, ArrayInfo], counter) -> st
     element = ce.to_c(stmt.emitted.target)
     name = f"polyopt_blk{next(counter)}"
     inside = [*chain, row, col]
-    indices = (_offset(row, strips.get(row_strip), rows, inside), _offset(col, strips.get(col_strip), cols, inside))
+    indices = (_offset(row, strips.get(row_strip), rows, inside),
+               _offset(col, strips.get(col_strip), cols, inside))
     slot = f"{name}[{ce.to_c(indices[0])}][{ce.to_c(indices[1])}]"
     pattern = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(element))
     stmt.emitted = replace(stmt.emitted, text=pattern.sub(slot, stmt.emitted.text))
