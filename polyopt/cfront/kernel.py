@@ -36,7 +36,7 @@ from .convert import CRegion, convert_region
 from .decls import visible_vars
 from .exprs import c_text
 from .interface import region_interface
-from .optimize import substitute
+from .optimize import region_register_tiles, substitute, target_text
 from .preprocess import CppOptions, ParsedFile, parse_file
 
 # C element types whose storage is exactly that of the NumPy dtype the front end gives them.
@@ -100,6 +100,8 @@ class CKernel(Kernel):
         # Kernel.__init__ parses a Python function; here the KernelDef comes from the C front end.
         self.py_func = None
         self._start(options)
+        # its statements keep their C text: register blocks, but no packed panels (see optimize.py)
+        self.options = dataclasses.replace(self.options, register_tiles=region_register_tiles(self.options))
         self.region = region
         self.parsed = parsed
         self.syntax = region.kernel
@@ -159,9 +161,12 @@ class CKernel(Kernel):
             def statement_text(stmt: str, exprs: dict[str, str]) -> str:
                 return substitute(by_name[stmt], exprs, iterators[stmt])
 
+            def written_element(stmt: str, exprs: dict[str, str]):
+                return target_text(by_name[stmt], exprs, iterators[stmt])
+
             taken = self._taken()
             interface = region_interface(self.region, self.parsed, function_name(self.name) + "_region", taken)
-            code = generate_region(schedule, statement_text, interface, taken=taken)
+            code = generate_region(schedule, statement_text, interface, taken=taken, target_text=written_element)
             comment = f"polyopt C kernel '{self.name}', options: {schedule.options.key()}"
             program = self._wrap("{\n  " + code.call + "\n}", comment, code.definitions)
             return dataclasses.replace(program, loops=code.loops)

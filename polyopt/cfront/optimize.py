@@ -104,12 +104,16 @@ def optimize_region(region: CRegion, parsed: ParsedFile, options: ScheduleOption
         def statement_text(name: str, exprs: dict[str, str]) -> str:
             return substitute(by_name[name], exprs, iterators[name])
 
+        def written_element(name: str, exprs: dict[str, str]):
+            return target_text(by_name[name], exprs, iterators[name])
+
         names = set(taken)
         with pipeline.run_pass("codegen"):
             interface = region_interface(region, parsed, function, names)
             assumed = assumed_context(sched.scop)
             check = runtime_check(region, sched.scop, assumed)
-            code = generate_region(sched, statement_text, interface, taken=names, check=check, context=assumed)
+            code = generate_region(sched, statement_text, interface, taken=names, check=check, context=assumed,
+                                   target_text=written_element)
         return sched, (code, names)
 
     sched, (code, names) = pipeline.generate_with_fallback(options, build)
@@ -122,15 +126,66 @@ def optimize_region(region: CRegion, parsed: ParsedFile, options: ScheduleOption
 def schedule_region(region: CRegion, options: ScheduleOptions):
     """The schedule of a converted region (the ordinary pipeline from the KernelDef on)."""
     # the region printer keeps C's own arrays and statement text: it prints no private copies of
-    # them, no register blocks and no declarations of vector math functions; and no vector-width
-    # pragma, which would apply to the whole file
-    options = replace(options, private_arrays=False, register_tiles=False, vector_bits=None, vector_math=False)
+    # them, no packed panels (a register tile's block, yes) and no declarations of vector math
+    # functions; and no vector-width pragma, which would apply to the whole file
+    options = replace(options, private_arrays=False, register_tiles=region_register_tiles(options),
+                      vector_bits=None, vector_math=False)
     return pipeline.schedule(pipeline.dependences(region_scop(region)), options)
 
 
 def region_scop(region: CRegion):
     """The Scop of a region, built without array extents (see :class:`CRegion`)."""
     return pipeline.scop(region.model)
+
+
+def region_register_tiles(options: ScheduleOptions):
+    """What ``register_tiles`` a region is scheduled with: blocks without panels, unless none."""
+    return False if options.register_tiles is False else "blocks"
+
+
+def target_text(node, exprs: dict[str, str], iterators: set[str]):
+    """The :class:`~polyopt.codegen.region.RegionTarget` of statement ``node`` (an assignment or an
+    increment of an array element), or None: the element it writes as :func:`substitute` prints it
+    and how many of its other references to that array are spelled otherwise.  None too where the
+    array's name is used other than as an element (a pointer taken)."""
+    from ..codegen.region import RegionTarget
+
+    if isinstance(node, c_ast.Assignment):
+        written = node.lvalue
+    elif isinstance(node, c_ast.UnaryOp) and node.op in ("++", "--", "p++", "p--"):
+        written = node.expr
+    else:
+        return None
+    array = _base(written)
+    if array is None:
+        return None
+    refs: list = []
+    bare = [False]
+
+    def visit(n):
+        if isinstance(n, c_ast.ArrayRef) and _base(n) == array:
+            refs.append(n)
+        elif isinstance(n, c_ast.ID) and n.name == array:
+            bare[0] = True
+        else:
+            for _, child in n.children():
+                visit(child)
+
+    visit(node)
+    if bare[0]:
+        return None
+    text = substitute(written, exprs, iterators)
+    others = sum(1 for r in refs if r is not written and substitute(r, exprs, iterators) != text)
+    return RegionTarget(text, others)
+
+
+def _base(ref) -> str | None:
+    """The array named by an element reference ``a[i][j]``, or None if ``ref`` is not one."""
+    if not isinstance(ref, c_ast.ArrayRef):
+        return None
+    while isinstance(ref, c_ast.ArrayRef):
+        ref = ref.name
+    return ref.name if isinstance(ref, c_ast.ID) else None
 
 
 def substitute(node, exprs: dict[str, str], iterators: set[str]) -> str:

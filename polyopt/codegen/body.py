@@ -137,6 +137,11 @@ class BodyBuilder:
 
     # ------------------------------------------------------------ statements
 
+    @staticmethod
+    def render(e: ce.CExpr) -> str:
+        """The C text of ``e`` as this kernel prints it (a C region renames isl's loop variables)."""
+        return ce.to_c(e)
+
     def statement(self, body: sx.Assign, iterators: dict[str, ce.CExpr],
                   replaced: dict[int, Value] | None = None) -> EmittedStatement:
         """The C text of ``body`` with each loop iterator replaced by its expression, and each

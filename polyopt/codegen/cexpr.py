@@ -55,6 +55,14 @@ class Var(CExpr):
 
 
 @dataclass(frozen=True)
+class Text(CExpr):
+    """C text printed as it is, an operand of its own: a C region's spelling of an array element,
+    taken from the user's statement (see :mod:`polyopt.codegen.region`)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class IntLit(CExpr):
     """An integer literal; values outside C ``int`` get an ``L`` suffix."""
 
@@ -170,6 +178,8 @@ def _render(e: CExpr) -> tuple[str, int]:
     """(text, precedence of its outermost operator)."""
     if isinstance(e, Var):
         return e.name, _ATOM
+    if isinstance(e, Text):
+        return e.text, _ATOM
     if isinstance(e, IntLit):
         return _int_text(e.value)
     if isinstance(e, FloatLit):

@@ -105,7 +105,7 @@ def lower(schedule, bodies, rename: dict[str, str], *, context: isl.Set | None =
             raise CodegenError(f"isl failed while printing the AST: {exc}") from exc
         reduction_clauses(items, set(rename.values()), bodies.arrays)
         walker.helpers |= place_rows(items, bodies, scop)  # prints statements afresh: before the blocks
-        walker.helpers |= place_blocks(items, bodies.arrays)
+        walker.helpers |= place_blocks(items, bodies, scop)
         walker.helpers |= place_packs(items, bodies, scop)
         check_private(items)
         collapse_parallel(items)

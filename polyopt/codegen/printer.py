@@ -274,6 +274,11 @@ def _not_collapsible(chain: list[Loop]) -> str:
         return f"the body of loop {outer.var} is not a single loop"
     if outer.decls:
         return f"temporaries are declared in loop {outer.var}"
+    depths = [_ITERATOR.fullmatch(x.var) for x in (outer, inner)]
+    if all(depths) and int(depths[1][1]) != int(depths[0][1]) + 1:
+        # isl printed no loop for the schedule's loop between them (its one tile: a tile size at
+        # least the loop's extent), so the one inside is another loop than the schedule collapses
+        return f"loop {inner.var} is not the next loop of the schedule"
     used = names_in(inner.init) | names_in(inner.cond.right) | names_in(inner.inc)
     if not _canonical_test(inner.cond, inner.var):
         return f"the test of loop {inner.var} is not in OpenMP canonical form"

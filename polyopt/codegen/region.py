@@ -11,6 +11,10 @@ shape as a Python kernel (:mod:`.generate`):
   parameters (:mod:`.outline`), ``omp simd`` and ``collapse`` as in the DSL path;
 * statement bodies are printed by the caller (``statement_text``), from the original C, given
   each original iterator as a parenthesized C expression in the new loop variables;
+* a contraction's register block (:mod:`.register_blocks`) replaces the element a statement
+  updates where the caller spells it (``target_text``) and every other reference to its array in
+  the statement is to another element (the model's count of those equals the references spelled
+  otherwise); panels are not packed there (``register_tiles="blocks"``);
 * loop variables are ``<prefix><k>`` with a prefix chosen so that no name in ``taken`` clashes;
   helpers (``floord``, ``min``, ...) become macros ``<prefix>_floord(...)`` defined before the
   functions and undefined after them, so the user's text is left untouched;
@@ -123,25 +127,36 @@ def choose_prefix(taken: frozenset[str] | set[str], base: str = "c") -> str:
     raise CodegenError("cannot find loop-variable names that do not clash with the file's names")
 
 
+@dataclass(frozen=True)
+class RegionTarget:
+    """How a region's statement spells the element it writes."""
+
+    text: str  # the element, given the statement's iterators (as ``statement_text`` prints it)
+    others: int  # the statement's other references to the element's array, spelled otherwise
+
+
 def generate_region(schedule: Schedule, statement_text: Callable[[str, dict[str, str]], str],
                     interface: RegionInterface, *, taken: frozenset[str] | set[str] = frozenset(),
                     check: RuntimeCheck | None = None, context: isl.Set | None = None,
-                    separate_tiles: bool = True) -> RegionCode:
+                    separate_tiles: bool = True,
+                    target_text: Callable[[str, dict[str, str]], RegionTarget | None] | None = None) -> RegionCode:
     """The optimized region of ``schedule`` (see the module docstring).
 
     ``statement_text(name, iterators)`` returns the C text (without ``;``) of statement ``name``
-    when its original iterators are the given C expressions.  Parameters keep their names.
+    when its original iterators are the given C expressions; ``target_text(name, iterators)`` the
+    element it writes (None where it does not write one element of an array).  Parameters keep
+    their names.
     ``context`` (default: the Scop's) is the parameter set the code must be right for: a smaller
     one must be part of ``check``.  The whole generation runs under a wall-clock limit
     (:func:`.lower.bounded`).
     """
     return bounded(lambda: _generate_region(schedule, statement_text, interface, taken, check, context,
-                                            separate_tiles), schedule.scop.name)
+                                            separate_tiles, target_text), schedule.scop.name)
 
 
 def _generate_region(schedule: Schedule, statement_text: Callable[[str, dict[str, str]], str],
                      interface: RegionInterface, taken: frozenset[str] | set[str], check: RuntimeCheck | None,
-                     context: isl.Set | None, separate_tiles: bool) -> RegionCode:
+                     context: isl.Set | None, separate_tiles: bool, target_text) -> RegionCode:
     scop = schedule.scop
     prefix = choose_prefix(taken)
     rename_call = {h: f"{prefix}_{h}" for h in _MACROS}
@@ -150,7 +165,7 @@ def _generate_region(schedule: Schedule, statement_text: Callable[[str, dict[str
     helpers: set[str] = set()
     loops: tuple = ()
     if scop.statements:
-        bodies = _RegionBodies(scop.statements, statement_text, prefix, rename_call, set(locals_))
+        bodies = _RegionBodies(scop.statements, statement_text, target_text, prefix, rename_call, set(locals_))
         # the region's scalars are function-level copies (interface.locals), never placed in loops
         checked = lower(schedule, bodies, {}, context=context, separate_tiles=separate_tiles,
                         temporaries=False)
@@ -233,9 +248,12 @@ def _unused(name: str, used: set[str]) -> str:
 class _RegionBodies:
     """Stands in for BodyBuilder: the caller prints each statement from its original text."""
 
-    def __init__(self, statements, statement_text, prefix: str, rename_call: dict[str, str], locals_: set[str]):
+    def __init__(self, statements, statement_text, target_text, prefix: str, rename_call: dict[str, str],
+                 locals_: set[str]):
         self.names = {id(s.body): s.name for s in statements}
+        self.model = {s.name: s for s in statements}
         self.statement_text = statement_text
+        self.target_text = target_text
         self.prefix = prefix
         self.rename_call = rename_call
         self.locals = locals_
@@ -243,20 +261,39 @@ class _RegionBodies:
         self.arrays: dict = {}
         self.prints_model = False  # no part of a statement can be printed on its own (see .row_panels)
 
+    def render(self, e: ce.CExpr) -> str:
+        """The C text of ``e`` (in isl's loop variables) as the region prints it."""
+        return ce.to_c(_rename(e, self.prefix, self.rename_call))
+
     def statement(self, body: sx.Assign, iterators: dict[str, ce.CExpr]) -> EmittedStatement:
         """The caller's C text of ``body`` and what the outliner must know about it."""
-        exprs = {k: "(" + ce.to_c(_rename(v, self.prefix, self.rename_call)) + ")"
-                 for k, v in iterators.items()}
+        exprs = {k: "(" + self.render(v) + ")" for k, v in iterators.items()}
         helpers: set[str] = set()
         for v in iterators.values():
             helpers |= ce.used_helpers(v)
-        text = self.statement_text(self.names[id(body)], exprs)
+        name = self.names[id(body)]
+        text = self.statement_text(name, exprs)
         reads = {a.array for a in _accesses(body.value)}
         target = body.target.array
         written = {target} & self.locals
         read = (reads | ({target} if body.op is not None else set())) & self.locals
         accumulates = body.op is not None or body.target in _accesses(body.value)
-        return EmittedStatement(text, frozenset(helpers), frozenset(read), frozenset(written), accumulates)
+        return EmittedStatement(text, frozenset(helpers), frozenset(read), frozenset(written), accumulates,
+                                target=self._element(name, exprs))
+
+    def _element(self, name: str, exprs: dict[str, str]) -> ce.CExpr | None:
+        """The written element as the statement spells it, when every reference to the element in
+        the statement is spelled so: the model's accesses of the array at other elements are as many
+        as the references spelled otherwise (a reference spelled otherwise to the same element would
+        read memory where the block holds the value)."""
+        found = None if self.target_text is None else self.target_text(name, exprs)
+        stmt = self.model[name]
+        if found is None or len(stmt.writes) != 1:
+            return None
+        write = stmt.writes[0]
+        elsewhere = sum(1 for a in stmt.accesses
+                        if a.array == write.array and not a.relation.is_equal(write.relation))
+        return ce.Text(found.text) if found.others == elsewhere else None
 
 
 def _accesses(e) -> list[sx.Access]:
@@ -302,6 +339,9 @@ def _rename_item(item, prefix: str, calls: dict[str, str]):
         return Guard(r(item.cond), [_rename_item(x, prefix, calls) for x in item.then],
                      None if item.orelse is None else [_rename_item(x, prefix, calls) for x in item.orelse])
     m = re.fullmatch(r"c(\d+)", item.var)
+    # gcc 12 ignores an unroll pragma, with a warning in the user's build, on a loop whose test
+    # calls a helper macro (a conditional expression): PolyBench's trmm, a partial register block
+    unroll_by = 0 if item.cond is not None and ce.used_helpers(item.cond) else item.unroll_by
     return dataclasses.replace(item, var=prefix + m.group(1) if m else item.var, init=r(item.init),
-                               cond=r(item.cond), inc=r(item.inc), when=r(item.when),
+                               cond=r(item.cond), inc=r(item.inc), when=r(item.when), unroll_by=unroll_by,
                                body=[_rename_item(x, prefix, calls) for x in item.body])

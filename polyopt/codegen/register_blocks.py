@@ -23,12 +23,12 @@ with a note.  The emitted-code check proves every printed block exact (:mod:`.ve
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import cgen as c
 
 from . import cexpr as ce
-from .body import ArrayInfo
 from .printer import Loop, Stmt, loops_within, names_in, unprinted_strip
 
 
@@ -48,25 +48,27 @@ class Held:
     guard: ce.CExpr  # the reduction loops run at least once
     chain: tuple  # the reduction loops, outermost (the holding loop) first
     statement: Stmt
+    render: Callable[[ce.CExpr], str]  # the C text of an expression in isl's loop variables
 
     def around(self, printed: list) -> list:
         """The cgen nodes of the holding loop (``printed``) with the block declared, loaded and
         stored."""
         load = _copy(self, f"{self.slot} = {self.element};")
         store = _copy(self, f"{self.element} = {self.slot};")
-        inside = c.If(ce.to_c(self.guard), c.Block([load, *printed, store]))
+        inside = c.If(self.render(self.guard), c.Block([load, *printed, store]))
         return [c.Block([c.Line(f"{self.ctype} {self.name}[{self.rows}][{self.cols}];"), inside])]
 
 
-def place_blocks(items: list, arrays: dict[str, ArrayInfo]) -> set[str]:
+def place_blocks(items: list, bodies, scop) -> set[str]:
     """Fill ``Loop.held`` of the loops of ``items`` whose decision holds a block, and rewrite the
     statement below each to use it; a loop where the block cannot be printed gets a note.  Returns
-    the C helpers the blocks' indices use."""
+    the C helpers the blocks' indices use.  ``bodies`` printed the statements (its ``render``
+    prints expressions the same way)."""
     counter = iter(range(1 << 30))
     helpers: set[str] = set()
     for loop, around in loops_within(items):
         if loop.info is not None and loop.info.block and loop.cond is not None:
-            why = _hold(loop, list(around), arrays, counter)
+            why = _hold(loop, list(around), bodies.render, scop, counter)
             if why:
                 loop.note = f"register block not held: {why}"
             else:
@@ -74,7 +76,7 @@ def place_blocks(items: list, arrays: dict[str, ArrayInfo]) -> set[str]:
     return helpers
 
 
-def _hold(loop: Loop, around: list, arrays: dict[str, ArrayInfo], counter) -> str:
+def _hold(loop: Loop, around: list, render, scop, counter) -> str:
     array, stmt_name, ((row_strip, row_name, rows), (col_strip, col_name, cols)) = loop.info.block
     strips = {x.name: x for x in around}
     chain, node = [loop], loop
@@ -100,20 +102,23 @@ def _hold(loop: Loop, around: list, arrays: dict[str, ArrayInfo], counter) -> st
         return "the row or column loop's bounds depend on a reduction loop"
     if stmt.emitted.target is None:
         return "the statement's target is not printed"
-    element = ce.to_c(stmt.emitted.target)
+    element = render(stmt.emitted.target)
     name = f"polyopt_blk{next(counter)}"
     inside = [*chain, row, col]
     indices = (_offset(row, strips.get(row_strip), rows, inside),
                _offset(col, strips.get(col_strip), cols, inside))
-    slot = f"{name}[{ce.to_c(indices[0])}][{ce.to_c(indices[1])}]"
+    slot = f"{name}[{render(indices[0])}][{render(indices[1])}]"
     pattern = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(element))
-    stmt.emitted = replace(stmt.emitted, text=pattern.sub(slot, stmt.emitted.text))
+    text, count = pattern.subn(slot, stmt.emitted.text)
+    if not count:
+        return "the statement's target is not found in its text"
+    stmt.emitted = replace(stmt.emitted, text=text)
     guard = None
     for x in chain:
         first = ce.substitute(x.cond, {x.var: x.init})
         guard = first if guard is None else ce.Binary("&&", guard, first)
-    loop.held = Held(arrays[array].dtype.c, name, rows, cols, row, col, element, slot, indices, guard,
-                     tuple(chain), stmt)
+    loop.held = Held(scop.array(array).dtype.c, name, rows, cols, row, col, element, slot, indices, guard,
+                     tuple(chain), stmt, render)
     return ""
 
 
@@ -136,9 +141,10 @@ def _header_names(loop: Loop) -> set[str]:
 def _copy(held: Held, line: str):
     node = c.Line(line)
     for loop in (held.col, held.row):
+        var = held.render(ce.Var(loop.var))
         if loop.cond is None:
-            node = c.Block([c.Line(f"const long {loop.var} = {ce.to_c(loop.init)};"), node])
+            node = c.Block([c.Line(f"const long {var} = {held.render(loop.init)};"), node])
         else:
-            node = c.For(f"long {loop.var} = {ce.to_c(loop.init)}", ce.to_c(loop.cond),
-                         f"{loop.var} += {ce.to_c(loop.inc)}", node)
+            node = c.For(f"long {var} = {held.render(loop.init)}", held.render(loop.cond),
+                         f"{var} += {held.render(loop.inc)}", node)
     return node

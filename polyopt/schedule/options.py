@@ -77,8 +77,9 @@ class ScheduleOptions:
       is legal; ``False``: never (C regions: their code generator does not print the copies).
     - ``register_tiles``: may a contraction get a register tile (see
       :mod:`polyopt.schedule.passes.registers`)?  ``None`` (default) or ``True``: wherever one
-      applies; ``False``: never (C regions: their statements keep their own text, so code
-      generation cannot print the block, and the strip-mined loops alone ran 1.3x slower).
+      applies; ``"blocks"``: the same, but no panel is packed (C regions: their statements keep the
+      user's own text, in which code generation can replace the updated element by its block, but
+      not an operand by its panel); ``False``: never.
     - ``vector_bits``: the SIMD width gcc should prefer for this kernel (``128``, ``256`` or ``512``,
       printed as ``#pragma GCC target("prefer-vector-width=...")``); ``None`` (default): gcc's own
       choice, which is 256 bits on the AVX-512 CPUs it knows.  Wider vectors were 1.1-1.6x faster
@@ -103,7 +104,7 @@ class ScheduleOptions:
     reassociate: bool | None = None
     fuse_pairs: tuple[tuple[str, str, str], ...] | None = None
     private_arrays: bool | None = None
-    register_tiles: bool | None = None
+    register_tiles: bool | str | None = None
     vector_bits: int | None = None
     vector_math: bool | None = None
 
@@ -119,9 +120,12 @@ class ScheduleOptions:
                 raise OptionError(f"option {name} must be True or False, not {getattr(self, name)!r}")
         if self.fuse_pairs is not None:
             object.__setattr__(self, "fuse_pairs", _fuse_pairs(self.fuse_pairs))
-        for name in ("reassociate", "private_arrays", "register_tiles", "vector_math"):
+        for name in ("reassociate", "private_arrays", "vector_math"):
             if getattr(self, name) not in (None, True, False):
                 raise OptionError(f"option {name} must be None, True or False, not {getattr(self, name)!r}")
+        if self.register_tiles not in (None, True, False, "blocks"):
+            raise OptionError(f"option register_tiles must be None, True, False or 'blocks', not "
+                              f"{self.register_tiles!r}")
         if self.vector_bits not in VECTOR_BITS:
             raise OptionError(f"option vector_bits must be None, 128, 256 or 512, not {self.vector_bits!r}")
 

@@ -203,18 +203,56 @@ def test_cli_cc_unsupported_region(tmp_path, capsys):
 def test_same_schedule_as_python_form(options):
     parsed = parse_file(GEMM_C, "gemm.c")
     sched = schedule_region(convert_region(parsed, parsed.regions[0]), ScheduleOptions.make(**options))
-    py = gemm_py.schedule(**options, register_tiles=False)  # a C region gets none (next test)
+    py = gemm_py.schedule(**options, register_tiles="blocks")  # a C region packs no panel (next test)
     from polyopt.schedule.printing import transformation_lines
 
     assert transformation_lines(sched) == transformation_lines(py)
     assert [s.name for s in sched.scop.statements] == [s.name for s in py.scop.statements]
 
 
-def test_a_c_region_gets_no_register_tile(tmp_path):
-    # its statements keep their C text, so the block could not be printed: no strip-mined loops
-    out = optimize_c(GEMM_C, filename=str(tmp_path / "gemm.c"))
-    assert "polyopt_blk" not in out and "register block not held" not in out and "GCC unroll" not in out
-    assert any(b.registers for b in gemm_py.schedule().plan.bands)  # the Python form gets one
+def test_a_c_region_gets_register_blocks_but_no_panels(tmp_path):
+    # its statements keep their C text: the block replaces the element the statement updates; an
+    # operand cannot be replaced by a panel
+    out = _same_output(tmp_path, MATMUL)
+    assert "polyopt_blk" in out and "not held" not in out and "polyopt_pack" not in out
+    assert "register_tiles='blocks'" in out
+    assert any(b.pack for b in gemm_py.schedule().plan.bands)  # the Python form packs B
+    plain = _same_output(tmp_path, MATMUL, register_tiles=False)
+    assert "polyopt_blk" not in plain and "GCC unroll" not in plain
+
+
+def test_a_region_block_is_held_only_where_the_element_is_spelled_one_way(tmp_path):
+    # C[i][0 + j] is the element written, spelled otherwise: it would read memory where the block
+    # holds the value, so no block; trmm's B[k][j] is another element (read before its row is
+    # updated), which the statement reads from memory
+    two_ways = MATMUL.replace("C[i][j] += alpha * A[i][k] * B[k][j];",
+                              "C[i][j] = C[i][0 + j] + alpha * A[i][k] * B[k][j];")
+    out = _same_output(tmp_path, two_ways)
+    assert "polyopt_blk" not in out and "register block not held" in out
+    _same_output(tmp_path, TRMM)
+
+
+TRMM = r"""
+#include <stdio.h>
+static void kernel(int m, int n, double alpha, double A[m][m], double B[m][n]) {
+#pragma scop
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++) {
+      for (int k = i + 1; k < m; k++)
+        B[i][j] += A[k][i] * B[k][j];
+      B[i][j] = alpha * B[i][j];
+    }
+#pragma endscop
+}
+int main(void) {
+  static double A[45][45], B[45][37];
+  for (int i = 0; i < 45; i++) for (int k = 0; k < 45; k++) A[i][k] = (double)((i * k + 1) % 7) / 7;
+  for (int i = 0; i < 45; i++) for (int j = 0; j < 37; j++) B[i][j] = (double)((i + 2 * j) % 5) / 5;
+  kernel(45, 37, 1.5, A, B);
+  for (int i = 0; i < 45; i++) for (int j = 0; j < 37; j++) printf("%.17g\n", B[i][j]);
+  return 0;
+}
+"""
 
 
 def test_a_c_region_prints_no_vector_width_pragma(tmp_path):

@@ -41,6 +41,13 @@ def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
         if given:
             raise ScheduleError(f"{work.label}: only the operands of a held register tile can be packed")
         return work
+    if env.options.register_tiles == "blocks":
+        if given:
+            raise ScheduleError(f"{work.label}: register_tiles='blocks' packs no panel",
+                                hint="leave pack out of the plan, or compile with register_tiles=True")
+        env.note(f"{work.label}: nothing packed: register_tiles='blocks' (a C region's statements keep "
+                 "their own text)")
+        return work
     wanted = None if given is None else set(given)
     packed: list[str] = []
     columns = None if wanted is None else {a for a in wanted if not a.startswith(row_panel.PREFIX)}

@@ -85,3 +85,18 @@ def test_pointer_parameters_are_arrays_of_unknown_extent():
     r = convert_region(parsed, parsed.regions[0])
     assert set(r.unknown_extents) == {"x", "y"}
     assert r.vars["y"].restrict and not r.vars["x"].restrict and r.vars["x"].pointer
+
+
+def test_the_written_element_as_the_statement_spells_it():
+    """What a register block replaces in a region's statement (polyopt.cfront.optimize.target_text):
+    the written element as printed, and how many references to its array are spelled otherwise."""
+    from polyopt.cfront.optimize import target_text
+
+    def target(body: str):
+        r = convert("for (i = 0; i < N; i++)\n  for (j = 0; j < N; j++)\n    " + body)
+        return target_text(r.statements[0], {"i": "(c1)", "j": "(c2)"}, {"i", "j"})
+
+    found = target("A[i][j] += s * A[j][i] + A[i][j];")
+    assert (found.text, found.others) == ("A[(c1)][(c2)]", 1)
+    assert target("A[i][j]++;").text == "A[(c1)][(c2)]"
+    assert target("A[i][j] = A[i][0 + j] * s;").others == 1  # the same element, spelled otherwise
