@@ -11,7 +11,7 @@
 """
 
 # The one place the version is written: setup.cfg reads it (version = attr: polyopt.__version__).
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 import importlib
 

@@ -36,6 +36,10 @@ class Kernel:
         """The state every kernel starts with (also used by other front ends, e.g. ``po.from_c``)."""
         options = dict(options)
         self.tune_mode = _tune_mode(options.pop("tune", "cached"))
+        # accumulators promoted to the elements they are stored into (polyopt.poly.promote)
+        self.promote = options.pop("promote", True)
+        if not isinstance(self.promote, bool):
+            raise OptionError(f"option promote must be True or False, not {self.promote!r}")
         self.plan = _as_plan(options.pop("plan", None))  # the decorator's plan, if any
         if self.plan is not None and options:
             raise OptionError("give @po.kernel a plan or options, not both",
@@ -69,7 +73,7 @@ class Kernel:
     def scop(self):
         """The polyhedral model (:class:`polyopt.poly.scop.Scop`)."""
         if self._scop is None:
-            self._scop = pipeline.scop(self.syntax, self.times)
+            self._scop = pipeline.scop(self.syntax, self.times, promote=self.promote)
         return self._scop
 
     @user_facing
@@ -371,7 +375,11 @@ def _has_contents(cell) -> bool:
 
 @user_facing
 def kernel(func=None, /, **options):
-    """Decorate a Python function as a polyopt kernel: ``@po.kernel`` or ``@po.kernel(tile=64)``."""
+    """Decorate a Python function as a polyopt kernel: ``@po.kernel`` or ``@po.kernel(tile=64)``.
+
+    Besides the schedule options: ``tune`` (see :meth:`Kernel.tune`), ``plan``, and ``promote``
+    (default True: a local scalar that accumulates a value stored into an array element works on
+    that element instead, where that changes no value; see :mod:`polyopt.poly.promote`)."""
     if func is None:
         return user_facing(lambda f: Kernel(f, **options))
     return Kernel(func, **options)

@@ -79,11 +79,23 @@ def parse(func, times: PassTimes | None = None):
         return parse_kernel(func)
 
 
-def scop(kernel_def, times: PassTimes | None = None):
+def scop(kernel_def, times: PassTimes | None = None, promote: bool = False):
+    """The polyhedral model of ``kernel_def``; with ``promote``, of the kernel with its accumulators
+    promoted to the elements they are stored into (:mod:`polyopt.poly.promote`; a front end whose
+    statements keep their own text does not ask for it)."""
+    from dataclasses import replace
+
     from .poly.build import build_scop
+    from .poly.promote import promote_accumulators
 
     with run_pass("scop", times):
-        return build_scop(kernel_def)
+        model = build_scop(kernel_def)
+        if not promote:
+            return model
+        promoted, done = promote_accumulators(kernel_def, model)
+        if not done:
+            return model
+        return replace(build_scop(promoted), rewrites=tuple(p.text() for p in done))
 
 
 def dependences(scop_, times: PassTimes | None = None):

@@ -80,6 +80,8 @@ class Scop:
     arrays: tuple[Array, ...]
     statements: tuple[Statement, ...]
     kernel: syntax.KernelDef = field(repr=False, default=None)
+    # what was rewritten in the kernel before this model was built (see .promote), one line each
+    rewrites: tuple[str, ...] = ()
 
     def statement(self, name: str) -> Statement:
         for s in self.statements:

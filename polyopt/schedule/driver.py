@@ -87,7 +87,7 @@ def _compute(deps: Dependences, options: ScheduleOptions, plan: Plan | None) -> 
         timings += list(result.timings)
     with _timed(timings, "isl tree"):
         isl_schedule = to_isl(final, scop, marks=True)
-    decisions[:0] = explain(notes, isl_schedule, scop)
+    decisions[:0] = list(scop.rewrites) + explain(notes, isl_schedule, scop)
     with _timed(timings, "legality"), budget.isl_budget(budget.SCHEDULE, f"checking '{scop.name}'"):
         check_legal(deps, isl_schedule)
     fusion = fusion_groups(final)

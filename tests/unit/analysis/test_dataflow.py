@@ -23,7 +23,7 @@ def reduce_rows(A: po.f64[N, M], s: po.f64[N]):
         t = 0.0
         for j in range(M - 1, 0, -2):
             t += A[i, j]
-        s[i] = t
+        s[i] = t + s[i]  # reads s[i]: t stays a scalar (not promoted to s[i], see polyopt.poly.promote)
 
 
 def _reads_since_previous_write(scop):

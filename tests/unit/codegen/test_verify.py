@@ -38,7 +38,7 @@ def prefix(x: po.f64[N]):
         x[i] += x[i - 1]
 
 
-@po.kernel
+@po.kernel(promote=False)  # t stays a scalar temporary (not promoted to s[i])
 def rows(A: po.f64[N, M], s: po.f64[N]):
     for i in range(N):
         t = 0.0

@@ -110,7 +110,7 @@ def test_int_argument_is_a_parameter_and_locals_are_scalars():
         for t in range(T):
             for i in range(N):
                 s = A[i] * 0.5
-                A[i] = s + 1.0
+                A[i] = s + A[i]  # reads A[i]: s stays a scalar (not promoted to it)
 
     assert k.scop.params == ("N", "T")
     assert_set(k.scop.context, "[N, T] -> { : N >= 1 }")

@@ -33,8 +33,10 @@ def _loop(schedule, name):
     return next(info for band in schedule.bands for info in band.tile_loops + band.loops if info.name == name)
 
 
-@pytest.mark.parametrize("kern, clause", [(dot, "reduction(+:polyopt_acc0)"), (sum_of_squares, "reduction(+:s)"),
-                                          (product, "reduction(*:polyopt_acc0)")])
+@pytest.mark.parametrize("kern, clause", [
+    (dot, "reduction(+:polyopt_acc0)"), (po.kernel(sum_of_squares.py_func, promote=False), "reduction(+:s)"),
+    (sum_of_squares, "reduction(+:polyopt_acc0)"),  # s promoted to out[0], held in a scalar again
+    (product, "reduction(*:polyopt_acc0)")])
 def test_a_reduction_loop_runs_in_parallel_with_a_reduction_clause(kern, clause):
     s = kern.schedule()
     info = _loop(s, "i")
