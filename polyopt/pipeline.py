@@ -79,10 +79,12 @@ def parse(func, times: PassTimes | None = None):
         return parse_kernel(func)
 
 
-def scop(kernel_def, times: PassTimes | None = None, promote: bool = False):
+def scop(kernel_def, times: PassTimes | None = None, promote: bool = False,
+         accumulators: frozenset[str] | None = None):
     """The polyhedral model of ``kernel_def``; with ``promote``, of the kernel with its accumulators
-    promoted to the elements they are stored into (:mod:`polyopt.poly.promote`; a front end whose
-    statements keep their own text does not ask for it)."""
+    promoted to the elements they are stored into (:mod:`polyopt.poly.promote`; ``accumulators``:
+    the scalars that may be, default every local); ``Scop.sources`` then says what each statement
+    was (a front end that prints the statements' original text rewrites it so)."""
     from dataclasses import replace
 
     from .poly.build import build_scop
@@ -92,10 +94,12 @@ def scop(kernel_def, times: PassTimes | None = None, promote: bool = False):
         model = build_scop(kernel_def)
         if not promote:
             return model
-        promoted, done = promote_accumulators(kernel_def, model)
-        if not done:
+        promoted = promote_accumulators(kernel_def, model, accumulators)
+        if not promoted.promotions:
             return model
-        return replace(build_scop(promoted), rewrites=tuple(p.text() for p in done))
+        model = build_scop(promoted.kernel)
+        return replace(model, rewrites=tuple(p.text() for p in promoted.promotions),
+                       sources=tuple(promoted.origin(s.body) for s in model.statements))
 
 
 def dependences(scop_, times: PassTimes | None = None):

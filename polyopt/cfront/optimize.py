@@ -15,6 +15,7 @@ runtime overlap check (:mod:`.alias`), print them with
 
 from __future__ import annotations
 
+import copy
 import re
 import warnings
 from dataclasses import dataclass, replace
@@ -23,6 +24,7 @@ from pycparser import c_ast
 
 from .. import pipeline
 from ..errors import PolyoptError
+from ..frontend import syntax as sx
 from ..schedule.options import ScheduleOptions
 from .alias import assumed_context, runtime_check
 from .convert import CRegion, convert_region
@@ -98,7 +100,7 @@ def optimize_region(region: CRegion, parsed: ParsedFile, options: ScheduleOption
 
     def build(opts: ScheduleOptions):
         sched = schedule_region(region, opts)
-        by_name = dict(zip((s.name for s in sched.scop.statements), region.statements))
+        by_name = dict(zip((s.name for s in sched.scop.statements), region_statements(region, sched.scop)))
         iterators = {s.name: set(s.iterators) for s in sched.scop.statements}
 
         def statement_text(name: str, exprs: dict[str, str]) -> str:
@@ -123,6 +125,74 @@ def optimize_region(region: CRegion, parsed: ParsedFile, options: ScheduleOption
     return OptimizedRegion(code.definitions, code.call, code.check, sched.options, note)
 
 
+def region_statements(region: CRegion, scop) -> tuple:
+    """The C statement node to print for each statement of ``scop`` (the region's model, its
+    accumulators perhaps promoted: ``Scop.sources``), in order."""
+    if not scop.sources:
+        return region.statements
+    by_model = {id(node): c for node, c in zip(_assigns(region.model.body), region.statements)}
+    out = []
+    for source, promoted in scop.sources:
+        node = by_model[id(source)]
+        for scalar, store in promoted:
+            node = _replaced(node, scalar, by_model[id(store)].lvalue)
+        out.append(node)
+    return tuple(out)
+
+
+def _assigns(body):
+    for node in body:
+        if isinstance(node, sx.Assign):
+            yield node
+        elif isinstance(node, sx.For):
+            yield from _assigns(node.body)
+        elif isinstance(node, sx.If):
+            yield from _assigns(node.then + node.orelse)
+
+
+def _replaced(node, name: str, element):
+    """A copy of C statement ``node`` with every use of variable ``name`` replaced by ``element``."""
+    node = copy.deepcopy(node)
+
+    def visit(n):
+        for attr, child in list(n.children()):
+            if isinstance(child, c_ast.ID) and child.name == name and not (
+                    isinstance(n, c_ast.StructRef) and attr == "field"):
+                base, _, index = attr.partition("[")
+                if index:
+                    getattr(n, base)[int(index.rstrip("]"))] = copy.deepcopy(element)
+                else:
+                    setattr(n, attr, copy.deepcopy(element))
+            else:
+                visit(child)
+
+    visit(node)
+    return node
+
+
+def dead_scalars(region: CRegion) -> frozenset[str]:
+    """The scalars ``region`` writes whose values the code after it cannot read: declared in the
+    function holding the region (not static, no address taken) and named nowhere else in it."""
+    func = region.region.func
+    written = {a.name for a in region.model.args
+               if a.kind == sx.Argument.ARRAY and a.name in region.vars and not region.vars[a.name].is_array}
+    first, last = region.region.first_line, region.region.last_line
+    declared, elsewhere = set(), set()
+
+    def visit(n, taken_address=False):
+        if isinstance(n, c_ast.Decl) and n.name in written and "static" not in (n.storage or []):
+            declared.add(n.name)
+        if isinstance(n, c_ast.ID) and n.name in written:
+            line = n.coord.line if n.coord is not None else 0
+            if taken_address or not first <= line <= last:
+                elsewhere.add(n.name)
+        for _, child in n.children():
+            visit(child, isinstance(n, c_ast.UnaryOp) and n.op == "&")
+
+    visit(func.body)
+    return frozenset(declared - elsewhere)
+
+
 def schedule_region(region: CRegion, options: ScheduleOptions):
     """The schedule of a converted region (the ordinary pipeline from the KernelDef on)."""
     # the region printer keeps C's own arrays and statement text: it prints no private copies of
@@ -134,8 +204,10 @@ def schedule_region(region: CRegion, options: ScheduleOptions):
 
 
 def region_scop(region: CRegion):
-    """The Scop of a region, built without array extents (see :class:`CRegion`)."""
-    return pipeline.scop(region.model)
+    """The Scop of a region, built without array extents (see :class:`CRegion`), its accumulators
+    that the code after it does not read promoted (their statements are printed rewritten:
+    :func:`region_statements`)."""
+    return pipeline.scop(region.model, promote=True, accumulators=dead_scalars(region))
 
 
 def region_register_tiles(options: ScheduleOptions):

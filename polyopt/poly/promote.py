@@ -53,30 +53,54 @@ class Promotion:
         return f"{self.local} promoted to {self.element}, the element it is stored into{where}"
 
 
-def promote_accumulators(kernel: sx.KernelDef, scop) -> tuple[sx.KernelDef, tuple[Promotion, ...]]:
+@dataclass(frozen=True)
+class Promoted:
+    """The kernel after promotion, the promotions made, and where each statement came from."""
+
+    kernel: sx.KernelDef
+    promotions: tuple[Promotion, ...]
+    # id(statement of ``kernel``) -> (the original statement, ((scalar, the original statement
+    # storing it), ...) replaced in it); statements not listed are the original ones
+    origins: dict
+
+    def origin(self, node: sx.Assign) -> tuple:
+        """``(original statement, ((scalar, original store), ...))`` of a statement of ``kernel``."""
+        return self.origins.get(id(node), (node, ()))
+
+
+def promote_accumulators(kernel: sx.KernelDef, scop, names: frozenset[str] | None = None) -> Promoted:
     """``kernel`` with every region of :mod:`this module <polyopt.poly.promote>` whose
-    conditions ``scop`` (the model of ``kernel``) proves promoted, and the promotions made."""
-    locals_ = {loc.name: loc for loc in kernel.locals}
+    conditions ``scop`` (the model of ``kernel``) proves promoted.  ``names``: the scalars that
+    may be promoted (default: every local scalar); a C region names the scalars it writes (arrays
+    of rank 0 there) whose value the code after it does not read."""
+    locals_ = {loc.name: loc.dtype for loc in kernel.locals if names is None or loc.name in names}
+    locals_.update({a.name: a.dtype for a in kernel.args
+                    if names is not None and a.name in names and a.kind == sx.Argument.ARRAY and not a.shape})
     if not locals_:
-        return kernel, ()
+        return Promoted(kernel, (), {})
     by_node = {id(s.body): s for s in scop.statements}
     found: list[tuple[tuple, int, int, str]] = []  # (list path, start, end, local)
     _regions(kernel.body, (), locals_, found)
-    chosen = [r for r in found if _legal(r, kernel, scop, by_node)]
+    chosen = [r for r in found if _legal(r, kernel, scop, by_node, locals_)]
     # a scalar read outside its promoted regions keeps all of them (its value after one is used)
     covered: dict[str, int] = {}
     for path, a, b, local in chosen:
         covered[local] = covered.get(local, 0) + _reads_of(_list(kernel.body, path)[a:b + 1], local)
     chosen = [r for r in chosen if covered[r[3]] == _reads_of(kernel.body, r[3])]
     if not chosen:
-        return kernel, ()
+        return Promoted(kernel, (), {})
     promotions = []
+    origins: dict = {}
     body = kernel.body
     for path, a, b, local in sorted(chosen, key=lambda r: (r[0], -r[1])):  # later regions first
         items = list(_list(body, path))
         store = items[b]
         element = store.target
         region = [_renamed(x, local, element) for x in items[a:b + 1]]
+        first = origins.get(id(store), (store, ()))[0]
+        for old, renamed in zip(_assigns(items[a:b + 1]), _assigns(region)):
+            source, done = origins.get(id(old), (old, ()))
+            origins[id(renamed)] = (source, done + ((local, first),))
         if store.value == sx.Access(local, ()):
             region = region[:-1]  # E = E at the end
         if _same_element(items[a].value, element):
@@ -87,7 +111,18 @@ def promote_accumulators(kernel: sx.KernelDef, scop) -> tuple[sx.KernelDef, tupl
     used = set()
     _locals_used(body, used)
     new = replace(kernel, body=body, locals=tuple(loc for loc in kernel.locals if loc.name in used))
-    return new, tuple(reversed(promotions))
+    return Promoted(new, tuple(reversed(promotions)), origins)
+
+
+def _assigns(nodes):
+    """The assignments of ``nodes``, in program order."""
+    for node in nodes:
+        if isinstance(node, sx.Assign):
+            yield node
+        elif isinstance(node, sx.For):
+            yield from _assigns(node.body)
+        elif isinstance(node, sx.If):
+            yield from _assigns(node.then + node.orelse)
 
 
 # ---------------------------------------------------------------- finding regions
@@ -141,16 +176,16 @@ def _plain_local_init(node, locals_: dict) -> str | None:
 # ---------------------------------------------------------------- legality
 
 
-def _legal(region: tuple, kernel: sx.KernelDef, scop, by_node: dict) -> bool:
+def _legal(region: tuple, kernel: sx.KernelDef, scop, by_node: dict, locals_: dict) -> bool:
     path, a, b, local = region
     items = _list(kernel.body, path)
     store = by_node[id(items[b])]
     element = store.writes[0]
     depth = store.depth
-    if kernel.argument(element.array).dtype != next(x.dtype for x in kernel.locals if x.name == local):
+    if kernel.argument(element.array).dtype != locals_[local]:
         return False
     for node in items[a:b + 1]:
-        for stmt in _statements((node,), by_node):
+        for stmt in (by_node[id(x)] for x in _assigns((node,))):
             for access in stmt.accesses:
                 if access.array != element.array:
                     continue
@@ -171,16 +206,6 @@ def _meets(access: isl.Map, element: isl.Map, depth: int) -> bool:
     for k in range(depth):
         same = same.equate(isl.dim_type.in_, k, isl.dim_type.out, k)
     return not pairs.intersect(same).is_empty()
-
-
-def _statements(nodes, by_node: dict):
-    for node in nodes:
-        if isinstance(node, sx.Assign):
-            yield by_node[id(node)]
-        elif isinstance(node, sx.For):
-            yield from _statements(node.body, by_node)
-        elif isinstance(node, sx.If):
-            yield from _statements(node.then + node.orelse, by_node)
 
 
 # ---------------------------------------------------------------- rewriting

@@ -82,6 +82,9 @@ class Scop:
     kernel: syntax.KernelDef = field(repr=False, default=None)
     # what was rewritten in the kernel before this model was built (see .promote), one line each
     rewrites: tuple[str, ...] = ()
+    # per statement, when rewritten: (the original statement, ((scalar, the original statement
+    # storing it), ...) replaced in it) -- a front end printing the original text rewrites it so
+    sources: tuple = ()
 
     def statement(self, name: str) -> Statement:
         for s in self.statements:

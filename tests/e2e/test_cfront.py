@@ -293,3 +293,38 @@ def test_a_row_reduction_from_c_is_a_simd_reduction_in_an_accumulator(tmp_path):
     before, after = _run(tmp_path, "orig", MATVEC), _run(tmp_path, "opt", out)
     assert [float(v) for v in after] == pytest.approx([float(v) for v in before], rel=1e-13)
     assert "reduction" not in optimize_c(MATVEC, filename=str(tmp_path / "in.c"), tile=False, reassociate=False)
+
+
+LU_ROWS = r"""
+#include <stdio.h>
+static void kernel(int n, double A[n][n]) {
+  double w;
+#pragma scop
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < i; j++) {
+      w = A[i][j];
+      for (int k = 0; k < j; k++)
+        w -= A[i][k] * A[k][j];
+      A[i][j] = w / A[j][j];
+    }
+#pragma endscop
+  AFTER
+}
+int main(void) {
+  static double A[41][41];
+  for (int i = 0; i < 41; i++)
+    for (int j = 0; j < 41; j++) A[i][j] = (i == j) ? 41.0 : (double)((i * j + 1) % 7) / 7;
+  kernel(41, A);
+  for (int i = 0; i < 41; i++) for (int j = 0; j < 41; j++) printf("%.17g\n", A[i][j]);
+  return 0;
+}
+"""
+
+
+def test_a_region_accumulator_is_promoted_only_where_nothing_after_reads_it(tmp_path):
+    # w is promoted to A[i][j] (polyopt.poly.promote): the statements are printed rewritten
+    out = _same_output(tmp_path, LU_ROWS.replace("AFTER", ""))  # (the optimized code: iterators in parentheses)
+    assert "w -= A[(" not in out and "] -= A[(" in out
+    # the code after the region reads w: it must hold its final value, so w stays
+    out = _same_output(tmp_path, LU_ROWS.replace("AFTER", 'printf("%.17g\\n", w);'))
+    assert "w -= A[(" in out
