@@ -6,8 +6,8 @@ Not a test (PolyBench's sources are not part of this repository).  Each kernel o
 worktree), both outputs are built the same way (``gcc -O3 -march=native -fopenmp
 -DPOLYBENCH_TIME``) and run in alternating order for ``--reps`` rounds on 2 threads; the table
 gives PolyBench's own times and the ratio (geometric mean of the rounds' ratios).  Kernels whose
-output is the same in both are reported as unchanged, not timed.  The outputs' results are
-checked by ``benchmarks/polybench_c.py``, not here.
+code is the same in both (polyopt's comments aside) are reported as unchanged, not timed.  The
+outputs' results are checked by ``benchmarks/polybench_c.py``, not here.
 
     python benchmarks/polybench_ab.py /work/polybench --base 5dfab53 [--size LARGE] [--reps 3] [--kernels gemm,lu]
 
@@ -37,6 +37,11 @@ def _cc(tree: Path, root: Path, kernel: Path, size: str, out: Path) -> str:
                     str(kernel.parent), f"-D{size}_DATASET", str(kernel), "-o", str(out)],
                    env=env, cwd=tempfile.gettempdir(), check=True, capture_output=True, text=True)
     return out.read_text()
+
+
+def _code(text: str) -> str:
+    """``text`` without polyopt's comment lines (they name the options, which may be spelled anew)."""
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("/* polyopt:"))
 
 
 def _build(root: Path, kernel: Path, size: str, src: Path, exe: Path) -> None:
@@ -79,7 +84,7 @@ def main(argv=None) -> int:
                     texts[tag] = _cc(checkout, opts.root, kernel, opts.size, src)
                     exes[tag] = work / f"{kernel.stem}_{tag}"
                     _build(opts.root, kernel, opts.size, src, exes[tag])
-                if texts["base"] == texts["new"]:
+                if _code(texts["base"]) == _code(texts["new"]):
                     print(f"| {kernel.stem} | | | unchanged |", flush=True)
                     continue
                 times: dict[str, list[float]] = {"base": [], "new": []}
