@@ -297,3 +297,20 @@ def test_a_strip_isl_printed_no_loop_for_is_taken_where_its_point_loop_starts():
     source = po.kernel(gemm).c_source()
     assert [line for line in source.splitlines() if "floord(c" in line] == []
     assert "floord(-((M + 16) % 16) + M, 16)" in source
+
+
+def test_a_collapse_stops_where_isl_printed_no_loop_for_the_next_tile_loop():
+    """A tile of at least a loop's extent is one tile: isl prints no loop for it, and the loop
+    directly inside the parallel one is another (the reduction tile loop): it must not join the
+    collapse (the emitted-code check refused gemm's region with constant sizes, NJ = 221 < 256)."""
+    from polyopt.codegen import cexpr as ce
+    from polyopt.codegen.printer import Loop, collapse_parallel
+
+    c0 = ce.Var("c0")
+    for inner_var, collapsed, short in (("c2", 1, "loop c2 is not the next loop of the schedule"), ("c1", 2, "")):
+        v = ce.Var(inner_var)
+        inner = Loop(inner_var, 1, ce.IntLit(0), ce.Binary("<", v, ce.IntLit(240)), ce.IntLit(128), [])
+        outer = Loop("c0", 0, ce.IntLit(0), ce.Binary("<", c0, ce.IntLit(203)), ce.IntLit(128), [inner],
+                     kind=PARALLEL, collapse=2)
+        collapse_parallel([outer])
+        assert (outer.collapsed, outer.short) == (collapsed, short), inner_var
