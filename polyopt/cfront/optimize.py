@@ -211,14 +211,16 @@ def region_scop(region: CRegion):
 
 
 def region_register_tiles(options: ScheduleOptions):
-    """What ``register_tiles`` a region is scheduled with: blocks without panels, unless none."""
+    """What ``register_tiles`` a region is scheduled with: blocks and packed panels, no row panels,
+    unless none."""
     return False if options.register_tiles is False else "blocks"
 
 
 def target_text(node, exprs: dict[str, str], iterators: set[str]):
     """The :class:`~polyopt.codegen.region.RegionTarget` of statement ``node`` (an assignment or an
-    increment of an array element), or None: the element it writes as :func:`substitute` prints it
-    and how many of its other references to that array are spelled otherwise.  None too where the
+    increment of an array element), or None: the element it writes as :func:`substitute` prints it,
+    how many of its other references to that array are spelled otherwise, and the elements its value
+    reads.  None too where the
     array's name is used other than as an element (a pointer taken)."""
     from ..codegen.region import RegionTarget
 
@@ -248,7 +250,16 @@ def target_text(node, exprs: dict[str, str], iterators: set[str]):
         return None
     text = substitute(written, exprs, iterators)
     others = sum(1 for r in refs if r is not written and substitute(r, exprs, iterators) != text)
-    return RegionTarget(text, others)
+    value = node.rvalue if isinstance(node, c_ast.Assignment) else None
+    reads = () if value is None else tuple((_base(r), substitute(r, exprs, iterators)) for r in _elements(value))
+    return RegionTarget(text, others, reads)
+
+
+def _elements(node) -> list:
+    """The array elements ``node`` reads (outermost references, left to right)."""
+    if isinstance(node, c_ast.ArrayRef) and _base(node) is not None:
+        return [node]
+    return [r for _, child in node.children() for r in _elements(child)]
 
 
 def _base(ref) -> str | None:

@@ -76,12 +76,21 @@ def _pack(loop: Loop, around: list, bodies: BodyBuilder, scop, counter, helpers:
     fresh = {it: ce.IntLit(0) for it in stmt.iterators}
     fresh.update({stmt.iterators[k_it]: pk, stmt.iterators[j_it]: pj})
     element = _nth_read(bodies.statement(stmt.body, fresh), array, position, len(model))
-    allowed = {pk.name, pj.name, bodies.arrays[array].c_name, *bodies.params.values()}
-    if element is None or names_in(element) - allowed:
+    if element is None:
         return f"the read of {array} is not printed in the reduction and column iterators alone"
+    # a C region's own text of the element (ce.Text): its access is one of the reduction and column
+    # iterators alone in the model (the scheduler packs no other), so the other iterators, printed
+    # as 0, do not change it
+    if not isinstance(element, ce.Text) and names_in(element) - {
+            pk.name, pj.name, bodies.arrays[array].c_name, *bodies.params.values()}:
+        return f"the read of {array} is not printed in the reduction and column iterators alone"
+    shape = bodies.array_extents(array, scop)
+    if shape is None:
+        return f"the extents of {array} are not known"
+    render = bodies.render
     kt, jt = ce.Var(loop.var), ce.Var(tiles[col_tile].var)
     name = f"polyopt_pack{next(counter)}"
-    ctype = bodies.arrays[array].dtype.c
+    ctype = scop.array(array).dtype.c
     strips: dict = {}
     pointers: dict = {}  # id(strip loop) -> the name of its pointer to its strip of the panel
     for leaf, path in leaves:
@@ -99,20 +108,22 @@ def _pack(loop: Loop, around: list, bodies: BodyBuilder, scop, counter, helpers:
                 pointers[id(strip_loop)] = f"{name}_strip{len(pointers)}"
                 start = ce.mul(_minus(strip, jt), ce.IntLit(kc))
                 strip_loop.prologue.append(
-                    c.Line(f"const {ctype} *{pointers[id(strip_loop)]} = &{name}[{ce.to_c(start)}];"))
+                    c.Line(f"const {ctype} *{pointers[id(strip_loop)]} = &{name}[{render(start)}];"))
             within = _sum(ce.mul(_minus(k, kt), ce.IntLit(nr)), _minus(j, strip))
-            read = f"{pointers[id(strip_loop)]}[{ce.to_c(within)}]"
+            read = f"{pointers[id(strip_loop)]}[{render(within)}]"
         else:  # isl printed no loop for the strip: its value, by its definition
             strip = unprinted_strip(j, path, nr)
             helpers.add("floord")
             slot = _sum(ce.mul(_minus(strip, jt), ce.IntLit(kc)), ce.mul(_minus(k, kt), ce.IntLit(nr)),
                         _minus(j, strip))
-            read = f"{name}[{ce.to_c(slot)}]"
-        pattern = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(ce.to_c(printed)))
-        leaf.emitted = replace(leaf.emitted, text=pattern.sub(read, leaf.emitted.text))
+            read = f"{name}[{render(slot)}]"
+        pattern = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(render(printed)))
+        text, count = pattern.subn(read, leaf.emitted.text)
+        if not count:
+            return f"the read of {array} is not found in the printed statement"
+        leaf.emitted = replace(leaf.emitted, text=text)
         strips[id(leaf)] = strip
-    shape = scop.array(array).shape
-    extents = tuple(bodies.extent(shape[d]) for d in subscripts)  # along the two iterators
+    extents = tuple(shape[d] for d in subscripts)  # along the two iterators
     if subscripts[0] > subscripts[1]:
         # the reduction iterator indexes the later (contiguous) dimension, as in B[j, k]: copy
         # along it innermost, reading rows, not across them (the suite's float32 linear layer at
@@ -120,30 +131,30 @@ def _pack(loop: Loop, around: list, bodies: BodyBuilder, scop, counter, helpers:
         dst = _sum(ce.mul(ce.Binary("/", _minus(pj, jt), ce.IntLit(nr)), ce.IntLit(kc * nr)),
                    ce.mul(_minus(pk, kt), ce.IntLit(nr)), ce.Binary("%", _minus(pj, jt), ce.IntLit(nr)))
         dims = ((pk, kt, kc, extents[0]), (pj, jt, nc, extents[1]))  # innermost first
-        copy, bounds = clipped_box(c.Line(f"{name}[{ce.to_c(dst)}] = {ce.to_c(element)};"), dims)
+        copy, bounds = clipped_box(c.Line(f"{name}[{render(dst)}] = {render(element)};"), dims, render)
     else:
-        copy, bounds = _strip_copy(name, element, (pk, kt, kc, extents[0]), (pj, jt, nc, extents[1]), nr)
+        copy, bounds = _strip_copy(name, element, (pk, kt, kc, extents[0]), (pj, jt, nc, extents[1]), nr, render)
     helpers.update(("min", "max"))
     loop.packed = Packed(ctype, name, kc * nc, copy, stmt_name, (k_it, j_it),
                          (loop.var, jt.name), kc, nc, nr, (bounds[pk.name], bounds[pj.name]), strips)
     return ""
 
 
-def clipped_box(body, dims) -> tuple:
+def clipped_box(body, dims, render=ce.to_c) -> tuple:
     """``body`` in loops over ``dims`` -- ``(variable, start, size, extent)`` each, innermost first --
     from ``max(start, 0)`` to ``min(start + size, extent)``; and those ``(low, high)`` bounds by
-    variable name."""
+    variable name.  ``render`` prints an expression (a C region renames loop variables and helpers)."""
     bounds = {}
     for var, start, size, extent in dims:
         low = ce.Call("max", (start, ce.IntLit(0)))
         high = ce.Call("min", (ce.add(start, ce.IntLit(size)), extent))
         bounds[var.name] = (low, high)
-        body = c.For(f"long {var.name} = {ce.to_c(low)}", f"{var.name} < {ce.to_c(high)}", f"{var.name} += 1",
+        body = c.For(f"long {var.name} = {render(low)}", f"{var.name} < {render(high)}", f"{var.name} += 1",
                      body)
     return body, bounds
 
 
-def _strip_copy(name: str, element: ce.CExpr, k_dim: tuple, j_dim: tuple, nr: int) -> tuple:
+def _strip_copy(name: str, element: ce.CExpr, k_dim: tuple, j_dim: tuple, nr: int, render) -> tuple:
     """The copy of a panel whose columns are contiguous in the array (``B[k, j]``): strip by strip,
     each reduction step's ``nr`` columns in a loop of their own, so that both sides are contiguous
     and gcc copies whole vectors.  The slot of (k, j) is the one the micro-kernel reads,
@@ -156,11 +167,11 @@ def _strip_copy(name: str, element: ce.CExpr, k_dim: tuple, j_dim: tuple, nr: in
     ps = ce.Var("polyopt_ps")
     dst = _sum(ce.mul(_minus(ps, jt), ce.IntLit(kc)), ce.mul(_minus(pk, kt), ce.IntLit(nr)), _minus(pj, ps))
     j_high = ce.Call("min", (ce.add(jt, ce.IntLit(nc)), j_extent))
-    inner = c.For(f"long {pj.name} = {ce.to_c(ce.Call('max', (ps, ce.IntLit(0))))}",
-                  f"{pj.name} < {ce.to_c(ce.Call('min', (ce.add(ps, ce.IntLit(nr)), j_high)))}",
-                  f"{pj.name} += 1", c.Line(f"{name}[{ce.to_c(dst)}] = {ce.to_c(element)};"))
-    body, bounds = clipped_box(inner, ((pk, kt, kc, k_extent),))
-    copy = c.For(f"long {ps.name} = {ce.to_c(jt)}", f"{ps.name} < {ce.to_c(j_high)}", f"{ps.name} += {nr}", body)
+    inner = c.For(f"long {pj.name} = {render(ce.Call('max', (ps, ce.IntLit(0))))}",
+                  f"{pj.name} < {render(ce.Call('min', (ce.add(ps, ce.IntLit(nr)), j_high)))}",
+                  f"{pj.name} += 1", c.Line(f"{name}[{render(dst)}] = {render(element)};"))
+    body, bounds = clipped_box(inner, ((pk, kt, kc, k_extent),), render)
+    copy = c.For(f"long {ps.name} = {render(jt)}", f"{ps.name} < {render(j_high)}", f"{ps.name} += {nr}", body)
     bounds[pj.name] = (ce.Call("max", (jt, ce.IntLit(0))), j_high)
     return copy, bounds
 

@@ -14,7 +14,9 @@ shape as a Python kernel (:mod:`.generate`):
 * a contraction's register block (:mod:`.register_blocks`) replaces the element a statement
   updates where the caller spells it (``target_text``) and every other reference to its array in
   the statement is to another element (the model's count of those equals the references spelled
-  otherwise); panels are not packed there (``register_tiles="blocks"``);
+  otherwise); a packed panel (:mod:`.packing`) replaces the operand's element as the caller
+  spells it, its copy kept inside the indices the region uses; no row panels
+  (``register_tiles="blocks"``);
 * loop variables are ``<prefix><k>`` with a prefix chosen so that no name in ``taken`` clashes;
   helpers (``floord``, ``min``, ...) become macros ``<prefix>_floord(...)`` defined before the
   functions and undefined after them, so the user's text is left untouched;
@@ -26,6 +28,7 @@ shape as a Python kernel (:mod:`.generate`):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -133,6 +136,7 @@ class RegionTarget:
 
     text: str  # the element, given the statement's iterators (as ``statement_text`` prints it)
     others: int  # the statement's other references to the element's array, spelled otherwise
+    reads: tuple = ()  # (array, text) of every element the statement's value reads, in order
 
 
 def generate_region(schedule: Schedule, statement_text: Callable[[str, dict[str, str]], str],
@@ -144,8 +148,8 @@ def generate_region(schedule: Schedule, statement_text: Callable[[str, dict[str,
 
     ``statement_text(name, iterators)`` returns the C text (without ``;``) of statement ``name``
     when its original iterators are the given C expressions; ``target_text(name, iterators)`` the
-    element it writes (None where it does not write one element of an array).  Parameters keep
-    their names.
+    element it writes (None where it does not write one element of an array) and those it reads.
+    Parameters keep their names.
     ``context`` (default: the Scop's) is the parameter set the code must be right for: a smaller
     one must be part of ``check``.  The whole generation runs under a wall-clock limit
     (:func:`.lower.bounded`).
@@ -261,6 +265,18 @@ class _RegionBodies:
         self.arrays: dict = {}
         self.prints_model = False  # no part of a statement can be printed on its own (see .row_panels)
 
+    @staticmethod
+    def array_extents(array: str, scop) -> tuple:
+        """Where a packed panel's copy of ``array`` must stay: one past the largest index the
+        region's statements use in each dimension (C does not promise the declared extents hold
+        the accesses, and a region's arrays may be pointers).  Every element of that box lies
+        between elements the original touches."""
+        used = [a.relation.range() for s in scop.statements for a in s.accesses if a.array == array]
+        elements = functools.reduce(isl.Set.union, used)
+        build = isl.AstBuild.from_context(scop.context)
+        return tuple(isl_expr(build.expr_from_pw_aff(elements.dim_max(d) + 1), {})
+                     for d in range(elements.dim(isl.dim_type.set)))
+
     def render(self, e: ce.CExpr) -> str:
         """The C text of ``e`` (in isl's loop variables) as the region prints it."""
         return ce.to_c(_rename(e, self.prefix, self.rename_call))
@@ -278,15 +294,16 @@ class _RegionBodies:
         written = {target} & self.locals
         read = (reads | ({target} if body.op is not None else set())) & self.locals
         accumulates = body.op is not None or body.target in _accesses(body.value)
+        found = None if self.target_text is None else self.target_text(name, exprs)
         return EmittedStatement(text, frozenset(helpers), frozenset(read), frozenset(written), accumulates,
-                                target=self._element(name, exprs))
+                                target=self._element(name, found),
+                                reads=() if found is None else tuple((a, ce.Text(t)) for a, t in found.reads))
 
-    def _element(self, name: str, exprs: dict[str, str]) -> ce.CExpr | None:
+    def _element(self, name: str, found: RegionTarget | None) -> ce.CExpr | None:
         """The written element as the statement spells it, when every reference to the element in
         the statement is spelled so: the model's accesses of the array at other elements are as many
         as the references spelled otherwise (a reference spelled otherwise to the same element would
         read memory where the block holds the value)."""
-        found = None if self.target_text is None else self.target_text(name, exprs)
         stmt = self.model[name]
         if found is None or len(stmt.writes) != 1:
             return None

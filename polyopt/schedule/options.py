@@ -77,9 +77,9 @@ class ScheduleOptions:
       is legal; ``False``: never (C regions: their code generator does not print the copies).
     - ``register_tiles``: may a contraction get a register tile (see
       :mod:`polyopt.schedule.passes.registers`)?  ``None`` (default) or ``True``: wherever one
-      applies; ``"blocks"``: the same, but no panel is packed (C regions: their statements keep the
-      user's own text, in which code generation can replace the updated element by its block, but
-      not an operand by its panel); ``False``: never.
+      applies; ``"blocks"``: the same, but without row panels (C regions: their statements keep the
+      user's own text, in which code generation replaces the updated element by its block and an
+      operand's element by its packed panel, but cannot compute a factor apart); ``False``: never.
     - ``vector_bits``: the SIMD width gcc should prefer for this kernel (``128``, ``256`` or ``512``,
       printed as ``#pragma GCC target("prefer-vector-width=...")``); ``None`` (default): gcc's own
       choice, which is 256 bits on the AVX-512 CPUs it knows.  Wider vectors were 1.1-1.6x faster

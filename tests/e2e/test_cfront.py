@@ -210,13 +210,35 @@ def test_same_schedule_as_python_form(options):
     assert [s.name for s in sched.scop.statements] == [s.name for s in py.scop.statements]
 
 
-def test_a_c_region_gets_register_blocks_but_no_panels(tmp_path):
-    # its statements keep their C text: the block replaces the element the statement updates; an
-    # operand cannot be replaced by a panel
-    out = _same_output(tmp_path, MATMUL)
-    assert "polyopt_blk" in out and "not held" not in out and "polyopt_pack" not in out
-    assert "register_tiles='blocks'" in out
-    assert any(b.pack for b in gemm_py.schedule().plan.bands)  # the Python form packs B
+LINEAR = r"""
+#include <stdio.h>
+static void kernel(int n, int m, int p, float A[n][p], float B[m][p], float C[n][m]) {
+#pragma scop
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < m; j++)
+      for (int k = 0; k < p; k++)
+        C[i][j] += A[i][k] * B[j][k];
+#pragma endscop
+}
+int main(void) {
+  static float A[45][70], B[300][70], C[45][300];
+  for (int i = 0; i < 45; i++) for (int k = 0; k < 70; k++) A[i][k] = (float)((i * k + 1) % 7) / 7;
+  for (int j = 0; j < 300; j++) for (int k = 0; k < 70; k++) B[j][k] = (float)((j + 2 * k) % 5) / 5;
+  kernel(45, 300, 70, A, B, C);
+  for (int i = 0; i < 45; i++) for (int j = 0; j < 300; j++) printf("%.9g\\n", C[i][j]);
+  return 0;
+}
+"""
+
+
+def test_a_c_region_gets_register_blocks_and_panels_but_no_row_panels(tmp_path):
+    # its statements keep their C text: the block replaces the element the statement updates, the
+    # panel the operand's element; no factor can be computed apart (the Python form's row panel)
+    out = _same_output(tmp_path, LINEAR)  # B read across memory order: packed on every machine
+    assert "polyopt_blk" in out and "polyopt_pack0[(" in out
+    assert "not held" not in out and "not packed" not in out
+    assert "polyopt_rows" not in out and "register_tiles='blocks'" in out
+    assert any("row:A" in b.pack for b in gemm_py.schedule().plan.bands)  # the Python form's row panel
     plain = _same_output(tmp_path, MATMUL, register_tiles=False)
     assert "polyopt_blk" not in plain and "GCC unroll" not in plain
 

@@ -41,13 +41,6 @@ def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
         if given:
             raise ScheduleError(f"{work.label}: only the operands of a held register tile can be packed")
         return work
-    if env.options.register_tiles == "blocks":
-        if given:
-            raise ScheduleError(f"{work.label}: register_tiles='blocks' packs no panel",
-                                hint="leave pack out of the plan, or compile with register_tiles=True")
-        env.note(f"{work.label}: nothing packed: register_tiles='blocks' (a C region's statements keep "
-                 "their own text)")
-        return work
     wanted = None if given is None else set(given)
     packed: list[str] = []
     columns = None if wanted is None else {a for a in wanted if not a.startswith(row_panel.PREFIX)}
@@ -71,7 +64,9 @@ def run(work: BandWork, ctx: Context, env: Env) -> BandWork:
     elif columns:
         raise ScheduleError(f"{work.label}: only {found[0]} can be packed, not {', '.join(sorted(columns))}")
     rows_wanted = None if wanted is None else wanted - (columns or set())
-    factor = row_panel.row_operand(work, env)
+    # a C region's statement keeps its own text: no factor of it can be computed apart
+    factor = ("register_tiles='blocks': a C region's statements keep their own text"
+              if env.options.register_tiles == "blocks" else row_panel.row_operand(work, env))
     if isinstance(factor, str):
         if rows_wanted:
             raise ScheduleError(f"{work.label}: {', '.join(sorted(rows_wanted))} cannot be packed: {factor}")
