@@ -130,7 +130,7 @@ def region_statements(region: CRegion, scop) -> tuple:
     accumulators perhaps promoted: ``Scop.sources``), in order."""
     if not scop.sources:
         return region.statements
-    by_model = {id(node): c for node, c in zip(_assigns(region.model.body), region.statements)}
+    by_model = {id(node): c for node, c in zip(sx.assignments(region.model.body), region.statements)}
     out = []
     for source, promoted in scop.sources:
         node = by_model[id(source)]
@@ -138,16 +138,6 @@ def region_statements(region: CRegion, scop) -> tuple:
             node = _replaced(node, scalar, by_model[id(store)].lvalue)
         out.append(node)
     return tuple(out)
-
-
-def _assigns(body):
-    for node in body:
-        if isinstance(node, sx.Assign):
-            yield node
-        elif isinstance(node, sx.For):
-            yield from _assigns(node.body)
-        elif isinstance(node, sx.If):
-            yield from _assigns(node.then + node.orelse)
 
 
 def _replaced(node, name: str, element):

@@ -220,3 +220,15 @@ class KernelDef:
     @property
     def arrays(self) -> tuple[Argument, ...]:
         return tuple(a for a in self.args if a.kind == Argument.ARRAY)
+
+
+def assignments(body):
+    """The assignments of the statement list ``body``, in program order (an ``if``'s branch
+    ``then`` before ``orelse``): the order of the model's statements S0, S1, ..."""
+    for node in body:
+        if isinstance(node, Assign):
+            yield node
+        elif isinstance(node, For):
+            yield from assignments(node.body)
+        elif isinstance(node, If):
+            yield from assignments(node.then + node.orelse)

@@ -98,7 +98,7 @@ def promote_accumulators(kernel: sx.KernelDef, scop, names: frozenset[str] | Non
         element = store.target
         region = [_renamed(x, local, element) for x in items[a:b + 1]]
         first = origins.get(id(store), (store, ()))[0]
-        for old, renamed in zip(_assigns(items[a:b + 1]), _assigns(region)):
+        for old, renamed in zip(sx.assignments(items[a:b + 1]), sx.assignments(region)):
             source, done = origins.get(id(old), (old, ()))
             origins[id(renamed)] = (source, done + ((local, first),))
         if store.value == sx.Access(local, ()):
@@ -112,17 +112,6 @@ def promote_accumulators(kernel: sx.KernelDef, scop, names: frozenset[str] | Non
     _locals_used(body, used)
     new = replace(kernel, body=body, locals=tuple(loc for loc in kernel.locals if loc.name in used))
     return Promoted(new, tuple(reversed(promotions)), origins)
-
-
-def _assigns(nodes):
-    """The assignments of ``nodes``, in program order."""
-    for node in nodes:
-        if isinstance(node, sx.Assign):
-            yield node
-        elif isinstance(node, sx.For):
-            yield from _assigns(node.body)
-        elif isinstance(node, sx.If):
-            yield from _assigns(node.then + node.orelse)
 
 
 # ---------------------------------------------------------------- finding regions
@@ -185,7 +174,7 @@ def _legal(region: tuple, kernel: sx.KernelDef, scop, by_node: dict, locals_: di
     if kernel.argument(element.array).dtype != locals_[local]:
         return False
     for node in items[a:b + 1]:
-        for stmt in (by_node[id(x)] for x in _assigns((node,))):
+        for stmt in (by_node[id(x)] for x in sx.assignments((node,))):
             for access in stmt.accesses:
                 if access.array != element.array:
                     continue
