@@ -3,7 +3,7 @@
 A kernel often sums into a local scalar and stores the result into an array element afterwards
 (PolyBench's ludcmp, as people write an LU factorisation or a triangular solve)::
 
-    w = A[i, j]                          A[i, j] = A[i, j]
+    w = A[i, j]
     for k in range(j):           ->      for k in range(j):
         w -= A[i, k] * A[k, j]               A[i, j] -= A[i, k] * A[k, j]
     A[i, j] = w / A[j, j]                A[i, j] = A[i, j] / A[j, j]
@@ -17,9 +17,9 @@ A *region* is, in one statement list, a plain assignment ``w = e`` to a local sc
 not read ``w``) and the last later statement of that list, before ``w`` is assigned that way
 again, that reads ``w``: a plain assignment ``E = f(w)`` to an array element; every statement
 between that writes ``w`` adds to it or subtracts from it (a sum: a running maximum keeps the
-scalar, whose vector reduction an element has not).  In the region ``w``
-is replaced by ``E`` (``E = f(E)`` is dropped when ``f`` is ``w`` itself).  That keeps every value
-when, for every execution of the region (its outer loop values):
+scalar, whose vector reduction an element has not).  In the region ``w`` is replaced by ``E``;
+``E = E`` at either end (``w = A[i, j]`` above, or ``f`` being ``w`` itself) is dropped.  That
+keeps every value when, for every execution of the region (its outer loop values):
 
 * no statement between the two, nor ``f`` itself apart from ``w``, reads or writes ``E`` (only
   the first statement's ``e`` may read it, before it is written) -- ``E`` then holds ``w`` from
