@@ -186,8 +186,8 @@ def dead_scalars(region: CRegion) -> frozenset[str]:
 def schedule_region(region: CRegion, options: ScheduleOptions):
     """The schedule of a converted region (the ordinary pipeline from the KernelDef on)."""
     # the region printer keeps C's own arrays and statement text: it prints no private copies of
-    # them, no packed panels (a register tile's block, yes) and no declarations of vector math
-    # functions; and no vector-width pragma, which would apply to the whole file
+    # them, no row panels (a register tile's block and packed panels, yes) and no declarations of
+    # vector math functions; and no vector-width pragma, which would apply to the whole file
     options = replace(options, private_arrays=False, register_tiles=region_register_tiles(options),
                       vector_bits=None, vector_math=False)
     return pipeline.schedule(pipeline.dependences(region_scop(region)), options)
@@ -210,8 +210,7 @@ def target_text(node, exprs: dict[str, str], iterators: set[str]):
     """The :class:`~polyopt.codegen.region.RegionTarget` of statement ``node`` (an assignment or an
     increment of an array element), or None: the element it writes as :func:`substitute` prints it,
     how many of its other references to that array are spelled otherwise, and the elements its value
-    reads.  None too where the
-    array's name is used other than as an element (a pointer taken)."""
+    reads.  None too where the array's name is used other than as an element (a pointer taken)."""
     from ..codegen.region import RegionTarget
 
     if isinstance(node, c_ast.Assignment):
