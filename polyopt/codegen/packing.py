@@ -93,6 +93,8 @@ def _pack(loop: Loop, around: list, bodies: BodyBuilder, scop, counter, helpers:
     ctype = scop.array(array).dtype.c
     strips: dict = {}
     pointers: dict = {}  # id(strip loop) -> the name of its pointer to its strip of the panel
+    texts: list = []  # (statement, its text reading the panel)
+    prologues: list = []  # (strip loop, its pointer's declaration)
     for leaf, path in leaves:
         printed = _nth_read(leaf.emitted, array, position, len(model))
         if printed is None:
@@ -107,8 +109,8 @@ def _pack(loop: Loop, around: list, bodies: BodyBuilder, scop, counter, helpers:
             if id(strip_loop) not in pointers:
                 pointers[id(strip_loop)] = f"{name}_strip{len(pointers)}"
                 start = ce.mul(_minus(strip, jt), ce.IntLit(kc))
-                strip_loop.prologue.append(
-                    c.Line(f"const {ctype} *{pointers[id(strip_loop)]} = &{name}[{render(start)}];"))
+                prologues.append((strip_loop, c.Line(
+                    f"const {ctype} *{pointers[id(strip_loop)]} = &{name}[{render(start)}];")))
             within = _sum(ce.mul(_minus(k, kt), ce.IntLit(nr)), _minus(j, strip))
             read = f"{pointers[id(strip_loop)]}[{render(within)}]"
         else:  # isl printed no loop for the strip: its value, by its definition
@@ -121,8 +123,13 @@ def _pack(loop: Loop, around: list, bodies: BodyBuilder, scop, counter, helpers:
         text, count = pattern.subn(read, leaf.emitted.text)
         if not count:
             return f"the read of {array} is not found in the printed statement"
-        leaf.emitted = replace(leaf.emitted, text=text)
+        texts.append((leaf, text))
         strips[id(leaf)] = strip
+    # only once every read was found: no statement reads a panel that is not there
+    for leaf, text in texts:
+        leaf.emitted = replace(leaf.emitted, text=text)
+    for strip_loop, line in prologues:
+        strip_loop.prologue.append(line)
     extents = tuple(shape[d] for d in subscripts)  # along the two iterators
     if subscripts[0] > subscripts[1]:
         # the reduction iterator indexes the later (contiguous) dimension, as in B[j, k]: copy
