@@ -36,7 +36,7 @@ from .convert import CRegion, convert_region
 from .decls import visible_vars
 from .exprs import c_text
 from .interface import region_interface
-from .optimize import region_register_tiles, substitute, target_text
+from .optimize import dead_scalars, region_register_tiles, region_statements, substitute, target_text
 from .preprocess import CppOptions, ParsedFile, parse_file
 
 # C element types whose storage is exactly that of the NumPy dtype the front end gives them.
@@ -99,7 +99,10 @@ class CKernel(Kernel):
     def __init__(self, region: CRegion, parsed: ParsedFile, **options):
         # Kernel.__init__ parses a Python function; here the KernelDef comes from the C front end.
         self.py_func = None
-        self._start(options)
+        # its written scalars are arguments the caller sees: kept unless asked (promote=True: as
+        # `polyopt cc` compiles the region, a scalar the C code after it never reads is promoted,
+        # and its argument then keeps the value it had; what `polyopt show FILE.c` displays)
+        self._start({"promote": False, **options})
         # its statements keep their C text: register blocks, but no packed panels (see optimize.py)
         self.options = dataclasses.replace(self.options, register_tiles=region_register_tiles(self.options))
         self.region = region
@@ -143,7 +146,8 @@ class CKernel(Kernel):
         stay inside them); the sizes for which some access leaves its array are remembered, and
         calls with such sizes are refused."""
         if self._scop is None:
-            self._scop = pipeline.scop(self.region.model, self.times)
+            self._scop = pipeline.scop(self.region.model, self.times, promote=self.promote,
+                                       accumulators=dead_scalars(self.region))
             outside = _outside_params(self._scop, self.syntax)
             self._outside = None if outside.is_empty() else outside
         return self._scop
@@ -155,7 +159,8 @@ class CKernel(Kernel):
         from ..codegen.region import generate_region
 
         with pipeline.run_pass("codegen", self.times):
-            by_name = dict(zip((s.name for s in schedule.scop.statements), self.region.statements))
+            by_name = dict(zip((s.name for s in schedule.scop.statements),
+                               region_statements(self.region, schedule.scop)))
             iterators = {s.name: set(s.iterators) for s in schedule.scop.statements}
 
             def statement_text(stmt: str, exprs: dict[str, str]) -> str:

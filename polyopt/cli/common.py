@@ -99,10 +99,11 @@ def collect(paths: Sequence[str]) -> tuple[list[Target], list[LoadFailure]]:
     return _unique_names(targets), failures
 
 
-def c_targets(raw: str, cpp=None) -> list[Target]:
+def c_targets(raw: str, cpp=None, as_cc: bool = False) -> list[Target]:
     """The kernels of a C file's ``#pragma scop`` regions, made with :func:`polyopt.from_c`:
     ``FILE.c`` (every region) or ``FILE.c:REGION`` (a region index or a function name);
-    ``cpp`` are the preprocessor options."""
+    ``cpp`` are the preprocessor options; ``as_cc``: as ``polyopt cc`` compiles them (scalars the
+    code after a region never reads promoted), for showing, not for calling from Python."""
     from .. import cfront
 
     path_text, only = split_kernel_path(raw)
@@ -119,7 +120,7 @@ def c_targets(raw: str, cpp=None) -> list[Target]:
         regions = list(range(len(cfront.parse_file(text, str(path), options=cpp).regions))) or [0]
     out = []
     for region in regions:
-        kernel = cfront.from_c(text, filename=str(path), region=region, cpp=cpp)
+        kernel = cfront.from_c(text, filename=str(path), region=region, cpp=cpp, promote=as_cc)
         out.append(Target(str(path.resolve()), len(out), kernel.name, kernel.name, Case(kernel, {})))
     return out
 

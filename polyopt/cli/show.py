@@ -13,8 +13,8 @@ from .coptions import cpp_options
 def run(args) -> int:
     """The ``show`` command; with no part selected, shows all four."""
     options = schedule_overrides(args)
-    if split_kernel_path(args.path)[0].endswith(".c"):  # C regions, through po.from_c
-        targets, failures = c_targets(args.path, cpp_options(args)), []
+    if split_kernel_path(args.path)[0].endswith(".c"):  # C regions, as `polyopt cc` compiles them
+        targets, failures = c_targets(args.path, cpp_options(args), as_cc=True), []
     else:
         targets, failures = collect([args.path])
     if failures:

@@ -57,8 +57,10 @@ def format_schedule(schedule) -> str:
         lines.append("code: every loop printed as decided" if not otherwise else
                      f"code: {len(otherwise)} loop(s) printed otherwise than decided (\"in the C\" above)")
     decisions = list(schedule.decisions)
-    if schedule.emitted is not None:  # the cuts located in the loops of the code
-        decisions[:rendered_lines(schedule.notes)] = explain(schedule.notes, schedule.tree, scop, schedule.emitted)
+    if schedule.emitted is not None:  # the cuts located in the loops of the code (after the model's rewrites)
+        first = len(scop.rewrites)
+        decisions[first:first + rendered_lines(schedule.notes)] = explain(schedule.notes, schedule.tree, scop,
+                                                                          schedule.emitted)
     if decisions:
         lines.append("decisions:")
         lines += [f"  {d}" for d in decisions]

@@ -67,3 +67,11 @@ def test_show_takes_the_preprocessor_options(monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     assert main(["show", "kernels/mv2.c", "-I", "utilities", "-DMINI_DATASET", "--schedule"]) == 0
     assert "schedule kernel_mv2_scop0" in capsys.readouterr().out
+
+
+def test_show_displays_the_region_as_polyopt_cc_compiles_it(monkeypatch, capsys):
+    # w is declared in the kernel's function and named nowhere else: `polyopt cc` promotes it
+    monkeypatch.chdir(ROOT)
+    assert main(["show", "kernels/lu_solve.c", "-I", "utilities", "-DMINI_DATASET", "--schedule"]) == 0
+    out = capsys.readouterr().out
+    assert "w promoted to A[i][j], the element it is stored into" in out
