@@ -103,7 +103,7 @@ class CKernel(Kernel):
         # `polyopt cc` compiles the region, a scalar the C code after it never reads is promoted,
         # and its argument then keeps the value it had; what `polyopt show FILE.c` displays)
         self._start({"promote": False, **options})
-        # its statements keep their C text: register blocks, but no packed panels (see optimize.py)
+        # its statements keep their C text: register blocks and packed panels, no row panels (optimize.py)
         self.options = dataclasses.replace(self.options, register_tiles=region_register_tiles(self.options))
         self.region = region
         self.parsed = parsed
