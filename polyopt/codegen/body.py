@@ -280,7 +280,21 @@ class BodyBuilder:
 
     def extent(self, expr: IntPoly) -> ce.CExpr:
         """An extent (affine in the size parameters) as C."""
-        return extent_expr(expr, self.params)
+        if expr.degree > 1 or not expr.free_symbols <= self.params.keys():
+            raise CodegenError(f"array extent {expr} is not affine in the size parameters")
+        out: ce.CExpr | None = None
+        const = expr.constant
+        for name, coeff in sorted(expr.linear().items()):
+            term = ce.mul(ce.IntLit(abs(coeff)), ce.Var(self.params[name]))
+            if out is None:
+                out = ce.Unary("-", term) if coeff < 0 else term
+            else:
+                out = ce.Binary("-" if coeff < 0 else "+", out, term)
+        if out is None:
+            return ce.IntLit(const)
+        if const:
+            out = ce.Binary("-" if const < 0 else "+", out, ce.IntLit(abs(const)))
+        return out
 
     def array_extents(self, array: str, scop) -> tuple:
         """The extents of ``array`` as C, one per dimension."""
@@ -378,21 +392,3 @@ class BodyBuilder:
             return Value(ce.Call(name, (convert(a, vt),)), vt, vt.ctype)
         raise CodegenError(f"unsupported function {f}()", location=e.loc)
 
-
-def extent_expr(expr: IntPoly, params: dict[str, str]) -> ce.CExpr:
-    """An extent affine in the size parameters as C (``params``: their C names)."""
-    if expr.degree > 1 or not expr.free_symbols <= params.keys():
-        raise CodegenError(f"array extent {expr} is not affine in the size parameters")
-    out: ce.CExpr | None = None
-    const = expr.constant
-    for name, coeff in sorted(expr.linear().items()):
-        term = ce.mul(ce.IntLit(abs(coeff)), ce.Var(params[name]))
-        if out is None:
-            out = ce.Unary("-", term) if coeff < 0 else term
-        else:
-            out = ce.Binary("-" if coeff < 0 else "+", out, term)
-    if out is None:
-        return ce.IntLit(const)
-    if const:
-        out = ce.Binary("-" if const < 0 else "+", out, ce.IntLit(abs(const)))
-    return out
